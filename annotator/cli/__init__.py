@@ -1,0 +1,74 @@
+"""The `annotator` command: one argparse tree, one module per command group.
+
+Command modules each define `register(subparsers)`; to add a group, write a
+module and append it to COMMAND_MODULES. GUI commands (no subcommand, `demo`,
+`open`, `pack open`) are handed to a launcher the Qt layer passes in, so this
+package never imports Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from annotator import __version__
+from annotator.errors import AnnotatorError
+
+# Appended to by each feature; order is the order in `annotator --help`.
+COMMAND_MODULES = [
+    "annotator.cli.project_cmds",
+    "annotator.cli.import_cmds",
+    "annotator.cli.rubric_cmds",
+]
+
+GuiLauncher = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description=(
+            "Label eval items against versioned rubrics, measure agreement and drift, "
+            "run calibration sessions and export labeled sets. With no command, opens the app."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"annotator {__version__}")
+    parser.add_argument("--actor", help="name recorded in the audit log (default: your login name)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> int:
+    """Run the CLI; returns the exit status. User errors print one paragraph, no traceback."""
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    handler: Any = getattr(args, "func", None)
+    try:
+        if handler is not None and not getattr(args, "gui", False):
+            return int(handler(args) or 0)
+        prepare = getattr(args, "prepare", None)
+        if prepare is not None:
+            prepare(args)  # e.g. build the demo project, headless, before any window
+            if not args.gui:
+                return 0
+        if gui is None:
+            print(
+                "annotator: the app is started by the 'annotator' command; "
+                "this entry point runs headless commands only.",
+                file=sys.stderr,
+            )
+            return 2
+        return gui(args)
+    except AnnotatorError as error:
+        print(f"annotator: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("annotator: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

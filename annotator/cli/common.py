@@ -1,0 +1,33 @@
+"""Small helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from annotator.store import Project, open_project
+
+
+def add_project_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", type=Path, help="the project file (.annotator)")
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def open_from_args(args: argparse.Namespace) -> Project:
+    return open_project(args.project, actor=getattr(args, "actor", None))
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def split_names(text: str) -> list[str]:
+    """'A,B, C' -> ['A', 'B', 'C']."""
+    return [name.strip() for name in text.split(",") if name.strip()]

@@ -1,0 +1,536 @@
+"""Importing labels made elsewhere: JSONL, CSV, and Mechanical Turk batch results.
+
+    >>> import_labels(project, Path("crowd.csv"), source="crowd", kind="crowd",
+    ...               fmt="mturk", mapping={"coherence": "Answer.Coherance"},
+    ...               item_column="Input.item_id", cost_per_label=0.04)
+
+Formats:
+- JSONL: `{"item_id", "annotator", "values": {criterion: value}, "rationale"?,
+  "started_at"?, "submitted_at"?, "duration_s"?, "cost"?, "tokens"?, "status"?,
+  "note"?, "rubric_version"?, "id"?}`.
+- CSV: `item_id`, `annotator`, one column per criterion key, and the same
+  optional columns.
+- MTurk batch results (auto-detected from a CSV's `WorkerId`/`AssignmentId`):
+  `WorkerId` is the annotator, `Reward` the cost, `AcceptTime`/`SubmitTime`/
+  `WorkTimeInSeconds` the times, `Answer.*` columns the criteria (matched by
+  name, or `--map criterion=Answer.Column`), the item id from `--item-column`.
+
+Each label gets a stable uid (the file's `id`, MTurk's AssignmentId, or a hash
+of its content), so importing the same file twice adds nothing. A label for an
+(item, annotator) that already has one supersedes it, keeping the history.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from annotator.clock import normalize_time, now_iso
+from annotator.errors import AnnotatorError, InputError, LabelError
+from annotator.import_batches import (
+    CancelFn,
+    ImportReport,
+    ImportRun,
+    ProgressFn,
+    chunked,
+    placeholders,
+)
+from annotator.labels import INSERT_LABEL_SQL, STATUSES, check_label_values, label_cost
+from annotator.readers import detect_format, iter_records, pick
+from annotator.rubric import RubricVersion
+from annotator.rubrics import current_version, resolve_version
+from annotator.sources import Annotator, CostModel, Source, ensure_annotator, ensure_source
+
+LABEL_FORMATS = ("jsonl", "csv", "mturk")
+MTURK_OPTIONAL_COLUMNS = ("Approve", "Reject")  # MTurk leaves these off each row
+OPTIONAL_COLUMNS = (
+    "rationale",
+    "started_at",
+    "submitted_at",
+    "duration_s",
+    "cost",
+    "tokens",
+    "status",
+    "note",
+    "rubric_version",
+    "id",
+)
+
+
+@dataclass
+class Candidate:
+    line: int
+    item_id: str
+    annotator: str
+    values: dict[str, Any]
+    value_fields: dict[str, str]  # criterion key -> the file's field name, for errors
+    rationale: str | None = None
+    status: str = "submitted"
+    note: str | None = None
+    started_at: str | None = None
+    submitted_at: str | None = None
+    duration_s: float | None = None
+    cost: float | None = None
+    tokens: int | None = None
+    version_spec: str | None = None
+    uid: str | None = None
+
+
+class _Reader:
+    """Turns one file record into a Candidate for the given format."""
+
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        mapping: dict[str, str],
+        item_column: str | None,
+        item_map: dict[str, dict[str, str]] | None,
+        criteria: list[str],
+    ) -> None:
+        self.path = path
+        self.fmt = fmt
+        self.mapping = mapping
+        self.item_column = item_column
+        self.item_map = item_map
+        self.criteria = criteria
+
+    def error(self, line: int, field: str | None, message: str) -> InputError:
+        return InputError(self.path, line, field, message)
+
+    def read(self, line: int, record: dict[str, Any]) -> Candidate:
+        if self.fmt == "mturk":
+            return self._mturk(line, record)
+        item_id = self._required(line, record, "item_id")
+        annotator = self._required(line, record, "annotator")
+        values, fields = self._values(line, record)
+        candidate = Candidate(line, item_id, annotator, values, fields)
+        self._optional(line, record, candidate)
+        return candidate
+
+    def _field(self, record: dict[str, Any], name: str) -> tuple[str, Any]:
+        column = self.mapping.get(name, name)
+        return column, pick(record, column)
+
+    def _required(self, line: int, record: dict[str, Any], name: str) -> str:
+        column, value = self._field(record, name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise self.error(line, column, "is missing")
+        if isinstance(value, (dict, list, bool)):
+            raise self.error(line, column, "must be text")
+        return str(value).strip()
+
+    def _values(self, line: int, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """Criterion values: from the `values` object (JSONL) or one column each (CSV)."""
+        nested: dict[str, Any] | None = None
+        if self.fmt == "jsonl":
+            nested = record.get("values")
+            if not isinstance(nested, dict):
+                raise self.error(line, "values", "must be an object of {criterion: value}")
+        values: dict[str, Any] = {}
+        fields: dict[str, str] = {}
+        consumed: set[str] = set()
+        for key in self.criteria:
+            column = self.mapping.get(key, key)
+            if nested is not None and column in nested:
+                value, field = nested[column], f"values.{column}"
+                consumed.add(column)
+            else:
+                value, field = pick(record, column), column
+            if value is None or value == "":
+                continue
+            values[key], fields[key] = value, field
+        for key, value in (nested or {}).items():
+            if key not in consumed:  # not a criterion of this rubric: let validation say so
+                values[key], fields[key] = value, f"values.{key}"
+        return values, fields
+
+    def _optional(self, line: int, record: dict[str, Any], candidate: Candidate) -> None:
+        for name in OPTIONAL_COLUMNS:
+            column, value = self._field(record, name)
+            if value is None or value == "":
+                continue
+            try:
+                self._set_optional(candidate, name, value)
+            except (TypeError, ValueError) as exc:
+                raise self.error(line, column, str(exc)) from None
+
+    @staticmethod
+    def _set_optional(candidate: Candidate, name: str, value: Any) -> None:
+        if name in ("started_at", "submitted_at"):
+            setattr(candidate, name, normalize_time(str(value)))
+        elif name in ("duration_s", "cost"):
+            number = _number(value)
+            if number < 0:
+                raise ValueError("must not be negative")
+            setattr(candidate, name, number)
+        elif name == "tokens":
+            number = _number(value)
+            if number < 0 or int(number) != number:
+                raise ValueError("must be a whole, non-negative number")
+            candidate.tokens = int(number)
+        elif name == "status":
+            if value not in STATUSES:
+                raise ValueError(f"must be one of {', '.join(STATUSES)}")
+            candidate.status = value
+        elif name == "id":
+            candidate.uid = str(value)
+        elif name == "rubric_version":
+            candidate.version_spec = str(value)
+        else:
+            if not isinstance(value, str):
+                raise ValueError("must be text")
+            setattr(candidate, name, value)
+
+    def _mturk(self, line: int, record: dict[str, Any]) -> Candidate:
+        worker = str(record.get("WorkerId") or "").strip()
+        if not worker:
+            raise self.error(line, "WorkerId", "is missing")
+        item_id = self._mturk_item(line, record)
+        values: dict[str, Any] = {}
+        fields: dict[str, str] = {}
+        answers = {k[len("Answer.") :].lower(): k for k in record if k.startswith("Answer.")}
+        for key in self.criteria:
+            column = self.mapping.get(key) or answers.get(key.lower())
+            if column is None:
+                continue
+            value = record.get(column)
+            if value is None or str(value).strip() == "":
+                continue
+            values[key] = value
+            fields[key] = column
+        candidate = Candidate(line, item_id, worker, values, fields)
+        assignment = str(record.get("AssignmentId") or "").strip()
+        candidate.uid = f"mturk:{assignment}" if assignment else None
+        for column, name, convert in (
+            ("AcceptTime", "started_at", lambda v: normalize_time(v)),
+            ("SubmitTime", "submitted_at", lambda v: normalize_time(v)),
+            ("WorkTimeInSeconds", "duration_s", _number),
+            ("Reward", "cost", lambda v: _number(str(v).replace("$", "").strip())),
+        ):
+            value = record.get(column)
+            if value is None or str(value).strip() == "":
+                continue
+            try:
+                setattr(candidate, name, convert(value))
+            except (TypeError, ValueError) as exc:
+                raise self.error(line, column, str(exc)) from None
+        if str(record.get("AssignmentStatus", "")).strip() == "Rejected":
+            candidate.status = "skipped"
+            candidate.note = "assignment rejected on MTurk"
+            candidate.values = {}
+        return candidate
+
+    def _mturk_item(self, line: int, record: dict[str, Any]) -> str:
+        if self.item_map is not None:
+            key_column, mapping = next(iter(self.item_map.items()))
+            key = str(record.get(key_column) or "").strip()
+            if key not in mapping:
+                raise self.error(line, key_column, f"{key!r} is not in the item map")
+            return mapping[key]
+        if not self.item_column:
+            raise AnnotatorError(
+                f"{self.path}: MTurk results have no item id column by default; name the column "
+                "that holds it with --item-column (e.g. Input.item_id) or give --item-map FILE."
+            )
+        value = record.get(self.item_column)
+        if self.item_column not in record:
+            raise self.error(line, self.item_column, "no such column in this file")
+        if value is None or not str(value).strip():
+            raise self.error(line, self.item_column, "is missing")
+        return str(value).strip()
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    if isinstance(value, (int, float)):
+        return value
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        raise ValueError(f"must be a number, got {value!r}") from None
+
+
+def load_item_map(path: str | Path) -> dict[str, dict[str, str]]:
+    """A two-column CSV mapping a column of the batch (its header) to item ids."""
+    path = Path(path)
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if not header or len(header) < 2:
+            raise InputError(path, 1, None, "an item map has two columns: KEY_COLUMN,item_id")
+        mapping = {}
+        for number, row in enumerate(reader, start=2):
+            if len(row) < 2:
+                raise InputError(path, number, None, "expected two columns")
+            mapping[row[0].strip()] = row[1].strip()
+    return {header[0].strip(): mapping}
+
+
+def label_uid(source: str, candidate: Candidate, values: dict[str, Any]) -> str:
+    """A stable id for a label without one: the same content gives the same uid."""
+    payload = json.dumps(
+        [
+            source,
+            candidate.annotator,
+            candidate.item_id,
+            values,
+            candidate.rationale,
+            candidate.status,
+            candidate.note,
+            candidate.submitted_at,
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return "h-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+def _first_record_is_mturk(path: Path) -> bool:
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    return "WorkerId" in header and "AssignmentId" in header
+
+
+def import_labels(
+    project: Any,
+    path: str | Path,
+    *,
+    source: str,
+    kind: str,
+    fmt: str | None = None,
+    mapping: dict[str, str] | None = None,
+    item_column: str | None = None,
+    item_map: str | Path | None = None,
+    cost_per_label: float | None = None,
+    currency: str | None = None,
+    rubric_version: str | int | None = None,
+    skip_invalid: bool = False,
+    report_path: Path | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> ImportReport:
+    """Import a file of labels from one source, in one transaction."""
+    path = Path(path)
+    fmt = detect_format(path, fmt)
+    if fmt == "csv" and _first_record_is_mturk(path):
+        fmt = "mturk"
+    if fmt not in LABEL_FORMATS:
+        raise AnnotatorError(f"Labels can be imported from {', '.join(LABEL_FORMATS)}, not {fmt}.")
+    default_version = (
+        resolve_version(project, rubric_version) if rubric_version else current_version(project)
+    )
+    criteria = default_version.keys
+    reader = _Reader(
+        path,
+        fmt,
+        mapping or {},
+        item_column,
+        load_item_map(item_map) if item_map else None,
+        criteria,
+    )
+    cost_model = (
+        CostModel("per_label", float(cost_per_label), (currency or "USD").upper())
+        if cost_per_label is not None
+        else None
+    )
+    run = ImportRun(
+        project,
+        path,
+        "labels",
+        fmt,
+        skip_invalid=skip_invalid,
+        report_path=report_path,
+        progress=progress,
+        cancel=cancel,
+    )
+    with run:
+        label_source = ensure_source(project, source, kind, cost_model=cost_model)
+        writer = _LabelWriter(project, run, reader, label_source, default_version)
+        rows_seen = 0
+        records = (
+            iter_records(path, "csv", MTURK_OPTIONAL_COLUMNS)
+            if fmt == "mturk"
+            else iter_records(path, fmt)
+        )
+        for chunk in chunked(records):
+            rows_seen += len(chunk)
+            writer.write_chunk(chunk)
+            run.tick(rows_seen)
+    return run.report
+
+
+class _LabelWriter:
+    """Validates a chunk of records against items and the rubric, then inserts it."""
+
+    def __init__(
+        self,
+        project: Any,
+        run: ImportRun,
+        reader: _Reader,
+        source: Source,
+        default_version: RubricVersion,
+    ) -> None:
+        self.project = project
+        self.run = run
+        self.reader = reader
+        self.source = source
+        self.default_version = default_version
+        self.versions: dict[str, RubricVersion] = {}
+        self.annotators: dict[str, Annotator] = {}
+
+    def version_for(self, spec: str | None) -> RubricVersion:
+        if spec is None:
+            return self.default_version
+        if spec not in self.versions:
+            self.versions[spec] = resolve_version(self.project, spec)
+        return self.versions[spec]
+
+    def annotator(self, name: str) -> Annotator:
+        if name not in self.annotators:
+            self.annotators[name] = ensure_annotator(self.project, name, self.source)
+        return self.annotators[name]
+
+    def write_chunk(self, chunk: list[tuple[int, Any]]) -> None:
+        path, run, conn = self.reader.path, self.run, self.project.conn
+        candidates: list[Candidate] = []
+        for line, record in chunk:
+            if isinstance(record, InputError):
+                run.reject(record)
+                continue
+            try:
+                candidates.append(self.reader.read(line, record))
+            except InputError as error:
+                run.reject(error)
+        item_ids = sorted({c.item_id for c in candidates})
+        pairwise = {
+            row[0]: bool(row[1])
+            for row in conn.execute(
+                f"SELECT id, pairwise FROM items WHERE id IN ({placeholders(len(item_ids))})",
+                item_ids,
+            )
+        }
+        ready: list[tuple[Candidate, RubricVersion, dict[str, Any], str]] = []
+        for candidate in candidates:
+            if candidate.item_id not in pairwise:
+                field = self.reader.item_column if self.reader.fmt == "mturk" else "item_id"
+                run.reject(
+                    InputError(
+                        path,
+                        candidate.line,
+                        field,
+                        f"no item {candidate.item_id!r} in this project",
+                    )
+                )
+                continue
+            try:
+                version = self.version_for(candidate.version_spec)
+                values = check_label_values(
+                    version,
+                    candidate.values,
+                    pairwise=pairwise[candidate.item_id],
+                    status=candidate.status,
+                )
+            except LabelError as error:
+                run.reject(
+                    InputError(path, candidate.line, self._field_of(candidate, error), str(error))
+                )
+                continue
+            except AnnotatorError as error:
+                run.reject(InputError(path, candidate.line, "rubric_version", str(error)))
+                continue
+            uid = candidate.uid or label_uid(self.source.name, candidate, values)
+            ready.append((candidate, version, values, uid))
+        if run.failing or not ready:
+            return
+        uids = [uid for *_, uid in ready]
+        known = {
+            row[0]
+            for row in conn.execute(
+                f"SELECT uid FROM labels WHERE uid IN ({placeholders(len(uids))})", uids
+            )
+        }
+        fresh = []
+        seen: set[str] = set()
+        for entry in ready:
+            if entry[3] in known or entry[3] in seen:
+                run.report.duplicates += 1
+            else:
+                seen.add(entry[3])
+                fresh.append(entry)
+        self._insert(fresh)
+
+    def _field_of(self, candidate: Candidate, error: LabelError) -> str | None:
+        message = str(error)
+        for key, field in candidate.value_fields.items():
+            if message.startswith(f"criterion '{key}'"):
+                return field
+        return None
+
+    def _insert(self, fresh: list[tuple[Candidate, RubricVersion, dict[str, Any], str]]) -> None:
+        pending: list[tuple[Any, ...]] = []
+        pending_pairs: set[tuple[str, int]] = set()
+        current = self._current_labels(fresh)
+        for candidate, version, values, uid in fresh:
+            annotator = self.annotator(candidate.annotator)
+            pair = (candidate.item_id, annotator.id)
+            if pair in pending_pairs:
+                # A second label for the same pair in this chunk supersedes the first:
+                # write what is pending so the first one has an id.
+                self._flush(pending)
+                pending_pairs.clear()
+                current.update(self._current_labels([(candidate, version, values, uid)]))
+            previous = current.get(pair)
+            if previous is not None:
+                self.run.report.superseded += 1
+            cost = candidate.cost
+            if cost is None:
+                cost = label_cost(self.source, candidate.duration_s, candidate.tokens)
+            pending.append(
+                (
+                    uid,
+                    candidate.item_id,
+                    annotator.id,
+                    self.source.id,
+                    version.id,
+                    candidate.status,
+                    json.dumps(values, ensure_ascii=False),
+                    candidate.rationale,
+                    candidate.note,
+                    candidate.started_at,
+                    candidate.submitted_at or now_iso(),
+                    candidate.duration_s,
+                    cost,
+                    candidate.tokens,
+                    previous,
+                    "import",
+                    self.run.report.batch_id,
+                )
+            )
+            pending_pairs.add(pair)
+        self._flush(pending)
+
+    def _flush(self, pending: list[tuple[Any, ...]]) -> None:
+        if pending:
+            self.project.conn.executemany(INSERT_LABEL_SQL, pending)
+            self.run.report.added += len(pending)
+            pending.clear()
+
+    def _current_labels(self, entries: list[Any]) -> dict[tuple[str, int], int]:
+        """Current label id per (item, annotator) among the items of these entries."""
+        item_ids = sorted({entry[0].item_id for entry in entries})
+        if not item_ids:
+            return {}
+        rows = self.project.conn.execute(
+            f"SELECT id, item_id, annotator_id FROM labels AS l WHERE item_id IN "
+            f"({placeholders(len(item_ids))}) AND NOT EXISTS "
+            "(SELECT 1 FROM labels s WHERE s.supersedes = l.id) ORDER BY id",
+            item_ids,
+        )
+        return {(row[1], row[2]): row[0] for row in rows}

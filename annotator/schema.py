@@ -1,0 +1,177 @@
+"""The project file's schema, as append-only `sqlite_utils.Migrations`.
+
+Rules: a migration, once committed to main, never changes; a new need is a new
+function `mNNN_what` appended below. Each runs in one transaction and is recorded
+in the file's `_sqlite_migrations` table, which is also how a file written by a
+newer Annotator is recognised (it has migrations this code does not know).
+
+Append-only data (labels, published rubric versions, the audit log) is enforced
+by triggers, so no code path, however buggy, can rewrite what a person entered.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "annotator"
+migrations = Migrations(MIGRATION_SET)
+
+
+def run_statements(db: Database, statements: list[str]) -> None:
+    """Execute DDL one statement at a time (executescript would end the transaction)."""
+    for statement in statements:
+        db.execute(statement)
+
+
+def forbid_changes(table: str, *, allow_update: bool = False) -> list[str]:
+    """Triggers that make a table append-only."""
+    message = f"{table} is append-only: write a new record instead"
+    triggers = [
+        f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+        BEGIN SELECT RAISE(ABORT, '{message}'); END"""
+    ]
+    if not allow_update:
+        triggers.append(
+            f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{message}'); END"""
+        )
+    return triggers
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    run_statements(
+        db,
+        [
+            """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+            """CREATE TABLE audit_log (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT,
+                details TEXT NOT NULL DEFAULT '{}'
+            )""",
+            *forbid_changes("audit_log"),
+            """CREATE TABLE import_batches (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('items', 'labels')),
+                file_name TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                format TEXT NOT NULL,
+                rows_total INTEGER NOT NULL,
+                rows_added INTEGER NOT NULL,
+                rows_duplicate INTEGER NOT NULL,
+                rows_rejected INTEGER NOT NULL,
+                report_path TEXT,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL
+            )""",
+            """CREATE TABLE items (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                input TEXT NOT NULL,
+                input_kind TEXT NOT NULL CHECK (input_kind IN ('text', 'chat')),
+                output TEXT,
+                output_a TEXT,
+                output_b TEXT,
+                pairwise INTEGER NOT NULL DEFAULT 0,
+                reference TEXT,
+                context TEXT,
+                model TEXT,
+                model_version TEXT,
+                prompt_version TEXT,
+                source_system TEXT,
+                created_at TEXT,
+                tags TEXT NOT NULL DEFAULT '{}',
+                metadata TEXT NOT NULL DEFAULT '{}',
+                content_hash TEXT NOT NULL,
+                batch_id INTEGER REFERENCES import_batches(id)
+            )""",
+            """CREATE TABLE sources (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL CHECK (kind IN ('expert', 'crowd', 'llm_judge', 'other')),
+                model_id TEXT,
+                model_version TEXT,
+                prompt_version TEXT,
+                params TEXT NOT NULL DEFAULT '{}',
+                cost_type TEXT CHECK (cost_type IN ('per_label', 'per_hour', 'per_token')),
+                cost_amount REAL,
+                currency TEXT,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE annotators (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                source_id INTEGER NOT NULL REFERENCES sources(id),
+                pseudonym TEXT NOT NULL UNIQUE,
+                mode TEXT NOT NULL DEFAULT 'silent' CHECK (mode IN ('silent', 'training')),
+                settings TEXT NOT NULL DEFAULT '{}',
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE rubrics (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE rubric_versions (
+                id INTEGER PRIMARY KEY,
+                rubric_id INTEGER NOT NULL REFERENCES rubrics(id),
+                version INTEGER NOT NULL,
+                guidelines TEXT NOT NULL,
+                criteria TEXT NOT NULL,
+                extra TEXT NOT NULL DEFAULT '{}',
+                source_text TEXT,
+                note TEXT,
+                content_hash TEXT NOT NULL,
+                published_at TEXT NOT NULL,
+                published_by TEXT NOT NULL,
+                UNIQUE (rubric_id, version)
+            )""",
+            *forbid_changes("rubric_versions"),
+            """CREATE TABLE labels (
+                id INTEGER PRIMARY KEY,
+                uid TEXT NOT NULL UNIQUE,
+                item_id TEXT NOT NULL REFERENCES items(id),
+                annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+                source_id INTEGER NOT NULL REFERENCES sources(id),
+                rubric_version_id INTEGER NOT NULL REFERENCES rubric_versions(id),
+                status TEXT NOT NULL
+                    CHECK (status IN ('submitted', 'skipped', 'flagged', 'retracted')),
+                values_json TEXT NOT NULL DEFAULT '{}',
+                rationale TEXT,
+                note TEXT,
+                started_at TEXT,
+                submitted_at TEXT NOT NULL,
+                duration_s REAL,
+                cost REAL,
+                tokens INTEGER,
+                supersedes INTEGER REFERENCES labels(id),
+                origin TEXT NOT NULL,
+                batch_id INTEGER REFERENCES import_batches(id)
+            )""",
+            *forbid_changes("labels"),
+            "CREATE INDEX labels_item_annotator ON labels(item_id, annotator_id)",
+            "CREATE INDEX labels_annotator_time ON labels(annotator_id, submitted_at)",
+            """CREATE INDEX labels_supersedes ON labels(supersedes)
+                WHERE supersedes IS NOT NULL""",
+            """CREATE VIEW current_labels AS
+                SELECT * FROM labels AS l
+                WHERE NOT EXISTS (SELECT 1 FROM labels AS s WHERE s.supersedes = l.id)""",
+            """CREATE TABLE drafts (
+                annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+                item_id TEXT NOT NULL REFERENCES items(id),
+                rubric_version_id INTEGER REFERENCES rubric_versions(id),
+                values_json TEXT NOT NULL DEFAULT '{}',
+                rationale TEXT NOT NULL DEFAULT '',
+                active_s REAL NOT NULL DEFAULT 0,
+                started_at TEXT,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (annotator_id, item_id)
+            )""",
+        ],
+    )
+
+
+# Later migrations are appended here, each a new function, never an edit above.
