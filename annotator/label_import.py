@@ -511,6 +511,7 @@ class _LabelWriter:
                     previous,
                     "import",
                     self.run.report.batch_id,
+                    None,
                 )
             )
             pending_pairs.add(pair)
@@ -530,7 +531,7 @@ class _LabelWriter:
         rows = self.project.conn.execute(
             f"SELECT id, item_id, annotator_id FROM labels AS l WHERE item_id IN "
             f"({placeholders(len(item_ids))}) AND NOT EXISTS "
-            "(SELECT 1 FROM labels s WHERE s.supersedes = l.id) ORDER BY id",
+            "(SELECT 1 FROM labels s WHERE s.supersedes = l.id) AND repeat_of IS NULL ORDER BY id",
             item_ids,
         )
         return {(row[1], row[2]): row[0] for row in rows}

@@ -42,6 +42,7 @@ LABEL_COLUMNS = (
     "supersedes",
     "origin",
     "batch_id",
+    "repeat_of",
 )
 INSERT_LABEL_SQL = (
     f"INSERT INTO labels({', '.join(LABEL_COLUMNS)}) VALUES ({', '.join('?' * len(LABEL_COLUMNS))})"
@@ -67,6 +68,7 @@ class Label:
     tokens: int | None
     supersedes: int | None
     origin: str
+    repeat_of: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -91,6 +93,7 @@ def label_from_row(row: Any) -> Label:
         tokens=row["tokens"],
         supersedes=row["supersedes"],
         origin=row["origin"],
+        repeat_of=row["repeat_of"],
     )
 
 
@@ -128,10 +131,13 @@ def _item_pairwise(project: Project, item_id: str) -> bool:
 
 
 def current_label(project: Project, item_id: str, annotator_id: int) -> Label | None:
-    """The annotator's current record on an item (any status), or None."""
+    """The annotator's current record on an item (any status), or None.
+
+    Test-retest repeat labels are separate records and never the current one.
+    """
     row = project.row(
         "SELECT * FROM labels AS l WHERE item_id = ? AND annotator_id = ? "
-        "AND NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id) "
+        "AND repeat_of IS NULL AND NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id) "
         "ORDER BY id DESC LIMIT 1",
         (item_id, annotator_id),
     )
@@ -161,9 +167,13 @@ def submit_label(
     rubric_version: RubricVersion | None = None,
     origin: str = "app",
     uid: str | None = None,
+    repeat_of: int | None = None,
 ) -> Label:
     """Validate and commit one label (one transaction); it supersedes the annotator's
     current record on the item, if any. Returns the stored label.
+
+    With `repeat_of` (a test-retest repeat served by the queue) the label is a
+    separate record that supersedes nothing, so both answers stay comparable.
     """
     if status not in STATUSES:
         raise LabelError(f"Unknown label status {status!r}; use one of {', '.join(STATUSES)}.")
@@ -178,7 +188,7 @@ def submit_label(
     source = source_by_id(project, annotator.source_id)
     submitted = normalize_time(submitted_at) if submitted_at else now_iso()
     with project.transaction():
-        previous = current_label(project, item_id, annotator.id)
+        previous = None if repeat_of else current_label(project, item_id, annotator.id)
         label_id = project.conn.execute(
             INSERT_LABEL_SQL,
             (
@@ -199,6 +209,7 @@ def submit_label(
                 previous.id if previous else None,
                 origin,
                 None,
+                repeat_of,
             ),
         ).lastrowid
         project.conn.execute(
@@ -259,6 +270,7 @@ def undo_last(project: Project, annotator: Annotator | str) -> Label | None:
                 last.id,
                 "app-undo",
                 None,
+                last.repeat_of,
             ),
         ).lastrowid
         project.audit(

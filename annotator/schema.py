@@ -148,6 +148,7 @@ def m001_initial(db: Database) -> None:
                 cost REAL,
                 tokens INTEGER,
                 supersedes INTEGER REFERENCES labels(id),
+                repeat_of INTEGER REFERENCES labels(id),
                 origin TEXT NOT NULL,
                 batch_id INTEGER REFERENCES import_batches(id)
             )""",
@@ -159,6 +160,11 @@ def m001_initial(db: Database) -> None:
             """CREATE VIEW current_labels AS
                 SELECT * FROM labels AS l
                 WHERE NOT EXISTS (SELECT 1 FROM labels AS s WHERE s.supersedes = l.id)""",
+            # What agreement, consensus and exports count: one current, submitted label
+            # per annotator and item (test-retest repeats are kept apart).
+            """CREATE VIEW effective_labels AS
+                SELECT * FROM current_labels
+                WHERE status = 'submitted' AND repeat_of IS NULL""",
             """CREATE TABLE drafts (
                 annotator_id INTEGER NOT NULL REFERENCES annotators(id),
                 item_id TEXT NOT NULL REFERENCES items(id),

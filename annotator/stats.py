@@ -10,10 +10,7 @@ from typing import Any
 
 from annotator.store import Project
 
-EFFECTIVE_LABELS = (
-    "SELECT * FROM labels AS l WHERE status = 'submitted' "
-    "AND NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id)"
-)
+EFFECTIVE_LABELS = "SELECT * FROM effective_labels"
 
 
 def project_stats(project: Project) -> dict[str, Any]:
@@ -32,11 +29,13 @@ def project_stats(project: Project) -> dict[str, Any]:
             "FROM sources s ORDER BY s.id"
         )
     ]
+    repeats = project.scalar(
+        "SELECT count(*) FROM current_labels WHERE repeat_of IS NOT NULL AND status = 'submitted'"
+    )
     statuses = {
         row[0]: row[1]
         for row in project.rows(
-            "SELECT status, count(*) FROM labels AS l WHERE NOT EXISTS "
-            "(SELECT 1 FROM labels s WHERE s.supersedes = l.id) GROUP BY status"
+            "SELECT status, count(*) FROM current_labels WHERE repeat_of IS NULL GROUP BY status"
         )
     }
     return {
@@ -47,6 +46,7 @@ def project_stats(project: Project) -> dict[str, Any]:
         "labels": statuses.get("submitted", 0),
         "skipped": statuses.get("skipped", 0),
         "flagged": statuses.get("flagged", 0),
+        "repeat_labels": repeats,
         "label_records": project.scalar("SELECT count(*) FROM labels"),
         "labeled_items": project.scalar(
             f"SELECT count(DISTINCT item_id) FROM ({EFFECTIVE_LABELS})"
