@@ -181,3 +181,114 @@ def m001_initial(db: Database) -> None:
 
 
 # Later migrations are appended here, each a new function, never an edit above.
+
+
+@migrations()
+def m002_queue_anchors(db: Database) -> None:
+    """Assignments, per-annotator queue settings, the served-queue log, anchors and
+    their scores, and the log of anchor-rate changes (issue 4).
+
+    The served log makes the queue survive restarts and keeps `next_entry`
+    idempotent; `label_floor` is the highest label id when an entry was served,
+    so "answered" means a label record on that item with a higher id.
+    """
+    run_statements(
+        db,
+        [
+            """CREATE TABLE assignment_sets (
+                id INTEGER PRIMARY KEY,
+                created_at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                selection TEXT NOT NULL DEFAULT '{}',
+                overlap REAL NOT NULL DEFAULT 0,
+                k INTEGER NOT NULL DEFAULT 1,
+                seed INTEGER NOT NULL,
+                annotators TEXT NOT NULL DEFAULT '[]',
+                items INTEGER NOT NULL DEFAULT 0,
+                rows INTEGER NOT NULL DEFAULT 0
+            )""",
+            """CREATE TABLE assignments (
+                annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+                position INTEGER NOT NULL,
+                item_id TEXT NOT NULL REFERENCES items(id),
+                set_id INTEGER REFERENCES assignment_sets(id),
+                overlapped INTEGER NOT NULL DEFAULT 0,
+                removed INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (annotator_id, position)
+            ) WITHOUT ROWID""",
+            "CREATE UNIQUE INDEX assignments_item ON assignments(item_id, annotator_id)",
+            """CREATE TABLE queue_settings (
+                annotator_id INTEGER PRIMARY KEY REFERENCES annotators(id),
+                seed INTEGER NOT NULL,
+                anchor_rate REAL NOT NULL,
+                current_anchor_rate REAL NOT NULL,
+                jitter REAL NOT NULL,
+                min_gap INTEGER NOT NULL,
+                anchor_window_items INTEGER NOT NULL,
+                anchor_window_days REAL,
+                repeat_rate REAL NOT NULL,
+                repeat_delay INTEGER NOT NULL,
+                adaptive TEXT NOT NULL DEFAULT '{}',
+                assigned_count INTEGER NOT NULL DEFAULT 0,
+                updated_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE queue_log (
+                annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+                position INTEGER NOT NULL,
+                item_id TEXT NOT NULL REFERENCES items(id),
+                kind TEXT NOT NULL CHECK (kind IN ('item', 'anchor', 'repeat')),
+                pass INTEGER NOT NULL DEFAULT 0,
+                order_pos INTEGER,
+                served_at TEXT NOT NULL,
+                label_floor INTEGER NOT NULL,
+                answer_label_id INTEGER REFERENCES labels(id),
+                outcome TEXT,
+                PRIMARY KEY (annotator_id, position)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX queue_log_item ON queue_log(annotator_id, item_id)",
+            "CREATE INDEX queue_log_kind ON queue_log(annotator_id, kind, position)",
+            """CREATE INDEX queue_log_skipped ON queue_log(annotator_id, position)
+                WHERE outcome = 'skipped'""",
+            """CREATE TABLE anchors (
+                id INTEGER PRIMARY KEY,
+                item_id TEXT NOT NULL REFERENCES items(id),
+                rubric_version_id INTEGER NOT NULL REFERENCES rubric_versions(id),
+                reference TEXT NOT NULL,
+                rationale TEXT NOT NULL,
+                tolerances TEXT NOT NULL DEFAULT '{}',
+                status TEXT NOT NULL DEFAULT 'active'
+                    CHECK (status IN ('active', 'retired', 'needs_review')),
+                review TEXT NOT NULL DEFAULT '{}',
+                confirmed TEXT NOT NULL DEFAULT '{}',
+                origin TEXT NOT NULL CHECK (origin IN ('manual', 'file', 'adjudication')),
+                replaces INTEGER REFERENCES anchors(id),
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                retired_at TEXT
+            )""",
+            "CREATE INDEX anchors_item ON anchors(item_id)",
+            "CREATE UNIQUE INDEX anchors_live ON anchors(item_id) WHERE status != 'retired'",
+            """CREATE TABLE anchor_scores (
+                label_id INTEGER NOT NULL REFERENCES labels(id),
+                anchor_id INTEGER NOT NULL REFERENCES anchors(id),
+                criterion TEXT NOT NULL,
+                annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+                correct INTEGER NOT NULL,
+                distance REAL,
+                details TEXT NOT NULL DEFAULT '{}',
+                scored_at TEXT NOT NULL,
+                PRIMARY KEY (label_id, anchor_id, criterion)
+            )""",
+            "CREATE INDEX anchor_scores_annotator ON anchor_scores(annotator_id, label_id)",
+            """CREATE TABLE anchor_rate_log (
+                id INTEGER PRIMARY KEY,
+                annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+                at TEXT NOT NULL,
+                old_rate REAL NOT NULL,
+                new_rate REAL NOT NULL,
+                reason TEXT NOT NULL,
+                details TEXT NOT NULL DEFAULT '{}'
+            )""",
+            *forbid_changes("anchor_rate_log"),
+        ],
+    )
