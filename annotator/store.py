@@ -255,6 +255,16 @@ def open_project(path: str | Path, actor: str | None = None) -> Project:
     return project
 
 
+def open_reader(path: str | Path) -> Project:
+    """A second connection to an open project, for reading off the UI thread.
+
+    It skips migration and metadata writes (the main connection did those).
+    """
+    path = Path(path)
+    check_project_file(path)
+    return Project(path, connect(path))
+
+
 def create_project(path: str | Path, name: str | None = None, actor: str | None = None) -> Project:
     """Create a new, empty project file. Refuses to overwrite an existing file."""
     path = Path(path)
@@ -305,6 +315,7 @@ __all__ = [
     "copy_project",
     "create_project",
     "open_project",
+    "open_reader",
     "read_application_id",
     "remove_project_files",
 ]

@@ -1,0 +1,377 @@
+"""The annotate view: item on the left, rubric form on the right, all from the keyboard.
+
+It shows and asks; the :class:`annotator.workbench.WorkSession` does the work.
+Every submit is committed before the next item is drawn; the half-filled form
+is saved as a draft (debounced) and restored after a restart or a crash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.active_time import ActiveClock
+from annotator.errors import AnnotatorError
+from annotator.workbench import ItemCard, WorkSession
+from ui.annotate.item_panel import ItemPanel
+from ui.annotate.panels import (
+    FeedbackBanner,
+    GuidelinesPanel,
+    ProgressHeader,
+    PromptBar,
+    SummaryPage,
+)
+from ui.annotate.rubric_form import RubricForm
+from ui.keys import is_text_field
+
+DRAFT_DELAY_MS = 300
+
+
+class AnnotateView(QWidget):
+    """One person labeling; `session` is None until a project and person are chosen."""
+
+    status = Signal(str)
+    item_shown = Signal(str)  # item id, after the item is painted into the widgets
+
+    def __init__(self, parent: QWidget | None = None, idle_seconds: int = 60) -> None:
+        super().__init__(parent)
+        self.session: WorkSession | None = None
+        self.card: ItemCard | None = None
+        self.clock = ActiveClock(idle_after=idle_seconds)
+        self._loading = False
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        self.header = ProgressHeader()
+        self.pages = QStackedWidget()
+        self.work = QWidget()
+        self.summary = SummaryPage()
+        self.summary.back_requested.connect(self.go_back)
+        self.empty = QLabel("Choose a project and the person labeling on the start screen.")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("Muted")
+        self.pages.addWidget(self.work)
+        self.pages.addWidget(self.summary)
+        self.pages.addWidget(self.empty)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.header)
+        outer.addWidget(self.pages, 1)
+
+        self.item_panel = ItemPanel()
+        self.form = RubricForm()
+        self.form.changed.connect(self._form_changed)
+        self.form.current_changed.connect(self._criterion_changed)
+        self.guidelines = GuidelinesPanel()
+        self.guidelines.hide()
+
+        right = QFrame()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(6, 10, 12, 10)
+        right_layout.setSpacing(8)
+        self.rubric_title = QLabel()
+        self.rubric_title.setObjectName("SectionTitle")
+        self.feedback = FeedbackBanner()
+        self.banner = QLabel()
+        self.banner.setObjectName("Banner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        rationale_title = QLabel("RATIONALE  (Ctrl+T)")
+        rationale_title.setObjectName("SectionTitle")
+        self.rationale = QPlainTextEdit()
+        self.rationale.setPlaceholderText("Why? (optional) — Ctrl+Enter submits, Esc returns")
+        self.rationale.setFixedHeight(84)
+        self.rationale.textChanged.connect(self._form_changed)
+        self.prompt = PromptBar()
+        self.prompt.accepted.connect(self._prompt_accepted)
+        self.prompt.cancelled.connect(self.setFocus)
+        buttons = QHBoxLayout()
+        self.skip_button = QPushButton("Skip  Ctrl+S")
+        self.flag_button = QPushButton("Flag  Ctrl+R")
+        self.submit_button = QPushButton("Submit  ⏎")
+        self.submit_button.setObjectName("Primary")
+        for button in (self.skip_button, self.flag_button, self.submit_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.skip_button.clicked.connect(lambda: self.handle_action("skip"))
+        self.flag_button.clicked.connect(lambda: self.handle_action("flag"))
+        self.submit_button.clicked.connect(lambda: self.handle_action("submit"))
+        buttons.addWidget(self.skip_button)
+        buttons.addWidget(self.flag_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.submit_button)
+        self.message = QLabel()
+        self.message.setObjectName("Muted")
+        self.message.setWordWrap(True)
+        for widget in (self.rubric_title, self.feedback, self.banner):
+            right_layout.addWidget(widget)
+        right_layout.addWidget(self.form, 1)
+        right_layout.addWidget(rationale_title)
+        right_layout.addWidget(self.rationale)
+        right_layout.addWidget(self.prompt)
+        right_layout.addWidget(self.message)
+        right_layout.addLayout(buttons)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.item_panel)
+        self.splitter.addWidget(right)
+        self.splitter.addWidget(self.guidelines)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setChildrenCollapsible(False)
+        work_layout = QVBoxLayout(self.work)
+        work_layout.setContentsMargins(0, 0, 0, 0)
+        work_layout.addWidget(self.splitter)
+
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
+        self._tick_timer = QTimer(self)
+        self._tick_timer.setInterval(1000)
+        self._tick_timer.timeout.connect(self._tick)
+        self._tick_timer.start()
+        QGuiApplication.instance().applicationStateChanged.connect(self._app_state_changed)
+        self.pages.setCurrentWidget(self.empty)
+
+    # -- session ----------------------------------------------------------------
+    def set_session(
+        self, session: WorkSession | None, title: str = "", badge: str | None = None
+    ) -> None:
+        self.save_draft()
+        self.session = session
+        self.header.set_context(title, badge)
+        if session is None:
+            self.card = None
+            self.pages.setCurrentWidget(self.empty)
+            return
+        self._show(session.resume())
+
+    def set_banner(self, text: str | None) -> None:
+        self.banner.setVisible(bool(text))
+        self.banner.setText(text or "")
+
+    # -- showing ------------------------------------------------------------------
+    def _show(self, card: ItemCard | None) -> None:
+        self.card = card
+        self.prompt.hide()
+        if card is None:
+            self._refresh_progress()
+            if self.session is not None:
+                self.summary.show_summary(self.session.summary())
+            self.pages.setCurrentWidget(self.summary)
+            self.setFocus()
+            return
+        self._loading = True
+        try:
+            self.item_panel.show_item(card.item)
+            self.form.set_criteria(card.criteria, card.rubric.id)
+            self.form.set_values(card.initial_values)
+            self.rationale.setPlainText(card.initial_rationale)
+            self.form.set_current(0)
+        finally:
+            self._loading = False
+        where = "amending your earlier label" if card.from_history else "from your queue"
+        self.rubric_title.setText(
+            f"{card.rubric.name.upper()}  ·  V{card.rubric.version}  ·  {where}"
+        )
+        self.message.setText("Draft restored." if card.draft else "")
+        self.clock.reset(card.draft.active_s if card.draft else 0.0)
+        self.pages.setCurrentWidget(self.work)
+        self._refresh_progress()
+        self._criterion_changed(self.form.current)
+        self.setFocus()
+        self.item_shown.emit(card.item.id)
+
+    def _refresh_progress(self) -> None:
+        if self.session is not None:
+            self.header.set_progress(self.session.progress())
+
+    def _criterion_changed(self, index: int) -> None:
+        if self.card is not None and self.guidelines.isVisible():
+            card = self.form.current_card
+            self.guidelines.show_for(self.card.rubric, card.criterion if card else None)
+
+    # -- drafts and time --------------------------------------------------------------
+    def _form_changed(self) -> None:
+        if not self._loading and self.card is not None:
+            self.clock.activity()
+            self._draft_timer.start()
+
+    def save_draft(self) -> None:
+        """Write the half-filled form now (also called on close)."""
+        self._draft_timer.stop()
+        if self.session is None or self.card is None or self.pages.currentWidget() is not self.work:
+            return
+        values, rationale = self.form.values(), self.rationale.toPlainText()
+        if not values and not rationale.strip():
+            return
+        self.session.save_draft(values, rationale, self.clock.tick())
+
+    def _tick(self) -> None:
+        if self.card is not None:
+            self.header.set_item_time(self.clock.tick(), self.clock.idle)
+
+    def _app_state_changed(self, state: Qt.ApplicationState) -> None:
+        self.clock.set_focused(state == Qt.ApplicationState.ApplicationActive)
+
+    def note_activity(self) -> None:
+        self.clock.activity()
+
+    # -- actions ------------------------------------------------------------------
+    def handle_action(self, name: str) -> bool:
+        """Run a keymap action; returns whether this view used it."""
+        if self.session is None:
+            return False
+        on_work_page = self.pages.currentWidget() is self.work and self.card is not None
+        handlers = {
+            "back": self.go_back,
+            "forward": self.go_forward,
+            "undo": self.undo,
+        }
+        if name in handlers:
+            handlers[name]()
+            return True
+        if not on_work_page:
+            return False
+        if name == "leave_text":
+            if self.prompt.isVisible():
+                self.prompt.cancel()
+            elif self.item_panel.find_bar.isVisible():
+                self.item_panel.close_find()
+            self.setFocus()
+            return True
+        form_actions = {
+            "submit": self.submit,
+            "skip": lambda: self.prompt.ask("skip", "Why skip this item?", PromptBar.SKIP_REASONS),
+            "flag": lambda: self.prompt.ask("flag", "Note for the reviewer:"),
+            "next_criterion": lambda: self.form.move(1),
+            "prev_criterion": lambda: self.form.move(-1),
+            "next_option": lambda: self.form.current_card and self.form.current_card.move_option(1),
+            "prev_option": lambda: (
+                self.form.current_card and self.form.current_card.move_option(-1)
+            ),
+            "toggle_option": self._toggle_option,
+            "clear_criterion": self.form.clear_current,
+            "rationale": self.rationale.setFocus,
+            "guidelines": self.toggle_guidelines,
+            "find": self.item_panel.open_find,
+            "details": self.item_panel.toggle_details,
+        }
+        handler = form_actions.get(name)
+        if handler is None:
+            return False
+        handler()
+        return True
+
+    def handle_text(self, text: str) -> bool:
+        """A plain key no action claims: an option hotkey for the current criterion."""
+        if self.card is None or self.pages.currentWidget() is not self.work:
+            return False
+        used = self.form.pick_key(text)
+        if used and not is_text_field(QApplication.focusWidget()):
+            self.setFocus()
+        return used
+
+    def _toggle_option(self) -> None:
+        card = self.form.current_card
+        if card is not None and card.focus_input():
+            return  # numbers and text: Space starts typing
+        chose = card is not None and card.toggle_highlighted() and card.single_choice
+        if chose and card.value() is not None:
+            self.form.move(1)
+
+    def toggle_guidelines(self) -> None:
+        visible = not self.guidelines.isVisible()
+        self.guidelines.setVisible(visible)
+        if visible:
+            self._criterion_changed(self.form.current)
+
+    def submit(self) -> None:
+        if self.session is None or self.card is None:
+            return
+        missing = self.form.missing_required()
+        if missing:
+            index = next(i for i, c in enumerate(self.form.cards) if c.criterion is missing[0])
+            self.form.set_current(index)
+            names = ", ".join(c.title for c in missing)
+            self.message.setText(f"Required before submitting: {names}.")
+            return
+        self._commit("submitted")
+
+    def _prompt_accepted(self, purpose: str, text: str) -> None:
+        self._commit("skipped" if purpose == "skip" else "flagged", text)
+
+    def _commit(self, status: str, note: str | None = None) -> None:
+        assert self.session is not None and self.card is not None
+        self._draft_timer.stop()
+        seconds = self.clock.tick()
+        was_history = self.card.from_history
+        try:
+            if status == "submitted":
+                result = self.session.submit(
+                    self.form.values(), self.rationale.toPlainText(), seconds
+                )
+            elif status == "skipped":
+                result = self.session.skip(note or "", seconds)
+            else:
+                result = self.session.flag(
+                    note or "", self.form.values(), self.rationale.toPlainText(), seconds
+                )
+        except AnnotatorError as error:
+            self.message.setText(str(error))
+            self.setFocus()
+            return
+        self.feedback.show_feedback(result.feedback)
+        verb = {"submitted": "Saved", "skipped": "Skipped", "flagged": "Flagged"}[status]
+        self.status.emit(f"{verb} {result.label.item_id}" + (" (amended)" if was_history else ""))
+        self._show(self.session.open_next())
+
+    def go_back(self) -> None:
+        if self.session is None:
+            return
+        self.save_draft()
+        card = self.session.back()
+        if card is None:
+            self.status.emit("No earlier item to go back to.")
+            return
+        self.feedback.show_feedback(None)
+        self._show(card)
+
+    def go_forward(self) -> None:
+        if self.session is None:
+            return
+        self.save_draft()
+        self._show(self.session.forward())
+
+    def undo(self) -> None:
+        if self.session is None:
+            return
+        card = self.session.undo()
+        if card is None:
+            self.status.emit("Nothing to undo.")
+            return
+        self.status.emit(f"Undid the last submit on {card.item.id}.")
+        self.feedback.show_feedback(None)
+        self._show(card)
+
+    def set_zoom(self, zoom: int) -> None:
+        self.item_panel.set_zoom(zoom)
+
+    def current_values(self) -> dict[str, Any]:
+        return self.form.values()

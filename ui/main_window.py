@@ -1,0 +1,364 @@
+"""The main window only hosts screens: it opens projects, routes keys, and switches.
+
+Screens are registered by name; each may offer `handle_action(name) -> bool`
+and `handle_text(text) -> bool` for the keyboard, and `set_project(project)`
+to refresh when the open project changes. Long work goes through `ui.jobs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from annotator.errors import AnnotatorError
+from annotator.keymap import build_keymap
+from annotator.settings import Settings, load_settings, save_settings
+from annotator.sources import ensure_annotator, ensure_source, list_annotators, source_by_id
+from annotator.store import (
+    PACK_APPLICATION_ID,
+    Project,
+    create_project,
+    open_project,
+    read_application_id,
+)
+from annotator.workbench import WorkSession
+from ui.annotate.view import AnnotateView
+from ui.keys import KeyDispatcher
+from ui.start_screen import StartScreen
+
+# Optional screens, built on first use: name -> (module, class, title).
+LAZY_SCREENS: dict[str, tuple[str, str, str]] = {
+    "items": ("ui.items_browser", "ItemsBrowser", "Items"),
+}
+PACK_OPENER = (
+    "ui.pack_screens"  # issue 8: opening a work pack; a module with `open_pack(window, path)`
+)
+
+
+class ActivityFilter(QObject):
+    """Tells the active-time clock about every key and mouse press in the window."""
+
+    def __init__(self, on_activity: Callable[[], None]) -> None:
+        super().__init__()
+        self.on_activity = on_activity
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel):
+            self.on_activity()
+        return False
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or load_settings()
+        self.project: Project | None = None
+        self.person: str | None = None
+        self.pack_note: str | None = None
+        self.setWindowTitle("Annotator")
+        self.resize(1360, 860)
+
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.screens: dict[str, QWidget] = {}
+        self.start = StartScreen()
+        self.annotate = AnnotateView(idle_seconds=self.settings.idle_seconds)
+        self.annotate.status.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self._add_screen("start", self.start)
+        self._add_screen("annotate", self.annotate)
+        self._wire_start_screen()
+
+        self.keymap = build_keymap(self.settings.shortcuts)
+        self.dispatcher = KeyDispatcher(self, self.keymap, self.on_action, self.on_text)
+        QApplication.instance().installEventFilter(self.dispatcher)
+        self.activity = ActivityFilter(self.annotate.note_activity)
+        QApplication.instance().installEventFilter(self.activity)
+        self._build_menus()
+        self.start.set_recent(self.settings.recent)
+        self.annotate.set_zoom(self.settings.zoom)
+        self.show_screen("start")
+        self.statusBar().showMessage("Press ? for the keyboard shortcuts.")
+
+    # -- screens ----------------------------------------------------------------
+    def _add_screen(self, name: str, widget: QWidget) -> None:
+        self.screens[name] = widget
+        self.stack.addWidget(widget)
+
+    def screen(self, name: str) -> QWidget:
+        if name not in self.screens and name in LAZY_SCREENS:
+            module_name, class_name, _ = LAZY_SCREENS[name]
+            module = __import__(module_name, fromlist=[class_name])
+            widget = getattr(module, class_name)(self)
+            self._add_screen(name, widget)
+            if self.project is not None and hasattr(widget, "set_project"):
+                widget.set_project(self.project)
+        return self.screens[name]
+
+    def show_screen(self, name: str) -> bool:
+        if name not in self.screens and name not in LAZY_SCREENS:
+            return False
+        if name != "start" and self.project is None:
+            self.statusBar().showMessage("Open a project first.", 4000)
+            return False
+        widget = self.screen(name)
+        if name != "annotate":
+            self.annotate.save_draft()
+        self.stack.setCurrentWidget(widget)
+        if hasattr(widget, "on_shown"):
+            widget.on_shown()
+        if name == "start":
+            self.start.focus_default()
+        elif name == "annotate":
+            self.annotate.setFocus()
+        return True
+
+    @property
+    def current_screen(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    # -- keyboard -----------------------------------------------------------------
+    def on_action(self, name: str) -> bool:
+        global_actions: dict[str, Callable[[], Any]] = {
+            "shortcuts": self.show_shortcuts,
+            "settings": self.show_settings,
+            "open": self.choose_project_file,
+            "quit": self.close,
+            "zoom_in": lambda: self.set_zoom(self.settings.zoom + 1),
+            "zoom_out": lambda: self.set_zoom(self.settings.zoom - 1),
+            "zoom_reset": lambda: self.set_zoom(0),
+            "screen_start": lambda: self.show_screen("start"),
+            "screen_annotate": lambda: self.show_screen("annotate"),
+            "screen_items": lambda: self.show_screen("items"),
+            "screen_dashboard": lambda: self.show_screen("dashboard"),
+        }
+        screen = self.current_screen
+        handler = getattr(screen, "handle_action", None)
+        if handler is not None and handler(name):
+            return True
+        if name in global_actions:
+            global_actions[name]()
+            return True
+        return False
+
+    def on_text(self, text: str) -> bool:
+        handler = getattr(self.current_screen, "handle_text", None)
+        return bool(handler and handler(text))
+
+    def set_keymap(self, overrides: dict[str, list[str]]) -> None:
+        """Apply changed shortcuts (validated by the core) and remember them."""
+        self.keymap = build_keymap(overrides)
+        self.settings.shortcuts = overrides
+        self.dispatcher.set_actions(self.keymap)
+        save_settings(self.settings)
+        self._build_menus()
+
+    def set_zoom(self, zoom: int) -> None:
+        self.settings.zoom = max(-4, min(12, zoom))
+        self.annotate.set_zoom(self.settings.zoom)
+        save_settings(self.settings)
+
+    # -- menus --------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        """Menus show each action's first key; the dispatcher, not Qt, fires them."""
+        bar = self.menuBar()
+        bar.clear()
+        layout = {
+            "&File": ["open", "settings", "quit"],
+            "&Label": ["submit", "skip", "flag", "undo", "back", "forward"],
+            "&View": ["find", "details", "guidelines", "zoom_in", "zoom_out", "zoom_reset"],
+            "&Go": ["screen_start", "screen_annotate", "screen_items", "screen_dashboard"],
+            "&Help": ["shortcuts"],
+        }
+        for title, names in layout.items():
+            menu = bar.addMenu(title)
+            for name in names:
+                action = self.keymap[name]
+                shortcut = action.keys[0] if action.keys else ""
+                item = QAction(
+                    f"{action.description}\t{QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)}",
+                    self,
+                )
+                item.triggered.connect(lambda _=False, n=name: self.on_action(n))
+                menu.addAction(item)
+            if title == "&File":
+                menu.insertAction(
+                    menu.actions()[0], self._menu_action("New project…", self.create_project_dialog)
+                )
+                menu.insertAction(
+                    menu.actions()[2], self._menu_action("Open work pack…", self.choose_pack_file)
+                )
+
+    def _menu_action(self, text: str, slot: Callable[[], Any]) -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(lambda _=False: slot())
+        return action
+
+    def show_shortcuts(self) -> None:
+        from ui.shortcut_sheet import ShortcutSheet
+
+        ShortcutSheet(self.keymap, self).exec()
+
+    def show_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        SettingsDialog(self).exec()
+
+    # -- projects and people ------------------------------------------------------
+    def _wire_start_screen(self) -> None:
+        self.start.open_path.connect(self.open_file)
+        self.start.open_dialog.connect(self.choose_project_file)
+        self.start.open_pack_dialog.connect(self.choose_pack_file)
+        self.start.new_project.connect(self.create_project_dialog)
+        self.start.open_demo.connect(self.open_demo)
+        self.start.person_chosen.connect(self.start_labeling)
+        self.start.person_created.connect(self.create_person)
+
+    def choose_project_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open project",
+            str(Path.home()),
+            "Annotator projects (*.annotator);;All files (*)",
+        )
+        if path:
+            self.open_file(path)
+
+    def choose_pack_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open work pack", str(Path.home()), "Work packs (*.annpack);;All files (*)"
+        )
+        if path:
+            self.open_file(path)
+
+    def create_project_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "New project",
+            str(Path.home() / "project.annotator"),
+            "Annotator projects (*.annotator)",
+        )
+        if not path:
+            return
+        name, ok = QInputDialog.getText(self, "New project", "Project name:", text=Path(path).stem)
+        if not ok:
+            return
+        try:
+            project = create_project(path, name=name or None)
+        except AnnotatorError as error:
+            self.show_error(str(error))
+            return
+        self._set_project(project)
+
+    def open_demo(self) -> None:
+        from annotator.demo import DEMO_PERSON, ensure_demo
+
+        try:
+            path = ensure_demo()
+        except AnnotatorError as error:
+            self.show_error(str(error))
+            return
+        if self.open_file(str(path)):
+            self.start_labeling(self.settings.last_person.get(self.project.id, DEMO_PERSON))  # type: ignore[union-attr]
+
+    def open_file(self, path: str) -> bool:
+        """Open a project, or hand a work pack to the pack screens."""
+        try:
+            if Path(path).exists() and read_application_id(Path(path)) == PACK_APPLICATION_ID:
+                module = __import__(PACK_OPENER, fromlist=["open_pack"])
+                return bool(module.open_pack(self, Path(path)))
+            project = open_project(path)
+        except (AnnotatorError, ImportError) as error:
+            self.show_error(str(error))
+            return False
+        self._set_project(project)
+        return True
+
+    def _set_project(self, project: Project, pack_note: str | None = None) -> None:
+        self.annotate.set_session(None)
+        if self.project is not None:
+            self.project.close()
+        self.project = project
+        self.pack_note = pack_note
+        self.settings.add_recent(project.path)
+        save_settings(self.settings)
+        self.start.set_recent(self.settings.recent)
+        self.refresh_people()
+        for widget in self.screens.values():
+            if widget is not self.start and hasattr(widget, "set_project"):
+                widget.set_project(project)
+        self.setWindowTitle(f"{project.name} — Annotator")
+        self.show_screen("start")
+
+    def refresh_people(self) -> None:
+        if self.project is None:
+            self.start.set_project(None, [])
+            return
+        people = [
+            (a, source_by_id(self.project, a.source_id)) for a in list_annotators(self.project)
+        ]
+        last = self.settings.last_person.get(self.project.id)
+        self.start.set_project(self.project, people, self.pack_note, last)
+
+    def create_person(self, name: str, source: str, kind: str) -> None:
+        if self.project is None:
+            return
+        try:
+            with self.project.transaction():
+                ensure_annotator(self.project, name, ensure_source(self.project, source, kind))
+        except AnnotatorError as error:
+            self.show_error(str(error))
+            return
+        self.settings.last_person[self.project.id] = name
+        self.refresh_people()
+
+    def start_labeling(self, name: str) -> None:
+        if self.project is None:
+            return
+        try:
+            session = WorkSession(self.project, name)
+        except AnnotatorError as error:
+            self.show_error(str(error))
+            return
+        self.person = name
+        self.settings.last_person[self.project.id] = name
+        save_settings(self.settings)
+        source = session.source
+        title = f"{self.project.name}   ·   {name} ({source.name})"
+        badge = "WORK PACK" if self.pack_note else None
+        self.annotate.set_banner(self.pack_note)
+        self.annotate.set_session(session, title, badge)
+        self.show_screen("annotate")
+
+    def show_error(self, text: str) -> None:
+        QMessageBox.warning(self, "Annotator", text)
+
+    # -- shutdown -----------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        from ui.jobs import wait_for_jobs
+
+        self.annotate.save_draft()
+        save_settings(self.settings)
+        wait_for_jobs(5000)
+        app = QApplication.instance()
+        app.removeEventFilter(self.dispatcher)
+        app.removeEventFilter(self.activity)
+        if self.project is not None:
+            self.project.close()
+            self.project = None
+        event.accept()
+
+
+__all__ = ["MainWindow", "Qt"]

@@ -1,0 +1,43 @@
+"""The shortcut sheet (`?`): every action and its keys, grouped, from the keymap table."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDialog, QLabel, QTextBrowser, QVBoxLayout, QWidget
+
+from annotator.keymap import Action, keymap_rows
+
+
+def sheet_html(actions: dict[str, Action]) -> str:
+    groups: dict[str, list[str]] = {}
+    for row in keymap_rows(actions):
+        keys = " or ".join(
+            f"<code>{QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) or k}</code>"
+            for k in row["keys"]
+        )
+        groups.setdefault(row["group"], []).append(
+            f"<tr><td style='padding:3px 18px 3px 0'>{row['description']}</td><td>{keys}</td></tr>"
+        )
+    parts = []
+    for group, rows in groups.items():
+        parts.append(f"<h3 style='margin-bottom:4px'>{group}</h3><table>{''.join(rows)}</table>")
+    parts.append(
+        "<h3>Options</h3><p>Press an option's key (shown in brackets) or its number to choose it "
+        "for the highlighted criterion; a single choice moves on to the next criterion. Keys "
+        "never act while you type in a text box.</p>"
+    )
+    return "".join(parts)
+
+
+class ShortcutSheet(QDialog):
+    def __init__(self, actions: dict[str, Action], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(620, 680)
+        layout = QVBoxLayout(self)
+        title = QLabel("Keyboard shortcuts  ·  Esc to close  ·  change them in Settings (Ctrl+,)")
+        title.setObjectName("Muted")
+        self.browser = QTextBrowser()
+        self.browser.setHtml(sheet_html(actions))
+        layout.addWidget(title)
+        layout.addWidget(self.browser)
