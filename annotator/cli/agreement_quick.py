@@ -1,0 +1,69 @@
+"""`annotator agreement --labels FILE`: agreement on a label file, without a project.
+
+Only the arguments and the handler live here; the command tree in
+`annotator.cli` decides where they hang. User errors raise AnnotatorError,
+which the CLI's main turns into one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from annotator.cli.common import print_json
+from annotator.coefficient import LEVELS
+from annotator.quick_agreement import format_table, run_quick
+
+
+def add_quick_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add --labels, --level, --scale, --json, --bootstrap, --seed, --confidence."""
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        metavar="FILE",
+        required=True,
+        help="long CSV or JSONL of labels with columns item, rater, value (one label a row)",
+    )
+    parser.add_argument(
+        "--level",
+        choices=LEVELS,
+        default="nominal",
+        help="level of measurement for Krippendorff's alpha (default: nominal)",
+    )
+    parser.add_argument(
+        "--scale",
+        metavar="V1,V2,...",
+        help="every value a label could take, in order, e.g. 1,2,3,4,5 (unused points count)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=1000,
+        metavar="N",
+        dest="n_boot",
+        help="bootstrap resamples for the intervals; 0 for none (default: 1000)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the bootstrap, for the same intervals again"
+    )
+    parser.add_argument(
+        "--confidence", type=float, default=0.95, help="interval coverage (default: 0.95)"
+    )
+
+
+def run_quick_command(args: argparse.Namespace) -> int:
+    """Compute and print (JSON with --json, else a table); 0 on success."""
+    result = run_quick(
+        args.labels,
+        level=args.level,
+        scale=args.scale,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        confidence=args.confidence,
+    )
+    if args.json:
+        print_json(result)
+    else:
+        print(format_table(result))
+    return 0

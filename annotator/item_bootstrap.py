@@ -1,0 +1,176 @@
+"""Percentile bootstrap over items, fast because items repeat.
+
+Every coefficient here is a function of sums, over items, of a contribution
+that depends only on the item's row (its value counts; for a rater pair, its
+confusion cell). Items with the same row are interchangeable, so a resample is
+fully described by how many times each distinct row ("pattern") is drawn.
+Drawing N items uniformly with replacement gives pattern counts distributed
+Multinomial(N, freq / N): we draw those directly, O(patterns) per resample
+instead of O(items), and the statistic becomes a (resamples x patterns) @
+(patterns x contribution) matrix product. With 5 raters and a 5-point scale
+there are a few hundred patterns however many items there are, which is what
+makes 1,000 resamples of 100k items take well under a second.
+
+Resamples are drawn from `numpy.random.default_rng(seed)`: the same seed gives
+the same draws, on any machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+Statistic = Callable[[np.ndarray], np.ndarray]
+"""Maps weights (b, P) -- how many times each pattern is in each resample -- to (b,)
+values, NaN where the statistic is not defined for that resample."""
+
+_CHUNK_CELLS = 4_000_000  # weights held at once: b * P (32 MB of float64)
+
+
+@dataclass(frozen=True)
+class ItemPatterns:
+    """The distinct rows among items and how often each occurs."""
+
+    rows: np.ndarray  # (P, K) distinct rows
+    freq: np.ndarray  # (P,) how many items have each row
+    inverse: np.ndarray  # (N,) the pattern of each item
+    representatives: np.ndarray  # (P,) position of the first item with each row
+
+    @classmethod
+    def of(cls, rows: np.ndarray) -> ItemPatterns:
+        rows = np.asarray(rows)
+        if rows.ndim == 1:
+            rows = rows[:, None]
+        if rows.shape[0] == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(rows.reshape(0, rows.shape[1]), empty, empty, empty)
+        key = _row_keys(rows)
+        if key is None:
+            distinct, first, inverse, freq = np.unique(
+                rows, axis=0, return_index=True, return_inverse=True, return_counts=True
+            )
+        else:  # one integer per row: a 1-D unique, many times faster than axis=0
+            _, first, inverse, freq = np.unique(
+                key, return_index=True, return_inverse=True, return_counts=True
+            )
+            distinct = rows[first]
+        return cls(distinct, freq, inverse.reshape(-1), first)
+
+    @property
+    def n_items(self) -> int:
+        return int(self.freq.sum())
+
+    @property
+    def n_patterns(self) -> int:
+        return len(self.freq)
+
+
+def _row_keys(rows: np.ndarray) -> np.ndarray | None:
+    """Each non-negative integer row as one int64 (mixed radix), or None if it won't fit."""
+    if rows.dtype.kind not in "iu" or rows.min() < 0:
+        return None
+    base = int(rows.max()) + 1
+    if base ** rows.shape[1] >= 2**62:
+        return None
+    weights = base ** np.arange(rows.shape[1], dtype=np.int64)
+    return rows.astype(np.int64) @ weights
+
+
+@dataclass(frozen=True)
+class BootstrapDraws:
+    """The statistic on each resample, and (if kept) which items each resample drew."""
+
+    values: np.ndarray  # (B,) NaN where the statistic is not defined on that resample
+    patterns: ItemPatterns
+    counts: np.ndarray | None = None  # (B, P) pattern counts, when asked for
+    positions: np.ndarray | None = None  # where the resampled items sit in the data
+
+    def interval(self, confidence: float = 0.95) -> tuple[float, float] | None:
+        return percentile_interval(self.values, confidence)
+
+    def item_counts(self, b: int, n_items: int | None = None) -> np.ndarray:
+        """Resample `b` as how many times it holds each item.
+
+        Each pattern's count is given to its first item: items with the same row
+        are interchangeable, so a dataset holding these items that many times has
+        exactly the statistic `values[b]`. With `positions` and `n_items` the
+        counts are laid over all `n_items` items of the data (others get 0).
+        Needs `keep_counts=True`.
+        """
+        if self.counts is None:
+            raise ValueError("draw with keep_counts=True to see which items were drawn")
+        local = np.zeros(self.patterns.inverse.shape[0], dtype=np.int64)
+        local[self.patterns.representatives] = self.counts[b]
+        if self.positions is None or n_items is None:
+            return local
+        out = np.zeros(n_items, dtype=np.int64)
+        out[self.positions] = local
+        return out
+
+
+def draw_counts(
+    patterns: ItemPatterns, n_boot: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
+    """Chunks of (b, P) pattern counts, n_boot rows in all; each row sums to N.
+
+    Few patterns: multinomial over patterns. Nearly as many patterns as items
+    (e.g. many raters or a fine numeric scale): resample item positions and count
+    their patterns, which is cheaper there. Both are the same distribution.
+    """
+    n, p = patterns.n_items, patterns.n_patterns
+    by_pattern = 8 * p <= n
+    held_per_resample = p if by_pattern else max(n, p)
+    chunk = max(1, min(n_boot, _CHUNK_CELLS // max(held_per_resample, 1)))
+    probabilities = patterns.freq / n if n else patterns.freq
+    done = 0
+    while done < n_boot:
+        b = min(chunk, n_boot - done)
+        if by_pattern:
+            counts = rng.multinomial(n, probabilities, size=b)
+        else:
+            drawn = patterns.inverse[rng.integers(0, n, size=(b, n))]
+            drawn += (np.arange(b) * p)[:, None]
+            counts = np.bincount(drawn.reshape(-1), minlength=b * p).reshape(b, p)
+        yield counts
+        done += b
+
+
+def bootstrap(
+    statistic: Statistic,
+    patterns: ItemPatterns,
+    n_boot: int,
+    seed: int | None,
+    keep_counts: bool = False,
+    positions: np.ndarray | None = None,
+) -> BootstrapDraws:
+    """Evaluate `statistic` on `n_boot` item resamples drawn with `seed`."""
+    rng = np.random.default_rng(seed)
+    values: list[np.ndarray] = []
+    kept: list[np.ndarray] = []
+    for counts in draw_counts(patterns, n_boot, rng):
+        values.append(np.asarray(statistic(counts.astype(float)), dtype=float))
+        if keep_counts:
+            kept.append(counts)
+    out = np.concatenate(values) if values else np.zeros(0)
+    counts = np.vstack(kept) if keep_counts and kept else None
+    return BootstrapDraws(out, patterns, counts, positions)
+
+
+def percentile_interval(samples: np.ndarray, confidence: float) -> tuple[float, float] | None:
+    """The central `confidence` percentile interval of the defined (finite) samples."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    finite = samples[np.isfinite(samples)]
+    if finite.size == 0:
+        return None
+    tail = (1 - confidence) / 2
+    lo, hi = np.quantile(finite, [tail, 1 - tail])
+    return float(lo), float(hi)
+
+
+def point(statistic: Statistic, patterns: ItemPatterns) -> float | None:
+    """The statistic on the data itself (every item once); None where not defined."""
+    value = float(statistic(patterns.freq[None, :].astype(float))[0])
+    return value if np.isfinite(value) else None
