@@ -163,6 +163,43 @@ class ReliabilityData:
         # Keep every row and column, even one with no ratings at all.
         return data.reindex(items=item_ids, raters=rater_ids)
 
+    @classmethod
+    def from_category_counts(
+        cls,
+        counts: Sequence[Sequence[int]] | np.ndarray,
+        values: Sequence[Hashable] | None = None,
+        items: Sequence[Hashable] | None = None,
+    ) -> ReliabilityData:
+        """Build from the "subjects x category counts" layout (Fleiss 1971's table).
+
+        `counts[i][j]` raters put item i in category `values[j]`. Who those raters
+        were is not known, so each item's labels go to anonymous rater slots
+        0, 1, ...: fine for alpha, Fleiss' kappa, AC1 and percent agreement,
+        meaningless for Cohen's kappa between slots.
+        """
+        table = np.asarray(counts)
+        if table.ndim != 2:
+            raise ReliabilityError(
+                f"counts must be an items x categories table, not {table.ndim}-D"
+            )
+        if (table < 0).any() or not np.array_equal(table, np.round(table)):
+            raise ReliabilityError("counts must be whole numbers, none negative")
+        table = table.astype(np.int64)
+        domain = tuple(values) if values is not None else tuple(range(table.shape[1]))
+        if len(domain) != table.shape[1]:
+            raise ReliabilityError(f"{len(domain)} values for {table.shape[1]} count columns")
+        item_ids = tuple(items) if items is not None else tuple(range(table.shape[0]))
+        if len(item_ids) != table.shape[0]:
+            raise ReliabilityError(f"{len(item_ids)} item ids for {table.shape[0]} rows")
+        per_item = table.sum(axis=1)
+        width = int(per_item.max()) if table.size else 0
+        codes = np.full((table.shape[0], width), MISSING, dtype=np.int32)
+        rows = np.repeat(np.arange(table.shape[0]), per_item)
+        labels = np.repeat(np.tile(np.arange(table.shape[1]), table.shape[0]), table.reshape(-1))
+        slots = np.arange(len(rows)) - np.repeat(np.cumsum(per_item) - per_item, per_item)
+        codes[rows, slots] = labels
+        return cls(codes, domain, item_ids, tuple(range(width)))
+
     # -- shape and views ----------------------------------------------------------------------
 
     @property

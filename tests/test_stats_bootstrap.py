@@ -1,0 +1,121 @@
+"""The item bootstrap: each resampled alpha is the `krippendorff` package's alpha on
+those items, and a seed gives the same intervals every time."""
+
+from __future__ import annotations
+
+import krippendorff
+import numpy as np
+import pytest
+
+import annotator.alpha as alpha_module
+from annotator.agreement import (
+    bootstrap_alpha,
+    compute_all,
+    gwet_ac1,
+    krippendorff_alpha,
+)
+from annotator.item_bootstrap import ItemPatterns, percentile_interval
+from annotator.reliability import ReliabilityData
+
+LEVELS = ["nominal", "ordinal", "interval", "ratio"]
+
+
+def _random_data(
+    n_items: int, n_raters: int, scale: list[int], seed: int, missing: float = 0.2
+) -> ReliabilityData:
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, len(scale), n_items)
+    noisy = rng.random((n_items, n_raters)) < 0.35
+    codes = np.where(noisy, rng.integers(0, len(scale), (n_items, n_raters)), truth[:, None])
+    codes[rng.random((n_items, n_raters)) < missing] = -1
+    raters = tuple(f"r{r}" for r in range(n_raters))
+    return ReliabilityData(codes, tuple(scale), tuple(range(n_items)), raters)
+
+
+def _package_alpha(data: ReliabilityData, level: str) -> float:
+    """krippendorff.alpha on the raters x items matrix, NaN for missing."""
+    values = np.asarray(data.values, dtype=float)
+    matrix = np.where(data.codes >= 0, values[np.maximum(data.codes, 0)], np.nan).T
+    return krippendorff.alpha(
+        reliability_data=matrix, value_domain=values, level_of_measurement=level
+    )
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize(
+    ("n_items", "n_raters"),
+    [(12, 4), (1000, 3)],  # few items: resampled by position; many: multinomial over rows
+)
+def test_each_bootstrapped_alpha_is_the_package_alpha_on_its_resample(level, n_items, n_raters):
+    data = _random_data(n_items, n_raters, [1, 2, 3, 5, 8], seed=n_items)
+    draws = bootstrap_alpha(data, level, n_boot=12, seed=4, keep_counts=True)
+    assert draws.values.shape == (12,)
+    by_pattern = 8 * draws.patterns.n_patterns <= draws.patterns.n_items
+    assert by_pattern == (n_items > 100)  # both ways of drawing are exercised
+    for b in range(12):
+        taken = draws.item_counts(b, data.n_items)
+        assert taken.sum() == (data.ratings_per_item >= 2).sum()
+        resample = data.select_items(np.repeat(np.arange(data.n_items), taken))
+        assert draws.values[b] == pytest.approx(_package_alpha(resample, level), abs=1e-10)
+
+
+def test_an_explicit_random_resample_matches_too():
+    """Resample items directly with a Generator, as a bootstrap by hand would."""
+    data = _random_data(60, 3, [1, 2, 3, 4, 5], seed=9)
+    pairable = np.nonzero(data.ratings_per_item >= 2)[0]
+    rng = np.random.default_rng(123)
+    for _ in range(5):
+        picked = rng.choice(pairable, size=len(pairable), replace=True)
+        resample = data.select_items(picked)
+        ours = krippendorff_alpha(resample, "ordinal", n_boot=0).value
+        assert ours == pytest.approx(_package_alpha(resample, "ordinal"), abs=1e-10)
+        patterns = ItemPatterns.of(data.value_counts[pairable])
+        counts = np.bincount(patterns.inverse[np.searchsorted(pairable, picked)],
+                             minlength=patterns.n_patterns)  # fmt: skip
+        statistic = alpha_module.alpha_statistic(
+            patterns, np.arange(data.n_values, dtype=float), "ordinal"
+        )
+        assert statistic(counts[None].astype(float))[0] == pytest.approx(ours, abs=1e-10)
+
+
+def test_the_same_seed_gives_the_same_interval_and_another_seed_another():
+    data = _random_data(300, 4, [1, 2, 3, 4, 5], seed=2, missing=0.0)  # Fleiss needs no gaps
+    first = compute_all(data, "ordinal", n_boot=200, seed=7)
+    again = compute_all(data, "ordinal", n_boot=200, seed=7)
+    other = compute_all(data, "ordinal", n_boot=200, seed=8)
+    for key in first:
+        assert first[key].ci is not None, key
+        assert first[key].ci == again[key].ci, key
+        assert first[key].ci != other[key].ci, key
+    a = bootstrap_alpha(data, "ordinal", n_boot=50, seed=3).values
+    b = bootstrap_alpha(data, "ordinal", n_boot=50, seed=3).values
+    np.testing.assert_array_equal(a, b)
+
+
+def test_no_bootstrap_means_no_interval():
+    data = _random_data(50, 3, [1, 2, 3], seed=1)
+    assert krippendorff_alpha(data, "nominal", n_boot=0).ci is None
+    assert gwet_ac1(data, n_boot=0).ci is None
+
+
+def test_interval_narrows_with_confidence():
+    data = _random_data(200, 3, [1, 2, 3], seed=4)
+    wide = krippendorff_alpha(data, "nominal", n_boot=400, seed=1, confidence=0.99).ci
+    narrow = krippendorff_alpha(data, "nominal", n_boot=400, seed=1, confidence=0.5).ci
+    assert wide[0] < narrow[0] < narrow[1] < wide[1]
+
+
+def test_percentile_interval_ignores_undefined_resamples():
+    samples = np.array([np.nan, 0.0, 1.0, 2.0, 3.0, 4.0])
+    assert percentile_interval(samples, 0.5) == (1.0, 3.0)
+    assert percentile_interval(np.array([np.nan, np.nan]), 0.95) is None
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_large_data_path_equals_the_package(level, monkeypatch):
+    """Past the package's memory limit alpha is evaluated here: same number."""
+    data = _random_data(150, 4, [1, 2, 4, 7], seed=6)
+    expected = krippendorff_alpha(data, level, n_boot=0).value
+    monkeypatch.setattr(alpha_module, "_PACKAGE_CELL_LIMIT", 0)
+    assert krippendorff_alpha(data, level, n_boot=0).value == pytest.approx(expected, abs=1e-12)
+    assert expected == pytest.approx(_package_alpha(data, level), abs=1e-12)
