@@ -1,0 +1,595 @@
+"""What an annotator sees next: their assigned items, with anchors and repeats mixed in.
+
+The queue is a log (`queue_log`) of what was served to each person, one row
+per position. :func:`next_entry` returns the open entry until this person has
+a label record on that item made after it was served (its `label_floor`), then
+works out and logs the next one, so the queue survives restarts and a second
+call never skips anything. Everything random is drawn from generators seeded
+by (the annotator's seed, their name, the position, a purpose), so the same
+settings, seed and sequence of submissions give the same queue, and
+:func:`preview` can tell the lead exactly what is coming without writing.
+
+Order of choice at each position:
+
+1. the next regular item: the next assigned item (in the seeded order of
+   `assignments`) this person has no label record on, not removed by the lead
+   and not an anchor; when those run out, items they skipped come back once,
+   in the order they were skipped. No assignments at all: every non-anchor item
+   by `items.seq` (a fresh project or the demo works without `assign`). When no
+   regular item is left the queue is over: anchors and repeats only ride along.
+2. an anchor, when one is due: the gap to the previous anchor is drawn around
+   1/rate - 1 items with jitter, never under the minimum gap (so never two in a
+   row), and an anchor comes back to the same person only after its window;
+3. a repeat, with probability `repeat_rate`: an item this person labeled at
+   least `repeat_delay` entries ago and never repeated.
+
+The view must only ever see an item id (:func:`next_item_id`); the kind of an
+entry is for the lead (:func:`preview`, `annotator queue`).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from annotator.clock import now, now_iso, parse_time
+from annotator.queue_settings import QueueSettings, get_settings
+from annotator.store import Project
+
+KINDS = ("item", "anchor", "repeat")
+PASS_ASSIGNED, PASS_RETURN, PASS_FALLBACK = 0, 1, 2
+ANSWER_STATUSES = ("submitted", "skipped", "flagged")
+MAX_RETURNS = 1  # a skipped item comes back this many times, at the end
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One served (or previewed) queue position. `kind` is for the lead only."""
+
+    item_id: str
+    position: int
+    kind: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"item_id": self.item_id, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """Progress for display: anchors and repeats count as ordinary items."""
+
+    done: int
+    remaining: int
+
+    @property
+    def total(self) -> int:
+        return self.done + self.remaining
+
+
+@dataclass
+class _Served:
+    position: int
+    item_id: str
+    kind: str
+    pass_: int = PASS_ASSIGNED
+    order_pos: int | None = None
+    served_at: str = ""
+    label_floor: int = 0
+    outcome: str | None = None
+
+    def entry(self) -> QueueEntry:
+        return QueueEntry(self.item_id, self.position, self.kind)
+
+
+def anchor_gap(rate: float, jitter: float, min_gap: int, rng: random.Random) -> int:
+    """Non-anchor entries before the next anchor: mean 1/rate - 1, spread by jitter.
+
+    The draw is uniform around the mean (clipped symmetrically so it never
+    falls under `min_gap`) and rounded stochastically, so the long-run anchor
+    share is exactly `rate` whenever the gap allows it.
+    """
+    mean = 1.0 / rate - 1.0
+    floor_gap = max(1, min_gap)
+    if mean <= floor_gap:
+        return floor_gap
+    half = min(jitter * mean, mean - floor_gap)
+    value = rng.uniform(mean - half, mean + half)
+    whole = math.floor(value)
+    if rng.random() < value - whole:
+        whole += 1
+    return max(floor_gap, whole)
+
+
+def _served_from_row(row: object) -> _Served:
+    return _Served(
+        position=row["position"],
+        item_id=row["item_id"],
+        kind=row["kind"],
+        pass_=row["pass"],
+        order_pos=row["order_pos"],
+        served_at=row["served_at"],
+        label_floor=row["label_floor"],
+        outcome=row["outcome"],
+    )
+
+
+@dataclass
+class _Context:
+    """One look at one person's queue; `virtual` overlays entries a preview pretends
+    were served and answered (submitted), so planning runs without writing."""
+
+    project: Project
+    annotator_id: int
+    virtual: list[_Served] = field(default_factory=list)
+    pending_skips: list[_Served] = field(default_factory=list)
+    _settings: QueueSettings | None = None
+    _assigned: bool | None = None
+    _db_last: _Served | None = None
+    _db_last_read: bool = False
+
+    # -- cheap lazy facts ---------------------------------------------------------
+    @property
+    def settings(self) -> QueueSettings:
+        if self._settings is None:
+            self._settings = get_settings(self.project, self.annotator_id)
+        return self._settings
+
+    @property
+    def assigned(self) -> bool:
+        """True when the lead assigned this person items (else: every item, by seq)."""
+        if self._assigned is None:
+            self._assigned = (
+                self.project.row(
+                    "SELECT 1 FROM assignments WHERE annotator_id = ? AND set_id IS NOT NULL "
+                    "LIMIT 1",
+                    (self.annotator_id,),
+                )
+                is not None
+            )
+        return self._assigned
+
+    @property
+    def name(self) -> str:
+        names = self.project.cache.setdefault("annotator_names", {})
+        if self.annotator_id not in names:
+            names[self.annotator_id] = self.project.scalar(
+                "SELECT name FROM annotators WHERE id = ?", (self.annotator_id,)
+            )
+        return names[self.annotator_id] or str(self.annotator_id)
+
+    def rng(self, purpose: str, position: int) -> random.Random:
+        return random.Random(f"{self.settings.seed}|{self.name}|{purpose}|{position}")
+
+    @property
+    def db_limit(self) -> float:
+        """Log positions at or past this are represented in `virtual`."""
+        return self.virtual[0].position if self.virtual else math.inf
+
+    # -- the served log -----------------------------------------------------------
+    def db_last(self) -> _Served | None:
+        if not self._db_last_read:
+            row = self.project.row(
+                "SELECT * FROM queue_log WHERE annotator_id = ? ORDER BY position DESC LIMIT 1",
+                (self.annotator_id,),
+            )
+            self._db_last = _served_from_row(row) if row else None
+            self._db_last_read = True
+        return self._db_last
+
+    def last(self) -> _Served | None:
+        return self.virtual[-1] if self.virtual else self.db_last()
+
+    def answer(self, entry: _Served) -> tuple[int, str] | None:
+        """(label id, status) of this person's latest answering record, if any."""
+        row = self.project.row(
+            "SELECT id, status FROM labels WHERE item_id = ? AND annotator_id = ? AND id > ? "
+            "AND status IN ('submitted', 'skipped', 'flagged') ORDER BY id DESC LIMIT 1",
+            (entry.item_id, self.annotator_id, entry.label_floor),
+        )
+        return (row[0], row[1]) if row else None
+
+    def removed(self, item_id: str) -> bool:
+        return (
+            self.project.row(
+                "SELECT 1 FROM assignments WHERE item_id = ? AND annotator_id = ? AND removed = 1",
+                (item_id, self.annotator_id),
+            )
+            is not None
+        )
+
+    def is_open(self, entry: _Served) -> bool:
+        """Served, not yet answered, and not withdrawn by the lead."""
+        if self.answer(entry) is not None:
+            return False
+        return entry.kind == "anchor" or not self.removed(entry.item_id)
+
+    def note_pending(self, entry: _Served) -> tuple[int, str] | None:
+        """For a closed entry whose outcome is not logged yet: remember a skip."""
+        answer = self.answer(entry) if entry.outcome is None else None
+        if answer is not None and answer[1] == "skipped":
+            self.pending_skips.append(entry)
+        return answer
+
+    # -- regular items --------------------------------------------------------------
+    def _cursor(self, pass_: int) -> int:
+        for entry in reversed(self.virtual):
+            if entry.kind == "item" and entry.pass_ == pass_:
+                return entry.order_pos if entry.order_pos is not None else -1
+        row = self.project.row(
+            "SELECT order_pos FROM queue_log WHERE annotator_id = ? AND kind = 'item' "
+            "AND pass = ? AND position < ? ORDER BY position DESC LIMIT 1",
+            (self.annotator_id, pass_, _sql_limit(self.db_limit)),
+        )
+        return row[0] if row and row[0] is not None else -1
+
+    def next_fresh(self) -> tuple[str, int, int] | None:
+        """(item id, order position, pass) of the next never-labeled regular item."""
+        if self.assigned:
+            row = self.project.row(
+                "SELECT a.item_id, a.position FROM assignments a "
+                "WHERE a.annotator_id = ? AND a.position > ? AND a.removed = 0 "
+                "AND NOT EXISTS (SELECT 1 FROM labels l "
+                "  WHERE l.item_id = a.item_id AND l.annotator_id = a.annotator_id) "
+                "AND NOT EXISTS (SELECT 1 FROM anchors x WHERE x.item_id = a.item_id) "
+                "ORDER BY a.position LIMIT 1",
+                (self.annotator_id, self._cursor(PASS_ASSIGNED)),
+            )
+            return (row[0], row[1], PASS_ASSIGNED) if row else None
+        row = self.project.row(
+            "SELECT i.id, i.seq FROM items i WHERE i.seq > ? "
+            "AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.item_id = i.id AND l.annotator_id = ?) "
+            "AND NOT EXISTS (SELECT 1 FROM anchors x WHERE x.item_id = i.id) "
+            "AND NOT EXISTS (SELECT 1 FROM assignments r "
+            "  WHERE r.item_id = i.id AND r.annotator_id = ? AND r.removed = 1) "
+            "ORDER BY i.seq LIMIT 1",
+            (self._cursor(PASS_FALLBACK), self.annotator_id, self.annotator_id),
+        )
+        return (row[0], row[1], PASS_FALLBACK) if row else None
+
+    def _returns_of(self, item_id: str) -> int:
+        virtual = sum(1 for e in self.virtual if e.item_id == item_id and e.pass_ == PASS_RETURN)
+        stored = self.project.scalar(
+            "SELECT count(*) FROM queue_log WHERE annotator_id = ? AND item_id = ? "
+            "AND kind = 'item' AND pass = ? AND position < ?",
+            (self.annotator_id, item_id, PASS_RETURN, _sql_limit(self.db_limit)),
+        )
+        return virtual + stored
+
+    def next_return(self) -> tuple[str, None, int] | None:
+        """A skipped item coming back at the end (each at most MAX_RETURNS times)."""
+        rows = self.project.rows(
+            "SELECT * FROM queue_log WHERE annotator_id = ? AND outcome = 'skipped' "
+            "AND pass != ? AND position < ? ORDER BY position",
+            (self.annotator_id, PASS_RETURN, _sql_limit(self.db_limit)),
+        )
+        candidates = [_served_from_row(r) for r in rows] + self.pending_skips
+        virtual_items = {e.item_id for e in self.virtual}
+        for entry in candidates:
+            item_id = entry.item_id
+            if item_id in virtual_items or self._returns_of(item_id) >= MAX_RETURNS:
+                continue
+            status = self.project.scalar(
+                "SELECT status FROM labels WHERE item_id = ? AND annotator_id = ? "
+                "ORDER BY id DESC LIMIT 1",
+                (item_id, self.annotator_id),
+            )
+            if status != "skipped" or self.removed(item_id) or _is_anchor(self.project, item_id):
+                continue
+            return (item_id, None, PASS_RETURN)
+        return None
+
+    def next_regular(self) -> tuple[str, int | None, int] | None:
+        return self.next_fresh() or self.next_return()
+
+    # -- anchors --------------------------------------------------------------------
+    def _last_anchor_position(self) -> int | None:
+        for entry in reversed(self.virtual):
+            if entry.kind == "anchor":
+                return entry.position
+        return self.project.scalar(
+            "SELECT max(position) FROM queue_log WHERE annotator_id = ? AND kind = 'anchor' "
+            "AND position < ?",
+            (self.annotator_id, _sql_limit(self.db_limit)),
+        )
+
+    def anchor_due(self) -> int:
+        """The first position at which the next anchor may be served."""
+        last = self._last_anchor_position()
+        base = -1 if last is None else last
+        s = self.settings
+        return (
+            base + 1 + anchor_gap(s.current_anchor_rate, s.jitter, s.min_gap, self.rng("gap", base))
+        )
+
+    def pick_anchor(self, position: int) -> str | None:
+        """An anchor this person may see now: never seen first, else least recently."""
+        s = self.settings
+        rows = self.project.rows(
+            "SELECT x.item_id, (SELECT max(q.position) FROM queue_log q "
+            "  WHERE q.annotator_id = ? AND q.item_id = x.item_id AND q.position < ?) AS last_pos "
+            "FROM anchors x WHERE x.status != 'retired' ORDER BY x.item_id",
+            (self.annotator_id, _sql_limit(self.db_limit)),
+        )
+        last_pos = {row[0]: row[1] for row in rows}
+        for entry in self.virtual:
+            if entry.item_id in last_pos:
+                last_pos[entry.item_id] = entry.position
+        eligible = [
+            item_id
+            for item_id, last in last_pos.items()
+            if last is None
+            or (position - last > s.anchor_window_items and self._days_passed(item_id, last))
+        ]
+        if not eligible:
+            return None
+        never = [item_id for item_id in eligible if last_pos[item_id] is None]
+        if never:
+            return self.rng("anchor", position).choice(never)
+        return min(eligible, key=lambda item_id: last_pos[item_id])
+
+    def _days_passed(self, item_id: str, last_position: int) -> bool:
+        days = self.settings.anchor_window_days
+        if not days:
+            return True
+        served_at = next(
+            (e.served_at for e in self.virtual if e.position == last_position), None
+        ) or self.project.scalar(
+            "SELECT served_at FROM queue_log WHERE annotator_id = ? AND position = ?",
+            (self.annotator_id, last_position),
+        )
+        return now() - parse_time(served_at) >= timedelta(days=days)
+
+    # -- repeats --------------------------------------------------------------------
+    def _repeated(self, item_id: str) -> bool:
+        if any(e.kind == "repeat" and e.item_id == item_id for e in self.virtual):
+            return True
+        return (
+            self.project.row(
+                "SELECT 1 FROM queue_log WHERE annotator_id = ? AND item_id = ? "
+                "AND kind = 'repeat'",
+                (self.annotator_id, item_id),
+            )
+            is not None
+        )
+
+    def _repeat_in_db(self, low: int, high: int) -> str | None:
+        row = self.project.row(
+            "SELECT q.item_id FROM queue_log q "
+            "WHERE q.annotator_id = :a AND q.kind = 'item' AND q.position BETWEEN :lo AND :hi "
+            "AND NOT EXISTS (SELECT 1 FROM queue_log r WHERE r.annotator_id = :a "
+            "  AND r.item_id = q.item_id AND r.kind = 'repeat') "
+            "AND (SELECT l.status FROM labels l WHERE l.item_id = q.item_id "
+            "  AND l.annotator_id = :a ORDER BY l.id DESC LIMIT 1) = 'submitted' "
+            "AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = q.item_id "
+            "  AND s.annotator_id = :a AND s.removed = 1) "
+            "AND NOT EXISTS (SELECT 1 FROM anchors x WHERE x.item_id = q.item_id) "
+            "ORDER BY q.position LIMIT 1",
+            {"a": self.annotator_id, "lo": low, "hi": min(high, _sql_limit(self.db_limit) - 1)},
+        )
+        return row[0] if row else None
+
+    def _repeat_in_virtual(self, low: int, high: int) -> str | None:
+        for entry in self.virtual:
+            if (
+                entry.kind == "item"
+                and low <= entry.position <= high
+                and not self._repeated(entry.item_id)
+                and not _is_anchor(self.project, entry.item_id)
+            ):
+                return entry.item_id
+        return None
+
+    def pick_repeat(self, position: int, rng: random.Random) -> str | None:
+        """An item labeled at least `repeat_delay` entries ago, never repeated: the
+        first such at or after a random start, wrapping around."""
+        limit = position - self.settings.repeat_delay
+        if limit < 0:
+            return None
+        start = rng.randrange(0, limit + 1)
+        return (
+            self._repeat_in_db(start, limit)
+            or self._repeat_in_virtual(start, limit)
+            or self._repeat_in_db(0, start - 1)
+            or self._repeat_in_virtual(0, start - 1)
+        )
+
+    # -- planning -------------------------------------------------------------------
+    def compute_next(self, position: int, label_floor: int = 0) -> _Served | None:
+        """The entry for `position`, given everything served before it."""
+        regular = self.next_regular()
+        if regular is None:
+            return None
+        s = self.settings
+        last = self.last()
+        stamp = now_iso()
+        if (
+            s.current_anchor_rate > 0
+            and (last is None or last.kind != "anchor")
+            and position >= self.anchor_due()
+        ):
+            anchor = self.pick_anchor(position)
+            if anchor is not None:
+                return _Served(position, anchor, "anchor", PASS_ASSIGNED, None, stamp, label_floor)
+        if s.repeat_rate > 0:
+            rng = self.rng("repeat", position)
+            if rng.random() < s.repeat_rate:
+                item_id = self.pick_repeat(position, rng)
+                if item_id is not None:
+                    return _Served(
+                        position, item_id, "repeat", PASS_ASSIGNED, None, stamp, label_floor
+                    )
+        item_id, order_pos, pass_ = regular
+        return _Served(position, item_id, "item", pass_, order_pos, stamp, label_floor)
+
+
+def _sql_limit(limit: float) -> int:
+    return 2**62 if math.isinf(limit) else int(limit)
+
+
+def _is_anchor(project: Project, item_id: str) -> bool:
+    return project.row("SELECT 1 FROM anchors WHERE item_id = ? LIMIT 1", (item_id,)) is not None
+
+
+# -- the interface ------------------------------------------------------------------------
+def next_entry(project: Project, annotator_id: int) -> QueueEntry | None:
+    """What to show this person now (None: their queue is done).
+
+    Idempotent: the same entry comes back until they have a label record
+    (submitted, skipped or flagged) on it made after it was served. Advancing
+    writes one row to the served log in its own short transaction.
+    """
+    ctx = _Context(project, annotator_id)
+    last = ctx.db_last()
+    if last is not None and ctx.is_open(last):
+        return last.entry()
+    with project.transaction():
+        ctx = _Context(project, annotator_id)  # read again under the write lock
+        last = ctx.db_last()
+        if last is not None:
+            if ctx.is_open(last):
+                return last.entry()
+            if last.outcome is None:
+                _record_outcome(project, annotator_id, last, ctx.answer(last))
+        position = last.position + 1 if last else 0
+        floor = project.scalar("SELECT coalesce(max(id), 0) FROM labels")
+        chosen = ctx.compute_next(position, floor)
+        if chosen is None:
+            return None
+        project.conn.execute(
+            "INSERT INTO queue_log(annotator_id, position, item_id, kind, pass, order_pos, "
+            "served_at, label_floor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                annotator_id,
+                chosen.position,
+                chosen.item_id,
+                chosen.kind,
+                chosen.pass_,
+                chosen.order_pos,
+                chosen.served_at,
+                chosen.label_floor,
+            ),
+        )
+    return chosen.entry()
+
+
+def _record_outcome(
+    project: Project, annotator_id: int, entry: _Served, answer: tuple[int, str] | None
+) -> None:
+    label_id, outcome = answer if answer else (None, "removed")
+    project.conn.execute(
+        "UPDATE queue_log SET answer_label_id = ?, outcome = ? "
+        "WHERE annotator_id = ? AND position = ?",
+        (label_id, outcome, annotator_id, entry.position),
+    )
+
+
+def next_item_id(project: Project, annotator_id: int) -> str | None:
+    """The id of the item to show now: all the annotate view may know."""
+    entry = next_entry(project, annotator_id)
+    return entry.item_id if entry is not None else None
+
+
+def preview(project: Project, annotator_id: int, n: int) -> list[QueueEntry]:
+    """The next `n` entries this person will see if they submit each in turn
+    (the open one first). Lead only; reads, never writes."""
+    ctx = _Context(project, annotator_id)
+    entries: list[QueueEntry] = []
+    last = ctx.db_last()
+    position = 0
+    if last is not None:
+        position = last.position + 1
+        if ctx.is_open(last):
+            entries.append(last.entry())
+            ctx.virtual.append(last)
+        else:
+            ctx.note_pending(last)
+    while len(entries) < n:
+        chosen = ctx.compute_next(position)
+        if chosen is None:
+            break
+        entries.append(chosen.entry())
+        ctx.virtual.append(chosen)
+        position += 1
+    return entries
+
+
+def queue_status(project: Project, annotator_id: int) -> QueueStatus:
+    """Done and remaining, for the progress display.
+
+    `done` counts answered entries of every kind; `remaining` is the planned
+    length minus `done` (0 once nothing is left), so an anchor or a repeat moves
+    both numbers exactly as an ordinary item does.
+    """
+    ctx = _Context(project, annotator_id)
+    last = ctx.db_last()
+    is_open = last is not None and ctx.is_open(last)
+    done = 0 if last is None else last.position + 1 - int(is_open)
+    if not is_open:
+        if last is not None:
+            ctx.note_pending(last)
+        if ctx.next_regular() is None:
+            return QueueStatus(done, 0)
+    planned = _planned_total(project, ctx)
+    return QueueStatus(done, max(1, planned - done))
+
+
+def _planned_total(project: Project, ctx: _Context) -> int:
+    """Regular items in the plan, scaled up by the expected share of anchors and repeats."""
+    s = ctx.settings
+    if ctx.assigned:
+        regular = (
+            s.assigned_count
+            if s.stored
+            else project.scalar(
+                "SELECT count(*) FROM assignments WHERE annotator_id = ? AND removed = 0",
+                (ctx.annotator_id,),
+            )
+        )
+    else:
+        removed = project.scalar(
+            "SELECT count(*) FROM assignments WHERE annotator_id = ? AND removed = 1",
+            (ctx.annotator_id,),
+        )
+        regular = _item_count(project) - _anchor_item_count(project) - removed
+    has_anchors = project.row("SELECT 1 FROM anchors WHERE status != 'retired' LIMIT 1")
+    extra = (s.anchor_rate if has_anchors else 0.0) + s.repeat_rate
+    return math.ceil(max(0, regular) / (1.0 - min(extra, 0.9)))
+
+
+def _item_count(project: Project) -> int:
+    """count(items), memoised per open project while no item is added (items are
+    never deleted), so progress stays cheap at a million items."""
+    top = project.scalar("SELECT max(seq) FROM items") or 0
+    cached = project.cache.get("queue_item_count")
+    if cached is None or cached[0] != top:
+        cached = (top, project.scalar("SELECT count(*) FROM items"))
+        project.cache["queue_item_count"] = cached
+    return cached[1]
+
+
+def _anchor_item_count(project: Project) -> int:
+    return project.scalar("SELECT count(DISTINCT item_id) FROM anchors")
+
+
+def served_log(project: Project, annotator_id: int) -> list[dict[str, object]]:
+    """The served log of one person, oldest first (lead only: it holds `kind`)."""
+    rows = project.rows(
+        "SELECT position, item_id, kind, pass, served_at, outcome, answer_label_id "
+        "FROM queue_log WHERE annotator_id = ? ORDER BY position",
+        (annotator_id,),
+    )
+    return [dict(row) for row in rows]
+
+
+__all__ = [
+    "QueueEntry",
+    "QueueStatus",
+    "anchor_gap",
+    "next_entry",
+    "next_item_id",
+    "preview",
+    "queue_status",
+    "served_log",
+]
