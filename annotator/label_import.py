@@ -363,6 +363,9 @@ def import_labels(
             rows_seen += len(chunk)
             writer.write_chunk(chunk)
             run.tick(rows_seen)
+        from annotator.anchor_scoring import score_batch  # labels on anchors are scored
+
+        score_batch(project, run.report.batch_id)
     return run.report
 
 

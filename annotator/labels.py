@@ -221,6 +221,9 @@ def submit_label(
             details={"label_id": label_id, "status": status, "annotator": annotator.name},
             actor=annotator.name,
         )
+        from annotator.anchors import score_labels  # a label on an anchor is scored at once
+
+        score_labels(project, [label_id])
     return get_label(project, label_id)
 
 

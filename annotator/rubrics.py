@@ -78,6 +78,9 @@ def publish(
         ).lastrowid
         if activate or (activate is None and project.meta(ACTIVE_RUBRIC_KEY) is None):
             project.set_meta(ACTIVE_RUBRIC_KEY, draft.name)
+        from annotator.anchors import flag_stale_anchors  # anchors whose criterion changed
+
+        flag_stale_anchors(project, get_version(project, version_id))
         project.audit(
             "publish",
             target=f"{draft.name} v{number}",
