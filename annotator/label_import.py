@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from annotator.rubrics import current_version, resolve_version
 from annotator.sources import Annotator, CostModel, Source, ensure_annotator, ensure_source
 
 LABEL_FORMATS = ("jsonl", "csv", "mturk")
+_CRITERION_IN_MESSAGE = re.compile(r"criterion '([^']+)'")
 MTURK_OPTIONAL_COLUMNS = ("Approve", "Reject")  # MTurk leaves these off each row
 OPTIONAL_COLUMNS = (
     "rationale",
@@ -101,6 +103,15 @@ class _Reader:
 
     def error(self, line: int, field: str | None, message: str) -> InputError:
         return InputError(self.path, line, field, message)
+
+    def field_for(self, key: str) -> str:
+        """Where a criterion's value is expected in this file (for a 'missing' error)."""
+        column = self.mapping.get(key, key)
+        if self.fmt == "jsonl":
+            return f"values.{column}"
+        if self.fmt == "mturk":
+            return self.mapping.get(key) or f"Answer.{key}"
+        return column
 
     def read(self, line: int, record: dict[str, Any]) -> Candidate:
         if self.fmt == "mturk":
@@ -470,11 +481,12 @@ class _LabelWriter:
         self._insert(fresh)
 
     def _field_of(self, candidate: Candidate, error: LabelError) -> str | None:
-        message = str(error)
-        for key, field in candidate.value_fields.items():
-            if message.startswith(f"criterion '{key}'"):
-                return field
-        return None
+        """The file's field for the criterion an error is about (also when it is absent)."""
+        named = _CRITERION_IN_MESSAGE.match(str(error))
+        if named is None:
+            return None
+        key = named[1]
+        return candidate.value_fields.get(key) or self.reader.field_for(key)
 
     def _insert(self, fresh: list[tuple[Candidate, RubricVersion, dict[str, Any], str]]) -> None:
         pending: list[tuple[Any, ...]] = []
