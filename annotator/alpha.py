@@ -51,12 +51,19 @@ def krippendorff_alpha(
     if reason is not None:
         return undefined(name, reason, n_items, n_labels)
     counts = data.value_counts[pairable]
-    value = _package_alpha(counts, data, level)
+    parts = None
+    if counts.shape[0] * data.n_values**2 <= _PACKAGE_CELL_LIMIT:
+        value = _package_alpha(counts, data, level)
+    else:  # the package's dense (items x V x V) array would not fit: same formula here
+        parts = _parts(data, level)
+        value = item_bootstrap.point(parts[1], parts[0])
     if value is None:
         return undefined(name, "the expected disagreement is zero", n_items, n_labels)
     ci = None
     if n_boot > 0:
-        ci = bootstrap_alpha(data, level, n_boot=n_boot, seed=seed).interval(confidence)
+        patterns, statistic, positions = parts or _parts(data, level)
+        draws = item_bootstrap.bootstrap(statistic, patterns, n_boot, seed, positions=positions)
+        ci = draws.interval(confidence)
     return Coefficient(name, value, ci, n_items, n_labels)
 
 
@@ -73,13 +80,21 @@ def bootstrap_alpha(
     `values[b]` is NaN where a resample has no variation. With `keep_counts`,
     `item_counts(b, data.n_items)` says which items resample `b` holds.
     """
-    level = check_level(level)
+    patterns, statistic, positions = _parts(data, check_level(level))
+    return item_bootstrap.bootstrap(
+        statistic, patterns, n_boot, seed, keep_counts=keep_counts, positions=positions
+    )
+
+
+def _parts(
+    data: ReliabilityData, level: Level
+) -> tuple[ItemPatterns, item_bootstrap.Statistic, np.ndarray]:
+    """Distinct rows of the pairable items, alpha as a function of their weights, and
+    where those items sit in the data."""
     pairable = np.nonzero(data.ratings_per_item >= 2)[0]
     patterns = ItemPatterns.of(data.value_counts[pairable])
     statistic = alpha_statistic(patterns, _distance_values(data, level), level)
-    return item_bootstrap.bootstrap(
-        statistic, patterns, n_boot, seed, keep_counts=keep_counts, positions=pairable
-    )
+    return patterns, statistic, pairable
 
 
 def alpha_reason(data: ReliabilityData, level: Level) -> str | None:
@@ -116,11 +131,6 @@ def _distance_values(data: ReliabilityData, level: Level) -> np.ndarray:
 
 
 def _package_alpha(counts: np.ndarray, data: ReliabilityData, level: Level) -> float | None:
-    n_values = data.n_values
-    if counts.shape[0] * n_values * n_values > _PACKAGE_CELL_LIMIT:
-        patterns = ItemPatterns.of(counts)
-        statistic = alpha_statistic(patterns, _distance_values(data, level), level)
-        return item_bootstrap.point(statistic, patterns)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = float(
             krippendorff.alpha(

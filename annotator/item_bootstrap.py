@@ -68,14 +68,30 @@ class ItemPatterns:
 
 
 def _row_keys(rows: np.ndarray) -> np.ndarray | None:
-    """Each non-negative integer row as one int64 (mixed radix), or None if it won't fit."""
-    if rows.dtype.kind not in "iu" or rows.min() < 0:
+    """Each non-negative integer row as one int64, or None if no exact key fits.
+
+    Narrow rows are read as digits (base max + 1). Wide count rows with small
+    sums (a 101-point scale, 5 raters) are keyed by their multiset of column
+    positions instead: at most (row sum) digits in base (columns + 1).
+    """
+    if rows.dtype.kind not in "iu" or rows.size == 0 or rows.min() < 0:
         return None
+    n_rows, width = rows.shape
     base = int(rows.max()) + 1
-    if base ** rows.shape[1] >= 2**62:
+    if base**width < 2**62:
+        weights = base ** np.arange(width, dtype=np.int64)
+        return rows.astype(np.int64) @ weights
+    sums = rows.sum(axis=1)
+    digits = int(sums.max())
+    if (width + 1) ** digits >= 2**62:
         return None
-    weights = base ** np.arange(rows.shape[1], dtype=np.int64)
-    return rows.astype(np.int64) @ weights
+    row, column = np.nonzero(rows)
+    repeat = rows[row, column]
+    row, column = np.repeat(row, repeat), np.repeat(column, repeat)
+    slot = np.arange(len(row)) - np.repeat(np.cumsum(sums) - sums, sums)
+    positions = np.full((n_rows, digits), width, dtype=np.int64)  # `width` pads short rows
+    positions[row, slot] = column
+    return positions @ ((width + 1) ** np.arange(digits, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -124,14 +140,16 @@ def draw_counts(
     held_per_resample = p if by_pattern else max(n, p)
     chunk = max(1, min(n_boot, _CHUNK_CELLS // max(held_per_resample, 1)))
     probabilities = patterns.freq / n if n else patterns.freq
+    index_type = np.int32 if max(n, chunk * p) < 2**31 else np.int64
+    inverse = patterns.inverse.astype(index_type)
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)
         if by_pattern:
             counts = rng.multinomial(n, probabilities, size=b)
         else:
-            drawn = patterns.inverse[rng.integers(0, n, size=(b, n))]
-            drawn += (np.arange(b) * p)[:, None]
+            drawn = inverse[rng.integers(0, n, size=(b, n), dtype=index_type)]
+            drawn += (np.arange(b, dtype=index_type) * p)[:, None]
             counts = np.bincount(drawn.reshape(-1), minlength=b * p).reshape(b, p)
         yield counts
         done += b
