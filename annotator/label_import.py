@@ -303,6 +303,34 @@ def label_uid(source: str, candidate: Candidate, values: dict[str, Any]) -> str:
     return "h-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
+def _same_label(stored: Any, entry: tuple[Any, ...], source: Source) -> bool:
+    """Whether a stored label says what a file's row with the same id says.
+
+    Times, duration, tokens and cost are compared only where the row gives them
+    (a row without `submitted_at` was stamped with its import time).
+    """
+    candidate, version, values, _uid = entry
+    given = {
+        "item_id": candidate.item_id,
+        "annotator_name": candidate.annotator,
+        "source_id": source.id,
+        "rubric_version_id": version.id,
+        "status": candidate.status,
+        "rationale": candidate.rationale,
+        "note": candidate.note,
+        "started_at": candidate.started_at,
+        "duration_s": candidate.duration_s,
+        "tokens": candidate.tokens,
+    }
+    if candidate.submitted_at is not None:
+        given["submitted_at"] = candidate.submitted_at
+    if candidate.cost is not None:
+        given["cost"] = candidate.cost
+    if any(stored[name] != value for name, value in given.items()):
+        return False
+    return json.loads(stored["values_json"]) == values
+
+
 def _first_record_is_mturk(path: Path) -> bool:
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
         header = next(csv.reader(handle), [])
@@ -465,20 +493,49 @@ class _LabelWriter:
             return
         uids = [uid for *_, uid in ready]
         known = {
-            row[0]
+            row["uid"]: row
             for row in conn.execute(
-                f"SELECT uid FROM labels WHERE uid IN ({placeholders(len(uids))})", uids
+                "SELECT l.*, a.name AS annotator_name FROM labels l "
+                "JOIN annotators a ON a.id = l.annotator_id "
+                f"WHERE l.uid IN ({placeholders(len(uids))})",
+                uids,
             )
         }
         fresh = []
-        seen: set[str] = set()
+        seen: set[str] = set()  # earlier chunks are in the table, with this batch's id
         for entry in ready:
-            if entry[3] in known or entry[3] in seen:
-                run.report.duplicates += 1
+            candidate, version, values, uid = entry
+            stored = known.get(uid)
+            if candidate.uid is not None and (
+                uid in seen or (stored is not None and stored["batch_id"] == run.report.batch_id)
+            ):
+                # An id the file itself gave twice: which one is meant cannot be guessed.
+                run.reject(self._id_error(candidate, "duplicate {what} {uid!r} in this file"))
+            elif stored is not None or uid in seen:
+                if stored is not None and not _same_label(stored, entry, self.source):
+                    run.reject(
+                        self._id_error(
+                            candidate,
+                            "{what} {uid!r} already exists in the project with different "
+                            "content (give the changed label a new id)",
+                        )
+                    )
+                else:
+                    run.report.duplicates += 1
             else:
-                seen.add(entry[3])
+                seen.add(uid)
                 fresh.append(entry)
-        self._insert(fresh)
+        if fresh and not run.failing:
+            self._insert(fresh)
+
+    def _id_error(self, candidate: Candidate, template: str) -> InputError:
+        mturk = self.reader.fmt == "mturk"
+        field = "AssignmentId" if mturk else self.reader.mapping.get("id", "id")
+        uid = (candidate.uid or "").removeprefix("mturk:")
+        what = "AssignmentId" if mturk else "id"
+        return InputError(
+            self.reader.path, candidate.line, field, template.format(what=what, uid=uid)
+        )
 
     def _field_of(self, candidate: Candidate, error: LabelError) -> str | None:
         """The file's field for the criterion an error is about (also when it is absent)."""
