@@ -175,6 +175,36 @@ def _known_migration_names() -> set[str]:
     return {m.name for m in migrations._migrations}
 
 
+def _read_versions(path: Path) -> tuple[set[str], str | None]:
+    """The file's applied migrations and recorded app version, read without writing.
+
+    The path goes in as a percent-encoded URI (a folder named 'Project #1' must not
+    cut it short). A cleanly closed file (no -wal beside it) is read as immutable,
+    so a refused file does not even get -wal/-shm side files; if that fails, or a
+    WAL is present, a normal read-only connection is used.
+    """
+    uri = path.resolve().as_uri()
+    if not Path(f"{path}-wal").exists():
+        with suppress(sqlite3.DatabaseError):
+            return _query_versions(f"{uri}?immutable=1")
+    return _query_versions(f"{uri}?mode=ro")
+
+
+def _query_versions(uri: str) -> tuple[set[str], str | None]:
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        applied = {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
+            )
+        }
+        row = conn.execute("SELECT value FROM meta WHERE key = 'app_version'").fetchone()
+    finally:
+        conn.close()
+    return applied, row[0] if row else None
+
+
 def check_project_file(path: Path) -> None:
     """Refuse, without writing, a file that is not an Annotator project of this version."""
     if not path.exists():
@@ -192,25 +222,15 @@ def check_project_file(path: Path) -> None:
             f"{path}: not an Annotator project (it is not an SQLite file made by Annotator). "
             "Nothing was changed. Create a project with 'annotator init'."
         )
-    uri = f"file:{path.resolve()}?mode=ro"
-    conn = sqlite3.connect(uri, uri=True)
     try:
-        applied = {
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
-            )
-        }
-        version = conn.execute("SELECT value FROM meta WHERE key = 'app_version'").fetchone()
+        applied, version = _read_versions(path)
     except sqlite3.DatabaseError as exc:
         raise NotAProjectError(
             f"{path}: damaged or not a project ({exc}). Nothing was changed."
         ) from None
-    finally:
-        conn.close()
     unknown = applied - _known_migration_names()
     if unknown:
-        writer = version[0] if version else "a newer version"
+        writer = version or "a newer version"
         raise NewerVersionError(
             f"{path}: written by Annotator {writer}, newer than this one ({__version__}); "
             f"it has schema changes this version does not know ({', '.join(sorted(unknown))}). "
