@@ -230,9 +230,11 @@ def check_project_file(path: Path) -> None:
         ) from None
     unknown = applied - _known_migration_names()
     if unknown:
-        writer = version or "a newer version"
+        writer = (
+            f"Annotator {version}" if version and version != __version__ else "a newer Annotator"
+        )
         raise NewerVersionError(
-            f"{path}: written by Annotator {writer}, newer than this one ({__version__}); "
+            f"{path}: written by {writer}, newer than this one ({__version__}); "
             f"it has schema changes this version does not know ({', '.join(sorted(unknown))}). "
             "Nothing was changed. Update Annotator to open it."
         )
