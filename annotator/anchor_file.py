@@ -81,6 +81,10 @@ def check_anchor(
     except CriterionProblem as problem:
         where = f"values.{problem.key}" if problem.key else "values"
         raise fail(where, f"{problem} (rubric {version.label})") from None
+    for key, raw in values.items():  # "none of these" is a reference answer too
+        if raw == [] and version.criterion(key).kind == "multilabel":
+            clean[key] = []
+    clean = {key: clean[key] for key in version.keys if key in clean}
     if not clean:
         raise fail("values", "holds no reference value (all empty)")
     rationale = record.get("rationale")

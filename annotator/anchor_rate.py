@@ -17,7 +17,7 @@ with when and why in `anchor_rate_log`.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from annotator.clock import now_iso
@@ -270,3 +270,22 @@ def rate_log(project: Project, annotator: str | None = None) -> list[RateChange]
         )
         for row in rows
     ]
+
+
+def set_policy(project: Project, annotator_id: int, **overrides: Any) -> RatePolicy:
+    """Override some numbers of the rule for one annotator (others keep defaults)."""
+    from annotator.queue_settings import QueueError, save_settings
+
+    unknown = set(overrides) - set(RatePolicy.__dataclass_fields__)
+    if unknown:
+        raise QueueError(f"Unknown adaptive-rate setting(s): {', '.join(sorted(unknown))}.")
+    with project.transaction():
+        settings = get_settings(project, annotator_id)
+        if not settings.stored:
+            raise QueueError("Set up this annotator's queue first (annotator assign).")
+        adaptive = dict(settings.adaptive)
+        adaptive["policy"] = {**adaptive.get("policy", {}), **overrides}
+        policy = RatePolicy(**adaptive["policy"])
+        save_settings(project, replace(settings, adaptive=adaptive))
+        project.audit("anchor_rate_policy", target=str(annotator_id), details=overrides)
+    return policy

@@ -91,7 +91,7 @@ def _score_multilabel(criterion: Criterion, reference: Any, value: Any) -> Crite
 def _pending(project: Project, label_ids: list[int] | None) -> list[Any]:
     """Labels on live anchors, made after the anchor was set, that may need scoring."""
     sql = (
-        "SELECT l.id AS label_id, l.annotator_id, l.values_json, l.rubric_version_id, "
+        "SELECT l.id AS label_id, l.annotator_id, l.status, l.values_json, l.rubric_version_id, "
         "x.id AS anchor_id, x.reference, x.tolerances, x.review "
         "FROM labels l JOIN anchors x ON x.item_id = l.item_id AND x.status != 'retired' "
         "WHERE l.status IN ('submitted', 'flagged') AND l.submitted_at >= x.created_at"
@@ -133,13 +133,16 @@ def score_labels(project: Project, label_ids: list[int] | None = None) -> int:
             tolerances = json.loads(row["tolerances"])
             stale = json.loads(row["review"])
             for key, expected in reference.items():
-                if key in stale or key not in values or key not in version.keys:
+                if key in stale or key not in version.keys:
                     continue
                 if (row["label_id"], row["anchor_id"], key) in done:
                     continue
                 criterion = version.criterion(key)
+                value = _answer(criterion, values, row["status"])
+                if value is None:
+                    continue
                 try:
-                    score = score_value(criterion, expected, values[key], tolerances.get(key))
+                    score = score_value(criterion, expected, value, tolerances.get(key))
                 except (ValueError, TypeError):
                     score = None  # a reference that no longer fits this version's scale
                 if score is None:
@@ -166,6 +169,16 @@ def score_labels(project: Project, label_ids: list[int] | None = None) -> int:
         if annotators:
             update_annotators(project, sorted(annotators))
     return len(scored_labels)
+
+
+def _answer(criterion: Criterion, values: dict[str, Any], status: str) -> Any:
+    """The label's answer on a criterion; a complete (submitted) label that ticks
+    no option of a multilabel criterion answered "none of these"."""
+    if criterion.key in values:
+        return values[criterion.key]
+    if criterion.kind == "multilabel" and status == "submitted":
+        return []
+    return None
 
 
 def _already_scored(project: Project, label_ids: list[int]) -> set[tuple[int, int, str]]:

@@ -270,9 +270,9 @@ class _Context:
             item_id = entry.item_id
             if item_id in virtual_items or self._returns_of(item_id) >= MAX_RETURNS:
                 continue
-            status = self.project.scalar(
+            status = self.project.scalar(  # the current record (repeats never are)
                 "SELECT status FROM labels WHERE item_id = ? AND annotator_id = ? "
-                "ORDER BY id DESC LIMIT 1",
+                "AND repeat_of IS NULL ORDER BY id DESC LIMIT 1",
                 (item_id, self.annotator_id),
             )
             if status != "skipped" or self.removed(item_id) or _is_anchor(self.project, item_id):
@@ -361,7 +361,8 @@ class _Context:
             "AND NOT EXISTS (SELECT 1 FROM queue_log r WHERE r.annotator_id = :a "
             "  AND r.item_id = q.item_id AND r.kind = 'repeat') "
             "AND (SELECT l.status FROM labels l WHERE l.item_id = q.item_id "
-            "  AND l.annotator_id = :a ORDER BY l.id DESC LIMIT 1) = 'submitted' "
+            "  AND l.annotator_id = :a AND l.repeat_of IS NULL "
+            "  ORDER BY l.id DESC LIMIT 1) = 'submitted' "
             "AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = q.item_id "
             "  AND s.annotator_id = :a AND s.removed = 1) "
             "AND NOT EXISTS (SELECT 1 FROM anchors x WHERE x.item_id = q.item_id) "
