@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "annotator.cli.project_cmds",
     "annotator.cli.import_cmds",
     "annotator.cli.rubric_cmds",
+    "annotator.cli.queue_cmds",
 ]
 
 GuiLauncher = Callable[[argparse.Namespace], int]

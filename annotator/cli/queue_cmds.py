@@ -1,0 +1,294 @@
+"""`annotator assign`, `queue`, `unassign`, `anchors ...` and `annotators mode`: the lead's
+controls over who labels what, the anchors hidden in it, and training mode."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from annotator import anchor_rate, anchor_scoring, anchors, assignments, queue
+from annotator.cli.common import (
+    add_json_flag,
+    add_project_argument,
+    open_from_args,
+    print_json,
+    split_names,
+)
+from annotator.labels import require_annotator
+from annotator.sources import set_annotator_mode
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    _register_assign(subparsers)
+    _register_queue(subparsers)
+    _register_anchors(subparsers)
+    _register_annotators(subparsers)
+
+
+# -- assign / unassign --------------------------------------------------------------------
+def _register_assign(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "assign",
+        help="assign items to annotators (with overlap for agreement), and set their queues",
+        description=(
+            "Distribute items over annotators: all unassigned items, a random sample, or one "
+            "slice tag. A share (--overlap) goes to k annotators each, balanced so every pair "
+            "of annotators shares items; the rest to one each. Anchors and items already "
+            "assigned are left out. Missing annotators are created in --source."
+        ),
+    )
+    add_project_argument(parser)
+    parser.add_argument("--annotators", required=True, help="comma-separated names: A,B,C")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--sample", type=int, metavar="N", help="a random sample of N items")
+    which.add_argument("--slice", metavar="KEY=VALUE", help="only items with this slice tag")
+    parser.add_argument(
+        "--overlap", type=float, default=0.0, help="share of items labeled by k annotators"
+    )
+    parser.add_argument("--k", type=int, help="annotators per overlapped item (default 3)")
+    parser.add_argument("--anchor-rate", type=float, help="share of anchors in the queue (0.1)")
+    parser.add_argument("--repeat-rate", type=float, help="share of repeats (e.g. 0.03)")
+    parser.add_argument("--seed", type=int, help="seed for the split and the queue order")
+    parser.add_argument(
+        "--source",
+        default=assignments.DEFAULT_SOURCE,
+        help="label source for new annotators (default: experts, kind expert)",
+    )
+    parser.add_argument("--min-gap", type=int, help="at least this many items between anchors")
+    parser.add_argument("--jitter", type=float, help="spread of the gap between anchors (0..1)")
+    parser.add_argument(
+        "--anchor-window", type=int, help="items before an anchor may come back to a person"
+    )
+    parser.add_argument(
+        "--anchor-window-days", type=float, help="days before an anchor may come back"
+    )
+    parser.add_argument("--repeat-delay", type=int, help="items before a repeat may come back")
+    add_json_flag(parser)
+    parser.set_defaults(func=cmd_assign)
+
+    remove = subparsers.add_parser(
+        "unassign", help="take items out of one annotator's queue (skipped ones stay away)"
+    )
+    add_project_argument(remove)
+    remove.add_argument("--annotator", required=True, help="whose queue")
+    remove.add_argument("items", nargs="+", metavar="ITEM_ID", help="item id(s)")
+    remove.add_argument("--reason", default="", help="why (kept in the audit log)")
+    remove.set_defaults(func=cmd_unassign)
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    with open_from_args(args) as project:
+        result = assignments.assign(
+            project,
+            split_names(args.annotators),
+            sample=args.sample,
+            slice_=assignments.parse_slice(args.slice) if args.slice else None,
+            overlap=args.overlap,
+            k=args.k,
+            seed=args.seed,
+            source=args.source,
+            anchor_rate=args.anchor_rate,
+            repeat_rate=args.repeat_rate,
+            min_gap=args.min_gap,
+            jitter=args.jitter,
+            anchor_window_items=args.anchor_window,
+            anchor_window_days=args.anchor_window_days,
+            repeat_delay=args.repeat_delay,
+        )
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(result.summary())
+    return 0
+
+
+def cmd_unassign(args: argparse.Namespace) -> int:
+    with open_from_args(args) as project:
+        count = assignments.remove_from_queue(project, args.annotator, args.items, args.reason)
+    print(f"Took {count} item(s) out of {args.annotator}'s queue.")
+    return 0
+
+
+# -- queue -----------------------------------------------------------------------------------
+def _register_queue(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "queue",
+        help="show what an annotator will see next (lead only: it marks anchors and repeats)",
+    )
+    add_project_argument(parser)
+    parser.add_argument("--annotator", required=True, help="whose queue")
+    parser.add_argument("--next", type=int, default=20, metavar="N", help="how many (default 20)")
+    add_json_flag(parser)
+    parser.set_defaults(func=cmd_queue)
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    with open_from_args(args) as project:
+        person = require_annotator(project, args.annotator)
+        entries = queue.preview(project, person.id, max(0, args.next))
+        status = queue.queue_status(project, person.id)
+    if args.json:
+        print_json([entry.to_dict() for entry in entries])
+        return 0
+    print(f"{args.annotator}: {status.done} done, about {status.remaining} to go.")
+    if not entries:
+        print("  The queue is empty.")
+    for entry in entries:
+        print(f"  {entry.position:>7}  {entry.kind:<7} {entry.item_id}")
+    return 0
+
+
+# -- anchors --------------------------------------------------------------------------------
+def _register_anchors(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "anchors", help="anchor items with reference answers: add, list, retire, confirm"
+    )
+    commands = parser.add_subparsers(dest="anchors_command", metavar="ACTION", required=True)
+
+    add = commands.add_parser(
+        "add",
+        help="add anchors from a JSONL file (all or nothing)",
+        description=(
+            'Each line: {"item_id": ..., "values": {criterion: value}, "rationale": "...", '
+            '"tolerance": {criterion: number}} (tolerance optional). Every line is checked '
+            "against the rubric version; one bad line means nothing is added. Adding an item "
+            "that is already an anchor replaces its reference."
+        ),
+    )
+    add_project_argument(add)
+    add.add_argument("file", type=Path, help="JSONL file of anchors")
+    add.add_argument("--rubric-version", help="version the references are for (default: current)")
+    add_json_flag(add)
+    add.set_defaults(func=cmd_anchors_add)
+
+    list_ = commands.add_parser("list", help="list anchors (reference answers included)")
+    add_project_argument(list_)
+    list_.add_argument(
+        "--status",
+        choices=("active", "needs_review", "retired", "all"),
+        help="default: every anchor in use (active and needs_review)",
+    )
+    add_json_flag(list_)
+    list_.set_defaults(func=cmd_anchors_list)
+
+    retire = commands.add_parser("retire", help="stop using items as anchors")
+    add_project_argument(retire)
+    retire.add_argument("items", nargs="+", metavar="ITEM_ID")
+    retire.add_argument("--reason", default="", help="why (kept in the audit log)")
+    retire.set_defaults(func=cmd_anchors_retire)
+
+    confirm = commands.add_parser(
+        "confirm", help="confirm an anchor's reference still holds after a rubric change"
+    )
+    add_project_argument(confirm)
+    confirm.add_argument("items", nargs="+", metavar="ITEM_ID")
+    confirm.add_argument(
+        "--criterion", action="append", help="only this criterion (repeatable; default: all)"
+    )
+    confirm.set_defaults(func=cmd_anchors_confirm)
+
+    rate_log = commands.add_parser("rate-log", help="when and why anchor rates changed")
+    add_project_argument(rate_log)
+    rate_log.add_argument("--annotator", help="only this annotator")
+    add_json_flag(rate_log)
+    rate_log.set_defaults(func=cmd_anchors_rate_log)
+
+    accuracy = commands.add_parser("accuracy", help="anchor accuracy per annotator and criterion")
+    add_project_argument(accuracy)
+    add_json_flag(accuracy)
+    accuracy.set_defaults(func=cmd_anchors_accuracy)
+
+
+def cmd_anchors_add(args: argparse.Namespace) -> int:
+    with open_from_args(args) as project:
+        report = anchors.add_anchor_file(project, args.file, args.rubric_version)
+    if args.json:
+        print_json(
+            {"added": report.added, "replaced": report.replaced, "unchanged": report.unchanged}
+        )
+    else:
+        print(f"{args.file.name}: {report.summary()}")
+    return 0
+
+
+def cmd_anchors_list(args: argparse.Namespace) -> int:
+    with open_from_args(args) as project:
+        found = anchors.list_anchors(project, args.status)
+    if args.json:
+        print_json([anchor.to_dict() for anchor in found])
+        return 0
+    if not found:
+        print("No anchors.")
+    for anchor in found:
+        review = f"  review: {', '.join(sorted(anchor.review))}" if anchor.review else ""
+        print(f"{anchor.item_id:<24} {anchor.status:<13} {anchor.reference}{review}")
+    return 0
+
+
+def cmd_anchors_retire(args: argparse.Namespace) -> int:
+    with open_from_args(args) as project, project.transaction():
+        for item_id in args.items:
+            anchors.retire_anchor(project, item_id, args.reason)
+    print(f"Retired {len(args.items)} anchor(s).")
+    return 0
+
+
+def cmd_anchors_confirm(args: argparse.Namespace) -> int:
+    with open_from_args(args) as project:
+        for item_id in args.items:
+            anchor = anchors.confirm_anchor(project, item_id, args.criterion)
+            print(f"{item_id}: {anchor.status}")
+    return 0
+
+
+def cmd_anchors_rate_log(args: argparse.Namespace) -> int:
+    with open_from_args(args) as project:
+        changes = anchor_rate.rate_log(project, args.annotator)
+    if args.json:
+        print_json([change.to_dict() for change in changes])
+        return 0
+    if not changes:
+        print("No anchor-rate changes.")
+    for change in changes:
+        print(
+            f"{change.at}  {change.annotator:<20} {change.old_rate:.2f} -> {change.new_rate:.2f}"
+            f"  {change.reason}"
+        )
+    return 0
+
+
+def cmd_anchors_accuracy(args: argparse.Namespace) -> int:
+    with open_from_args(args) as project:
+        rows = anchor_scoring.anchor_accuracy(project)
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("No scored anchor labels yet.")
+    for row in rows:
+        print(
+            f"{row['annotator']:<20} {row['criterion']:<16} {row['accuracy']:.0%}  (n={row['n']})"
+        )
+    return 0
+
+
+# -- annotators -----------------------------------------------------------------------------
+def _register_annotators(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("annotators", help="annotators' modes")
+    commands = parser.add_subparsers(dest="annotators_command", metavar="ACTION", required=True)
+    mode = commands.add_parser(
+        "mode",
+        help="training (show the anchor's reference after submit) or silent (production)",
+    )
+    add_project_argument(mode)
+    mode.add_argument("name", help="the annotator")
+    mode.add_argument("mode", choices=("training", "silent"))
+    mode.set_defaults(func=cmd_annotators_mode)
+
+
+def cmd_annotators_mode(args: argparse.Namespace) -> int:
+    with open_from_args(args) as project:
+        require_annotator(project, args.name)
+        person = set_annotator_mode(project, args.name, args.mode)
+    print(f"{person.name} is now in {person.mode} mode.")
+    return 0
