@@ -104,6 +104,7 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, Record]]:
             try:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
+                seen_any = True  # a line that is there but unreadable: name it, not "no records"
                 yield number, _not_utf8(path, number, raw, exc)
                 continue
             if not text.strip():
