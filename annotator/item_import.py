@@ -32,7 +32,7 @@ from annotator.items import (
     item_from_record,
     item_row,
 )
-from annotator.readers import detect_format, iter_records, pick
+from annotator.readers import check_input_file, detect_format, iter_records, pick
 
 
 def map_record(record: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
@@ -66,6 +66,7 @@ def import_items(
 ) -> ImportReport:
     """Import a file of items into `project` in one transaction."""
     path = Path(path)
+    check_input_file(path)
     fmt = detect_format(path, fmt)
     mapping = mapping or {}
     run = ImportRun(

@@ -41,7 +41,7 @@ from annotator.import_batches import (
     placeholders,
 )
 from annotator.labels import INSERT_LABEL_SQL, STATUSES, check_label_values, label_cost
-from annotator.readers import detect_format, iter_records, pick
+from annotator.readers import check_input_file, detect_format, iter_records, pick
 from annotator.rubric import RubricVersion
 from annotator.rubrics import current_version, resolve_version
 from annotator.sources import Annotator, CostModel, Source, ensure_annotator, ensure_source
@@ -270,16 +270,20 @@ def _number(value: Any) -> float:
 def load_item_map(path: str | Path) -> dict[str, dict[str, str]]:
     """A two-column CSV mapping a column of the batch (its header) to item ids."""
     path = Path(path)
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if not header or len(header) < 2:
-            raise InputError(path, 1, None, "an item map has two columns: KEY_COLUMN,item_id")
-        mapping = {}
-        for number, row in enumerate(reader, start=2):
-            if len(row) < 2:
-                raise InputError(path, number, None, "expected two columns")
-            mapping[row[0].strip()] = row[1].strip()
+    check_input_file(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if not header or len(header) < 2:
+                raise InputError(path, 1, None, "an item map has two columns: KEY_COLUMN,item_id")
+            mapping = {}
+            for number, row in enumerate(reader, start=2):
+                if len(row) < 2:
+                    raise InputError(path, number, None, "expected two columns")
+                mapping[row[0].strip()] = row[1].strip()
+    except UnicodeDecodeError:
+        raise InputError(path, None, None, "not UTF-8 text; save it as UTF-8") from None
     return {header[0].strip(): mapping}
 
 
@@ -357,6 +361,7 @@ def import_labels(
 ) -> ImportReport:
     """Import a file of labels from one source, in one transaction."""
     path = Path(path)
+    check_input_file(path)
     fmt = detect_format(path, fmt)
     if fmt == "csv" and _first_record_is_mturk(path):
         fmt = "mturk"

@@ -44,6 +44,19 @@ def detect_format(path: Path, given: str | None = None) -> str:
     return fmt
 
 
+def check_input_file(path: Path) -> None:
+    """Refuse, with a message, an input path that is missing, a folder, or unreadable."""
+    if not path.exists():
+        raise AnnotatorError(f"{path}: no such file.")
+    if path.is_dir():
+        raise AnnotatorError(f"{path}: is a folder; give the file to import.")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise AnnotatorError(f"{path}: cannot read ({exc.strerror}).") from None
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
