@@ -292,8 +292,17 @@ def create_project(path: str | Path, name: str | None = None, actor: str | None 
     path = Path(path)
     if path.exists():
         raise AnnotatorError(f"{path}: already exists; open it, or choose another file name.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = connect(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path)
+    except (OSError, sqlite3.Error) as exc:
+        with suppress(OSError):
+            remove_project_files(path)  # it did not exist before; leave nothing half-made
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise AnnotatorError(
+            f"{path}: cannot create the project file here ({reason}); choose a folder "
+            "you can write to."
+        ) from None
     try:
         conn.execute(f"PRAGMA application_id = {PROJECT_APPLICATION_ID}")
         migrations.apply(Database(conn))
