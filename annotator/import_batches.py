@@ -148,6 +148,10 @@ class ImportRun:
 
     def _finish(self) -> None:
         report = self.report
+        # Rows are checked in stages (reading, then against the project), so errors
+        # arrive out of line order; people read them top to bottom.
+        report.errors.sort(key=lambda error: error.line or 0)
+        self._rejected_rows.sort(key=lambda row: row["line"] or 0)
         if report.errors and not self.skip_invalid:
             if len(report.errors) == 1 and report.rejected == 1:
                 raise report.errors[0]
