@@ -88,6 +88,12 @@ class Item:
             return self.input
         return "\n\n".join(f"{turn['role']}: {turn['content']}" for turn in self.input)
 
+    def output_text(self) -> str:
+        """The response, or both responses of a pairwise item, as plain text."""
+        if self.pairwise:
+            return f"A: {self.output_a}\n\nB: {self.output_b}"
+        return self.output or ""
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "input": self.input}
         if self.pairwise:

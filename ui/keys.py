@@ -81,6 +81,12 @@ def key_names(event: QKeyEvent) -> list[str]:
     return [name for name in names if name]
 
 
+def normalize_key(text: str) -> str:
+    """One spelling per key ("Escape" and "Esc", "Delete" and "Del" are the same key)."""
+    portable = QKeySequence(text).toString(QKeySequence.SequenceFormat.PortableText)
+    return (portable or text).lower()
+
+
 class KeyDispatcher(QObject):
     """Routes key presses inside `window` to action and text handlers."""
 
@@ -99,11 +105,13 @@ class KeyDispatcher(QObject):
 
     def set_actions(self, actions: dict[str, Action]) -> None:
         self.actions = actions
-        self._by_key = {key.lower(): action for action in actions.values() for key in action.keys}
+        self._by_key = {
+            normalize_key(key): action for action in actions.values() for key in action.keys
+        }
 
     def action_for(self, event: QKeyEvent) -> Action | None:
         for name in key_names(event):
-            action = self._by_key.get(name.lower())
+            action = self._by_key.get(normalize_key(name))
             if action is not None:
                 return action
         return None

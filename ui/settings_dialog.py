@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 
+def split_keys(text: str) -> list[str]:
+    """ "Ctrl+S, Alt+S" -> keys; split on comma-space so "Ctrl+," stays one key."""
+    return [part.strip() for part in text.split(", ") if part.strip()]
+
+
 class SettingsDialog(QDialog):
     """Edit keys as text ("Ctrl+S, Alt+S"); OK applies them through the core's keymap."""
 
@@ -43,7 +48,9 @@ class SettingsDialog(QDialog):
         form.addRow("Theme (applies on restart)", self.theme)
         form.addRow("Pause the item timer after no input for", self.idle)
         layout.addLayout(form)
-        layout.addWidget(QLabel("Shortcuts: keys separated by commas, e.g. Ctrl+S, Alt+S"))
+        layout.addWidget(
+            QLabel("Shortcuts: several keys separated by a comma and a space, e.g. Ctrl+S, Alt+S")
+        )
         self.table = QTableWidget(len(DEFAULT_ACTIONS), 2)
         self.table.setHorizontalHeaderLabels(["Action", "Keys"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -72,7 +79,7 @@ class SettingsDialog(QDialog):
         defaults = {a.name: list(a.keys) for a in DEFAULT_ACTIONS}
         for row in range(self.table.rowCount()):
             name = self.table.item(row, 0).data(256)
-            keys = [k.strip() for k in self.table.item(row, 1).text().split(",") if k.strip()]
+            keys = split_keys(self.table.item(row, 1).text())
             if keys != defaults[name]:
                 out[name] = keys
         return out
