@@ -79,6 +79,13 @@ CASES: dict[str, tuple[str, bytes, int | None, str | None, str]] = {
         None,
         "not UTF-8",
     ),
+    "non_utf8_only_line": (
+        "items.jsonl",
+        b'{"id": "n2", "input": "caf\xe9", "output": "A."}\n',
+        1,
+        None,
+        "not UTF-8",
+    ),
     "non_utf8_csv": (
         "items.csv",
         b"id,input,output\nn1,Q?,A.\nn2,caf\xe9,A.\n",
