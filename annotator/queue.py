@@ -29,6 +29,7 @@ entry is for the lead (:func:`preview`, `annotator queue`).
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from dataclasses import dataclass, field
@@ -116,13 +117,55 @@ def _served_from_row(row: object) -> _Served:
 
 
 @dataclass
+class _Overlay:
+    """Entries a preview pretends were served and answered (submitted), indexed so
+    that planning thousands of positions ahead stays linear."""
+
+    entries: list[_Served] = field(default_factory=list)
+    items: set[str] = field(default_factory=set)
+    repeated: set[str] = field(default_factory=set)
+    returns: dict[str, int] = field(default_factory=dict)
+    last_position: dict[str, int] = field(default_factory=dict)
+    served_at: dict[int, str] = field(default_factory=dict)
+    cursor: dict[int, int] = field(default_factory=dict)  # pass -> last order position
+    last_anchor: int | None = None
+    plain: list[_Served] = field(default_factory=list)  # kind 'item', in order
+    plain_positions: list[int] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def add(self, entry: _Served) -> None:
+        self.entries.append(entry)
+        self.items.add(entry.item_id)
+        self.last_position[entry.item_id] = entry.position
+        self.served_at[entry.position] = entry.served_at
+        if entry.kind == "anchor":
+            self.last_anchor = entry.position
+        elif entry.kind == "repeat":
+            self.repeated.add(entry.item_id)
+        else:
+            self.plain.append(entry)
+            self.plain_positions.append(entry.position)
+            if entry.pass_ == PASS_RETURN:
+                self.returns[entry.item_id] = self.returns.get(entry.item_id, 0) + 1
+            elif entry.order_pos is not None:
+                self.cursor[entry.pass_] = entry.order_pos
+
+    def plain_between(self, low: int, high: int) -> list[_Served]:
+        start = bisect.bisect_left(self.plain_positions, low)
+        end = bisect.bisect_right(self.plain_positions, high)
+        return self.plain[start:end]
+
+
+@dataclass
 class _Context:
     """One look at one person's queue; `virtual` overlays entries a preview pretends
     were served and answered (submitted), so planning runs without writing."""
 
     project: Project
     annotator_id: int
-    virtual: list[_Served] = field(default_factory=list)
+    virtual: _Overlay = field(default_factory=_Overlay)
     pending_skips: list[_Served] = field(default_factory=list)
     _settings: QueueSettings | None = None
     _assigned: bool | None = None
@@ -165,7 +208,7 @@ class _Context:
     @property
     def db_limit(self) -> float:
         """Log positions at or past this are represented in `virtual`."""
-        return self.virtual[0].position if self.virtual else math.inf
+        return self.virtual.entries[0].position if self.virtual else math.inf
 
     # -- the served log -----------------------------------------------------------
     def db_last(self) -> _Served | None:
@@ -179,7 +222,7 @@ class _Context:
         return self._db_last
 
     def last(self) -> _Served | None:
-        return self.virtual[-1] if self.virtual else self.db_last()
+        return self.virtual.entries[-1] if self.virtual else self.db_last()
 
     def answer(self, entry: _Served) -> tuple[int, str] | None:
         """(label id, status) of this person's latest answering record, if any."""
@@ -214,9 +257,8 @@ class _Context:
 
     # -- regular items --------------------------------------------------------------
     def _cursor(self, pass_: int) -> int:
-        for entry in reversed(self.virtual):
-            if entry.kind == "item" and entry.pass_ == pass_:
-                return entry.order_pos if entry.order_pos is not None else -1
+        if pass_ in self.virtual.cursor:
+            return self.virtual.cursor[pass_]
         row = self.project.row(
             "SELECT order_pos FROM queue_log WHERE annotator_id = ? AND kind = 'item' "
             "AND pass = ? AND position < ? ORDER BY position DESC LIMIT 1",
@@ -249,7 +291,7 @@ class _Context:
         return (row[0], row[1], PASS_FALLBACK) if row else None
 
     def _returns_of(self, item_id: str) -> int:
-        virtual = sum(1 for e in self.virtual if e.item_id == item_id and e.pass_ == PASS_RETURN)
+        virtual = self.virtual.returns.get(item_id, 0)
         stored = self.project.scalar(
             "SELECT count(*) FROM queue_log WHERE annotator_id = ? AND item_id = ? "
             "AND kind = 'item' AND pass = ? AND position < ?",
@@ -265,10 +307,9 @@ class _Context:
             (self.annotator_id, PASS_RETURN, _sql_limit(self.db_limit)),
         )
         candidates = [_served_from_row(r) for r in rows] + self.pending_skips
-        virtual_items = {e.item_id for e in self.virtual}
         for entry in candidates:
             item_id = entry.item_id
-            if item_id in virtual_items or self._returns_of(item_id) >= MAX_RETURNS:
+            if item_id in self.virtual.items or self._returns_of(item_id) >= MAX_RETURNS:
                 continue
             status = self.project.scalar(  # the current record (repeats never are)
                 "SELECT status FROM labels WHERE item_id = ? AND annotator_id = ? "
@@ -285,9 +326,8 @@ class _Context:
 
     # -- anchors --------------------------------------------------------------------
     def _last_anchor_position(self) -> int | None:
-        for entry in reversed(self.virtual):
-            if entry.kind == "anchor":
-                return entry.position
+        if self.virtual.last_anchor is not None:
+            return self.virtual.last_anchor
         return self.project.scalar(
             "SELECT max(position) FROM queue_log WHERE annotator_id = ? AND kind = 'anchor' "
             "AND position < ?",
@@ -313,9 +353,9 @@ class _Context:
             (self.annotator_id, _sql_limit(self.db_limit)),
         )
         last_pos = {row[0]: row[1] for row in rows}
-        for entry in self.virtual:
-            if entry.item_id in last_pos:
-                last_pos[entry.item_id] = entry.position
+        for item_id in last_pos:
+            if item_id in self.virtual.last_position:
+                last_pos[item_id] = self.virtual.last_position[item_id]
         eligible = [
             item_id
             for item_id, last in last_pos.items()
@@ -333,9 +373,7 @@ class _Context:
         days = self.settings.anchor_window_days
         if not days:
             return True
-        served_at = next(
-            (e.served_at for e in self.virtual if e.position == last_position), None
-        ) or self.project.scalar(
+        served_at = self.virtual.served_at.get(last_position) or self.project.scalar(
             "SELECT served_at FROM queue_log WHERE annotator_id = ? AND position = ?",
             (self.annotator_id, last_position),
         )
@@ -343,7 +381,7 @@ class _Context:
 
     # -- repeats --------------------------------------------------------------------
     def _repeated(self, item_id: str) -> bool:
-        if any(e.kind == "repeat" and e.item_id == item_id for e in self.virtual):
+        if item_id in self.virtual.repeated:
             return True
         return (
             self.project.row(
@@ -372,13 +410,8 @@ class _Context:
         return row[0] if row else None
 
     def _repeat_in_virtual(self, low: int, high: int) -> str | None:
-        for entry in self.virtual:
-            if (
-                entry.kind == "item"
-                and low <= entry.position <= high
-                and not self._repeated(entry.item_id)
-                and not _is_anchor(self.project, entry.item_id)
-            ):
+        for entry in self.virtual.plain_between(low, high):
+            if not self._repeated(entry.item_id) and not _is_anchor(self.project, entry.item_id):
                 return entry.item_id
         return None
 
@@ -503,7 +536,7 @@ def preview(project: Project, annotator_id: int, n: int) -> list[QueueEntry]:
         position = last.position + 1
         if ctx.is_open(last):
             entries.append(last.entry())
-            ctx.virtual.append(last)
+            ctx.virtual.add(last)
         else:
             ctx.note_pending(last)
     while len(entries) < n:
@@ -511,7 +544,7 @@ def preview(project: Project, annotator_id: int, n: int) -> list[QueueEntry]:
         if chosen is None:
             break
         entries.append(chosen.entry())
-        ctx.virtual.append(chosen)
+        ctx.virtual.add(chosen)
         position += 1
     return entries
 
