@@ -36,7 +36,7 @@ from annotator.store import Project, open_reader
 from ui.annotate.item_panel import ItemPanel
 from ui.jobs import Job, run_job
 
-COLUMNS = ("Id", "Kind", "Prompt", "Response", "Tags", "Labels", "Marks")
+COLUMNS = ("Id", "Kind", "Labels", "Marks", "Prompt", "Response", "Tags")
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -97,14 +97,14 @@ class ItemsModel(QAbstractTableModel):
             return (
                 row.id,
                 row.kind,
+                row.labels,
+                row.status,
                 row.input_preview,
                 row.output_preview,
                 row.tags,
-                row.labels,
-                row.status,
             )[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (2, 3):
-            return row.input_preview if index.column() == 2 else row.output_preview
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (4, 5):
+            return row.input_preview if index.column() == 4 else row.output_preview
         return None
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802, B008 - Qt API
@@ -219,8 +219,8 @@ class ItemsBrowser(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(side)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setSizes([820, 600])
+        side_split.setSizes([480, 360])
         outer.addWidget(split, 1)
 
         self._debounce = QTimer(self)

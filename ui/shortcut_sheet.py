@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QDialog, QLabel, QTextBrowser, QVBoxLayout, QWidge
 
 from annotator.keymap import Action, keymap_rows
 
+HIDDEN_ALIASES = {"Backtab", "Enter"}  # the same key as another one listed
+
 
 def sheet_html(actions: dict[str, Action]) -> str:
     groups: dict[str, list[str]] = {}
@@ -14,13 +16,19 @@ def sheet_html(actions: dict[str, Action]) -> str:
         keys = " or ".join(
             f"<code>{QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) or k}</code>"
             for k in row["keys"]
+            if k not in HIDDEN_ALIASES
         )
         groups.setdefault(row["group"], []).append(
-            f"<tr><td style='padding:3px 18px 3px 0'>{row['description']}</td><td>{keys}</td></tr>"
+            f"<tr><td style='padding:3px 24px 3px 12px'>{row['description']}</td><td>{keys}</td></tr>"
         )
-    parts = []
+    body = []
     for group, rows in groups.items():
-        parts.append(f"<h3 style='margin-bottom:4px'>{group}</h3><table>{''.join(rows)}</table>")
+        body.append(
+            f"<tr><td colspan='2' style='padding:12px 0 4px 0'><b style='font-size:12pt'>{group}"
+            "</b></td></tr>"
+        )
+        body.extend(rows)
+    parts = [f"<table cellspacing='0'>{''.join(body)}</table>"]
     parts.append(
         "<h3>Options</h3><p>Press an option's key (shown in brackets) or its number to choose it "
         "for the highlighted criterion; a single choice moves on to the next criterion. Keys "

@@ -201,9 +201,36 @@ class ItemPanel(QWidget):
         self._balance()
 
     def _balance(self) -> None:
-        visible = [self.splitter.widget(i).isVisibleTo(self) for i in range(self.splitter.count())]
-        weights = [1, 2, 3, 3, 1]
-        self.splitter.setSizes([w * 100 if v else 0 for w, v in zip(weights, visible, strict=True)])
+        """Give each pane the height its text needs; the response gets what is left.
+
+        A one-line prompt should not take half the screen from a long answer.
+        """
+        total = max(self.splitter.height(), 400)
+        panes = [self.splitter.widget(i) for i in range(self.splitter.count())]
+        wanted = []
+        for pane in panes:
+            if not pane.isVisibleTo(self):
+                wanted.append(0)
+            elif pane is self.pair:
+                wanted.append(-1)  # the responses take the rest
+            elif pane is self.output_pane:
+                wanted.append(-1)
+            else:
+                wanted.append(min(self._needed_height(pane), int(total * 0.42)))
+        fixed = sum(w for w in wanted if w > 0)
+        flexible = [i for i, w in enumerate(wanted) if w < 0]
+        rest = max(total - fixed, 160)
+        sizes = [w if w >= 0 else rest // max(len(flexible), 1) for w in wanted]
+        self.splitter.setSizes(sizes)
+
+    @staticmethod
+    def _needed_height(pane: QWidget) -> int:
+        assert isinstance(pane, TextPane)
+        browser = pane.browser
+        document = browser.document()
+        document.setTextWidth(max(browser.viewport().width(), 300))
+        margins = 2 * (browser.frameWidth() + 12) + pane.title.sizeHint().height() + 8
+        return int(document.size().height()) + margins
 
     def _fill_details(self, item: Item) -> None:
         rows = [(k.replace("_", " "), v) for k, v in item.provenance().items() if v]

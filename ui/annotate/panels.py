@@ -31,6 +31,20 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def demote_headings(markdown: str, levels: int) -> str:
+    """Shift markdown headings down so a rubric's '# Title' fits in a side panel."""
+    out = []
+    fence = False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            fence = not fence
+        if not fence and line.startswith("#"):
+            hashes = len(line) - len(line.lstrip("#"))
+            line = "#" * min(6, hashes + levels) + line[hashes:]
+        out.append(line)
+    return "\n".join(out)
+
+
 class ProgressHeader(QFrame):
     """Who is labeling what, and how far along: done, remaining, pace, time on item."""
 
@@ -109,8 +123,8 @@ class GuidelinesPanel(QTextBrowser):
                 for example in criterion.examples:
                     parts.append(f"- item `{example.item}` → **{example.value}**: {example.why}")
                 parts.append("")
-        parts.append(f"---\n\n# {rubric.name} (version {rubric.version})\n")
-        parts.append(rubric.guidelines)
+        parts.append(f"---\n\n**Guidelines · {rubric.name}, version {rubric.version}**\n")
+        parts.append(demote_headings(rubric.guidelines, 2))
         self.setMarkdown("\n".join(parts))
 
 

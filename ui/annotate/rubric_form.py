@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from annotator.rubric import Criterion, Option
+from ui.flow_layout import FlowLayout
 
 
 def option_hotkeys(criterion: Criterion) -> list[str]:
@@ -115,30 +117,38 @@ class ChoiceCard(CriterionCard):
         self.buttons: list[QPushButton] = []
         self.keys = option_hotkeys(criterion)
         self.highlight = -1
-        row = QGridLayout() if criterion.kind == "ordinal" else QHBoxLayout()
+        ordinal = criterion.kind == "ordinal"
+        row: QGridLayout | FlowLayout = QGridLayout() if ordinal else FlowLayout()
         row.setSpacing(6)
         for index, option in enumerate(criterion.options):
             button = QPushButton(self._text(option, self.keys[index]))
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            if criterion.kind == "ordinal":
+            if ordinal:
                 button.setObjectName("ScalePoint")
+                button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             button.setToolTip(self._tooltip(option, self.keys[index]))
             button.clicked.connect(lambda checked, i=index: self._clicked(i, checked))
             self.group.addButton(button, index)
             self.buttons.append(button)
             if isinstance(row, QGridLayout):
                 row.addWidget(button, 0, index)
+                if option.label != str(option.value):
+                    caption = QLabel(option.label)
+                    caption.setObjectName("ScaleCaption")
+                    caption.setWordWrap(True)
+                    caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+                    caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+                    row.addWidget(caption, 1, index)
+                row.setColumnStretch(index, 1)
             else:
                 row.addWidget(button)
-        if isinstance(row, QHBoxLayout):
-            row.addStretch(1)
         self.layout_.addLayout(row)
 
     def _text(self, option: Option, key: str) -> str:
         if self.criterion.kind == "ordinal":
-            same = option.label == str(option.value)
-            return str(option.value) if same else f"{option.value}\n{option.label}"
+            shown = str(option.value)
+            return shown if key in ("", shown) else f"{shown}  [{key}]"
         return f"{option.label}   [{key}]" if key else option.label
 
     @staticmethod
@@ -312,8 +322,9 @@ class NumberCard(CriterionCard):
         self.unset = low - step
         row = QHBoxLayout()
         row.addWidget(self.spin)
-        hint = QLabel(f"{criterion.scale_text()}, step {step:g}   (type a number; Esc to return)")
+        hint = QLabel(f"{criterion.scale_text()}, step {step:g} · Space to type, Esc to return")
         hint.setObjectName("Muted")
+        hint.setWordWrap(True)
         row.addWidget(hint, 1)
         self.layout_.addLayout(row)
 
@@ -397,6 +408,7 @@ class RubricForm(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.cards: list[CriterionCard] = []
         self.current = 0
         self._signature: tuple[Any, ...] | None = None
@@ -480,4 +492,3 @@ class RubricForm(QScrollArea):
         if self.current_card is not None:
             self.current_card.set_value(None)
             self.changed.emit()
-

@@ -134,6 +134,7 @@ class AnnotateView(QWidget):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setStretchFactor(2, 2)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([780, 640, 0])
         work_layout = QVBoxLayout(self.work)
         work_layout.setContentsMargins(0, 0, 0, 0)
         work_layout.addWidget(self.splitter)
@@ -299,8 +300,12 @@ class AnnotateView(QWidget):
     def toggle_guidelines(self) -> None:
         visible = not self.guidelines.isVisible()
         self.guidelines.setVisible(visible)
+        width = max(self.splitter.width(), 900)
         if visible:
+            self.splitter.setSizes([int(width * 0.42), int(width * 0.33), int(width * 0.25)])
             self._criterion_changed(self.form.current)
+        else:
+            self.splitter.setSizes([int(width * 0.55), int(width * 0.45), 0])
 
     def submit(self) -> None:
         if self.session is None or self.card is None:
