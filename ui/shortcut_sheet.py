@@ -19,7 +19,8 @@ def sheet_html(actions: dict[str, Action]) -> str:
             if k not in HIDDEN_ALIASES
         )
         groups.setdefault(row["group"], []).append(
-            f"<tr><td style='padding:3px 24px 3px 12px'>{row['description']}</td><td>{keys}</td></tr>"
+            f"<tr><td style='padding:3px 24px 3px 12px'>{row['description']}</td>"
+            f"<td>{keys}</td></tr>"
         )
     body = []
     for group, rows in groups.items():
