@@ -24,8 +24,6 @@ from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from typing import Any
 
-import numpy as np
-
 from annotator.clock import now_iso
 from annotator.errors import NotFoundError
 from annotator.queue_settings import QueueError, add_assigned, configure, new_seed
@@ -119,6 +117,8 @@ def overlap_groups(m: int, k: int, n: int) -> list[tuple[int, ...]]:
 def seeded_order(n: int, key: str) -> list[int]:
     """A permutation of range(n) fixed by `key` (legacy RandomState: a frozen
     stream, so the same seed gives the same order on every NumPy version)."""
+    import numpy as np  # only when assigning: keeps the CLI's start quick
+
     digest = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big")
     return np.random.RandomState(digest).permutation(n).tolist()
 

@@ -197,3 +197,12 @@ def test_different_annotators_get_different_orders(project):
     a = [e.item_id for e in queue.preview(project, team["A"].id, 30)]
     b = [e.item_id for e in queue.preview(project, team["B"].id, 30)]
     assert sorted(a) == sorted(b) and a != b
+
+
+def test_an_unknown_annotator_is_refused_and_nothing_is_written(project):
+    from annotator.errors import NotFoundError
+
+    before = project.table_counts()
+    with pytest.raises(NotFoundError):
+        queue.next_entry(project, 999)
+    assert project.table_counts() == before
