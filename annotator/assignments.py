@@ -26,7 +26,13 @@ from typing import Any
 
 from annotator.clock import now_iso
 from annotator.errors import NotFoundError
-from annotator.queue_settings import QueueError, add_assigned, configure, new_seed
+from annotator.queue_settings import (
+    QueueError,
+    add_assigned,
+    configure,
+    get_settings,
+    new_seed,
+)
 from annotator.sources import (
     Annotator,
     Source,
@@ -226,6 +232,7 @@ def assign(
     `anchor_window_items`, `anchor_window_days`, `repeat_delay`).
     """
     k = check_request(annotators, sample, overlap, k)
+    given_seed = seed
     seed = new_seed() if seed is None else seed
     rng = random.Random(f"{seed}|assign")
     with project.transaction():
@@ -263,10 +270,13 @@ def assign(
         rows.sort(key=lambda row: row[2])  # by item id: both indexes fill in order
         insert_assignments(project, rows)
         for annotator in team:
+            # A queue keeps its seed unless the lead gives one: assigning new items
+            # later must not reshuffle what comes next.
+            keep = given_seed is None and get_settings(project, annotator.id).stored
             configure(
                 project,
                 annotator.id,
-                seed=seed,
+                seed=None if keep else seed,
                 anchor_rate=anchor_rate,
                 repeat_rate=repeat_rate,
                 **settings,

@@ -152,3 +152,11 @@ def test_impossible_requests_are_refused_and_change_nothing(project, kwargs):
 def test_a_name_given_twice_is_refused(project):
     with pytest.raises(QueueError, match="twice"):
         assignments.assign(project, ["A", "A"], seed=1)
+
+
+def test_assigning_more_items_later_keeps_each_queue_seed(project):
+    assignments.assign(project, ["A"], sample=10, seed=21)
+    assignments.assign(project, ["A"], sample=10)  # no seed: the queue keeps its own
+    assert get_settings(project, get_annotator(project, "A").id).seed == 21
+    assignments.assign(project, ["A"], sample=10, seed=22)  # the lead's word wins
+    assert get_settings(project, get_annotator(project, "A").id).seed == 22
