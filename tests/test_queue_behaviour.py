@@ -206,3 +206,20 @@ def test_an_unknown_annotator_is_refused_and_nothing_is_written(project):
     with pytest.raises(NotFoundError):
         queue.next_entry(project, 999)
     assert project.table_counts() == before
+
+
+def test_an_anchor_comes_back_only_after_its_window_in_days(project):
+    anchors.add_anchor(project, "it-0000", {"correct": "yes"}, "because")
+    person = people(project, ["A"])["A"]
+    _assign(project, anchor_rate=0.25, min_gap=1, anchor_window_items=0, anchor_window_days=1)
+    served = []
+    for _ in range(10):
+        entry = queue.next_entry(project, person.id)
+        served.append(entry)
+        answer(project, "A", entry.item_id)
+    assert [e.kind for e in served].count("anchor") == 1
+    project.conn.execute(  # two days pass
+        "UPDATE queue_log SET served_at = '2000-01-01T00:00:00.000Z' WHERE kind = 'anchor'"
+    )
+    rest = _drain(project, person, "A")
+    assert [e.kind for e in rest].count("anchor") == 1, "once more, then a day's wait again"
