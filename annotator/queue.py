@@ -642,12 +642,37 @@ def served_log(project: Project, annotator_id: int) -> list[dict[str, object]]:
     return [dict(row) for row in rows]
 
 
+def overview(project: Project) -> list[dict[str, object]]:
+    """Per annotator, for the lead's screens: mode, progress and queue settings."""
+    rows = project.rows("SELECT id, name, mode FROM annotators ORDER BY name")
+    out = []
+    for row in rows:
+        settings = get_settings(project, row["id"])
+        status = queue_status(project, row["id"])
+        out.append(
+            {
+                "annotator": row["name"],
+                "mode": row["mode"],
+                "done": status.done,
+                "remaining": status.remaining,
+                "configured": settings.stored,
+                "assigned": settings.assigned_count,
+                "anchor_rate": settings.anchor_rate,
+                "current_anchor_rate": settings.current_anchor_rate,
+                "repeat_rate": settings.repeat_rate,
+                "seed": settings.seed if settings.stored else None,
+            }
+        )
+    return out
+
+
 __all__ = [
     "QueueEntry",
     "QueueStatus",
     "anchor_gap",
     "next_entry",
     "next_item_id",
+    "overview",
     "preview",
     "queue_status",
     "served_log",

@@ -223,3 +223,13 @@ def test_an_anchor_comes_back_only_after_its_window_in_days(project):
     )
     rest = _drain(project, person, "A")
     assert [e.kind for e in rest].count("anchor") == 1, "once more, then a day's wait again"
+
+
+def test_overview_shows_each_annotator_progress_and_rates(project):
+    team = people(project, ["A", "B"])
+    _assign(project, names=("A",), anchor_rate=0.0, repeat_rate=0.05)
+    answer(project, "A", queue.next_item_id(project, team["A"].id))
+    rows = {row["annotator"]: row for row in queue.overview(project)}
+    assert rows["A"]["done"] == 1 and rows["A"]["configured"] and rows["A"]["assigned"] == 30
+    assert rows["A"]["repeat_rate"] == 0.05 and rows["A"]["seed"] == 11
+    assert rows["B"]["configured"] is False and rows["B"]["done"] == 0
