@@ -20,14 +20,14 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-
-from annotator import __version__
+from annotator import __version__, schema
 from annotator.clock import now_iso
 from annotator.errors import AnnotatorError, NewerVersionError, NotAProjectError
-from annotator.schema import MIGRATION_SET, migrations
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 PROJECT_APPLICATION_ID = 0x414E4E4F  # "ANNO": marks a file as an Annotator project
 PACK_APPLICATION_ID = 0x414E5041  # "ANPA": marks a work pack (see annotator.packs)
@@ -41,10 +41,18 @@ class Project:
     def __init__(self, path: Path, conn: sqlite3.Connection, actor: str | None = None) -> None:
         self.path = path
         self.conn = conn
-        self.db = Database(conn)
         self.actor = actor or default_actor()
         # Per-connection memo for immutable things (published rubric versions).
         self.cache: dict[str, Any] = {}
+
+    @property
+    def db(self) -> Database:
+        """A sqlite-utils view of the same connection (imported on first use: it is slow)."""
+        if "sqlite_utils_db" not in self.cache:
+            from sqlite_utils import Database
+
+            self.cache["sqlite_utils_db"] = Database(self.conn)
+        return self.cache["sqlite_utils_db"]
 
     # -- metadata -----------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -171,8 +179,20 @@ def read_application_id(path: Path) -> int | None:
     return int.from_bytes(header[68:72], "big")
 
 
-def _known_migration_names() -> set[str]:
-    return {m.name for m in migrations._migrations}
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Names of this app's migrations recorded in a file, in the order applied."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ).fetchone()
+    if not exists:
+        return []
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+            (schema.MIGRATION_SET,),
+        )
+    ]
 
 
 def _read_versions(path: Path) -> tuple[set[str], str | None]:
@@ -193,12 +213,7 @@ def _read_versions(path: Path) -> tuple[set[str], str | None]:
 def _query_versions(uri: str) -> tuple[set[str], str | None]:
     conn = sqlite3.connect(uri, uri=True)
     try:
-        applied = {
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
-            )
-        }
+        applied = set(applied_migrations(conn))
         row = conn.execute("SELECT value FROM meta WHERE key = 'app_version'").fetchone()
     finally:
         conn.close()
@@ -228,7 +243,7 @@ def check_project_file(path: Path) -> None:
         raise NotAProjectError(
             f"{path}: damaged or not a project ({exc}). Nothing was changed."
         ) from None
-    unknown = applied - _known_migration_names()
+    unknown = applied - set(schema.known_names())
     if unknown:
         writer = (
             f"Annotator {version}" if version and version != __version__ else "a newer Annotator"
@@ -245,11 +260,12 @@ def backup_path(path: Path, stamp: str) -> Path:
 
 
 def _migrate(path: Path, conn: sqlite3.Connection) -> None:
-    db = Database(conn)
-    pending = migrations.pending(db)
-    if not pending:
-        return
-    if migrations.applied(db):
+    applied = applied_migrations(conn)
+    if not [name for name in schema.known_names() if name not in applied]:
+        return  # up to date: the common case, and sqlite-utils is not even imported
+    from sqlite_utils import Database
+
+    if applied:
         stamp = now_iso().replace(":", "").replace("-", "").replace(".", "")
         target = backup_path(path, stamp)
         backup = sqlite3.connect(str(target))
@@ -257,7 +273,7 @@ def _migrate(path: Path, conn: sqlite3.Connection) -> None:
             conn.backup(backup)
         finally:
             backup.close()
-    migrations.apply(db)
+    schema.migration_set().apply(Database(conn))
 
 
 def open_project(path: str | Path, actor: str | None = None) -> Project:
@@ -305,7 +321,7 @@ def create_project(path: str | Path, name: str | None = None, actor: str | None 
         ) from None
     try:
         conn.execute(f"PRAGMA application_id = {PROJECT_APPLICATION_ID}")
-        migrations.apply(Database(conn))
+        _migrate(path, conn)
         project = Project(path, conn, actor)
         with project.transaction():
             project.set_meta("project_id", uuid.uuid4().hex)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database, Migrations
+from sqlite_utils import Database
 
 import annotator.schema
 import annotator.store
@@ -163,20 +163,16 @@ def backups_of(path: Path) -> list[Path]:
     return sorted(p for p in found if not p.name.endswith(("-wal", "-shm")))
 
 
-def with_extra_migration(fail: bool = False) -> Migrations:
+def with_extra_migration(fail: bool = False) -> list[Callable[[Database], None]]:
     """This version's migrations plus one more: what the next release would ship."""
-    extended = Migrations(annotator.schema.MIGRATION_SET)
-    for migration in annotator.schema.migrations._migrations:
-        extended(name=migration.name, transactional=migration.transactional)(migration.fn)
 
-    @extended(name="m900_test_added_column")
-    def m900(db: Database) -> None:
+    def m900_test_added_column(db: Database) -> None:
         db.execute("ALTER TABLE items ADD COLUMN test_note TEXT")
         db.execute("CREATE TABLE test_extra (id INTEGER PRIMARY KEY, value TEXT)")
         if fail:
             raise RuntimeError("simulated failure half-way through a migration")
 
-    return extended
+    return [*annotator.schema.MIGRATIONS, m900_test_added_column]
 
 
 def test_older_file_is_backed_up_then_migrated(
@@ -185,8 +181,8 @@ def test_older_file_is_backed_up_then_migrated(
     path = make_project_file(tmp_path)
     tables_before = snapshot(path)
     assert "test_extra" not in tables_before
-    monkeypatch.setattr(annotator.store, "migrations", with_extra_migration())
-    monkeypatch.setattr(annotator.schema, "migrations", annotator.store.migrations)
+    known = annotator.schema.known_names()
+    monkeypatch.setattr(annotator.schema, "MIGRATIONS", with_extra_migration())
 
     project = open_project(path)
     try:
@@ -194,7 +190,7 @@ def test_older_file_is_backed_up_then_migrated(
             r["name"] for r in project.rows("SELECT name FROM _sqlite_migrations ORDER BY id")
         ]
         assert applied[-1] == "m900_test_added_column"
-        assert applied[:-1] == [m.name for m in annotator.schema.migrations._migrations][:-1]
+        assert applied[:-1] == known
         assert project.scalar("SELECT count(*) FROM test_extra") == 0
         columns = [r["name"] for r in project.rows("PRAGMA table_info(items)")]
         assert "test_note" in columns
@@ -215,7 +211,7 @@ def test_a_failing_migration_leaves_the_file_as_it_was(
 ) -> None:
     path = make_project_file(tmp_path)
     tables_before = snapshot(path)
-    monkeypatch.setattr(annotator.store, "migrations", with_extra_migration(fail=True))
+    monkeypatch.setattr(annotator.schema, "MIGRATIONS", with_extra_migration(fail=True))
 
     with pytest.raises(RuntimeError, match="simulated failure"):
         open_project(path)
