@@ -11,10 +11,35 @@ by triggers, so no code path, however buggy, can rewrite what a person entered.
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # sqlite-utils is imported only when a file needs migrating:
+    from sqlite_utils import Database, Migrations  # it pulls in pandas (seconds at launch)
 
 MIGRATION_SET = "annotator"
-migrations = Migrations(MIGRATION_SET)
+MigrationFn = Callable[["Database"], None]
+MIGRATIONS: list[MigrationFn] = []  # in order; appended to by @migration below
+
+
+def migration(fn: MigrationFn) -> MigrationFn:
+    """Register a migration; its function name is its name in `_sqlite_migrations`."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def known_names() -> list[str]:
+    return [fn.__name__ for fn in MIGRATIONS]
+
+
+def migration_set() -> Migrations:
+    """The registered migrations as a `sqlite_utils.Migrations` set, ready to apply."""
+    from sqlite_utils import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for fn in MIGRATIONS:
+        migrations(name=fn.__name__)(fn)
+    return migrations
 
 
 def run_statements(db: Database, statements: list[str]) -> None:
@@ -38,7 +63,7 @@ def forbid_changes(table: str, *, allow_update: bool = False) -> list[str]:
     return triggers
 
 
-@migrations()
+@migration
 def m001_initial(db: Database) -> None:
     run_statements(
         db,
@@ -183,7 +208,7 @@ def m001_initial(db: Database) -> None:
 # Later migrations are appended here, each a new function, never an edit above.
 
 
-@migrations()
+@migration
 def m002_queue_anchors(db: Database) -> None:
     """Assignments, per-annotator queue settings, the served-queue log, anchors and
     their scores, and the log of anchor-rate changes (issue 4).
@@ -290,5 +315,40 @@ def m002_queue_anchors(db: Database) -> None:
                 details TEXT NOT NULL DEFAULT '{}'
             )""",
             *forbid_changes("anchor_rate_log"),
+        ],
+    )
+
+
+@migration
+def m003_adjudications(db: Database) -> None:
+    """Adjudicated values: a lead's decision on an item and criterion (issues 6 and 7).
+
+    Append-only like labels: a new decision on the same item and criterion
+    `supersedes` the old one, so the history of decisions stays queryable. The
+    current decision outranks any aggregate in consensus and exports.
+    `session_id` names the calibration session it came from (no foreign key:
+    sessions arrive in a later migration).
+    """
+    run_statements(
+        db,
+        [
+            """CREATE TABLE adjudications (
+                id INTEGER PRIMARY KEY,
+                item_id TEXT NOT NULL REFERENCES items(id),
+                criterion TEXT NOT NULL,
+                value_json TEXT NOT NULL,
+                rationale TEXT,
+                session_id INTEGER,
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                supersedes INTEGER REFERENCES adjudications(id)
+            )""",
+            *forbid_changes("adjudications"),
+            "CREATE INDEX adjudications_item ON adjudications(item_id, criterion)",
+            """CREATE INDEX adjudications_supersedes ON adjudications(supersedes)
+                WHERE supersedes IS NOT NULL""",
+            """CREATE VIEW current_adjudications AS
+                SELECT * FROM adjudications AS a
+                WHERE NOT EXISTS (SELECT 1 FROM adjudications AS s WHERE s.supersedes = a.id)""",
         ],
     )
