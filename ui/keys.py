@@ -117,7 +117,9 @@ class KeyDispatcher(QObject):
         return None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWidget):
+        if not isinstance(event, QKeyEvent) or event.type() != QEvent.Type.KeyPress:
+            return False
+        if not isinstance(watched, QWidget):
             return False
         if watched.window() is not self.window or QApplication.activeModalWidget() is not None:
             return False

@@ -23,7 +23,17 @@ from PySide6.QtWidgets import (
 
 from annotator.sources import SOURCE_KINDS, Annotator, Source
 from annotator.stats import project_stats
-from annotator.store import Project
+from annotator.store import Project, open_reader
+from ui.jobs import run_job
+
+
+def _count(path: Path) -> dict:
+    """Project counts on a connection of its own (runs off the UI thread: slow at 1M)."""
+    reader = open_reader(path)
+    try:
+        return project_stats(reader)
+    finally:
+        reader.close()
 
 
 class StartScreen(QWidget):
@@ -39,6 +49,7 @@ class StartScreen(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._facts_for: Path | None = None
         outer = QHBoxLayout(self)
         outer.setContentsMargins(32, 28, 32, 28)
         outer.setSpacing(24)
@@ -145,13 +156,14 @@ class StartScreen(QWidget):
         if project is None:
             self.project_title.setText("No project open")
             return
-        stats = project_stats(project)
         self.project_title.setText(project.name)
-        facts = (
-            f"{stats['items']:,} items · {stats['labels']:,} labels · "
-            f"{stats['annotators']} people in {len(stats['sources'])} sources\n{project.path}"
+        self._show_facts(pack_note, f"counting…\n{project.path}")
+        path = project.path
+        self._facts_for = path
+        run_job(
+            lambda _job: _count(path),
+            on_done=lambda stats: self._counted(path, pack_note, stats),
         )
-        self.project_facts.setText(f"{pack_note}\n{facts}" if pack_note else facts)
         self.new_source.clear()
         for annotator, source in people:
             item = QListWidgetItem(f"{annotator.name}    ·  {source.name} ({source.kind})")
@@ -163,6 +175,18 @@ class StartScreen(QWidget):
         self.new_source.addItems(names)
         if self.people.currentItem() is None and self.people.count():
             self.people.setCurrentRow(0)
+
+    def _show_facts(self, pack_note: str | None, facts: str) -> None:
+        self.project_facts.setText(f"{pack_note}\n{facts}" if pack_note else facts)
+
+    def _counted(self, path: Path, pack_note: str | None, stats: dict) -> None:
+        if path != self._facts_for:
+            return  # another project was opened meanwhile
+        facts = (
+            f"{stats['items']:,} items · {stats['labels']:,} labels · "
+            f"{stats['annotators']} people in {len(stats['sources'])} sources\n{path}"
+        )
+        self._show_facts(pack_note, facts)
 
     def activate_selection(self) -> bool:
         item = self.people.currentItem()

@@ -41,6 +41,9 @@ def option_hotkeys(criterion: Criterion) -> list[str]:
 
 
 def _restyle(widget: QWidget, name: str, value: bool) -> None:
+    """Set a style property and re-polish, only when it changes (re-polishing is slow)."""
+    if widget.property(name) == value:
+        return
     widget.setProperty(name, value)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
