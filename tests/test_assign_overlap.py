@@ -7,7 +7,7 @@ from itertools import combinations
 
 import pytest
 
-from annotator import anchors, assignments
+from annotator import anchors, assignments, overlap
 from annotator.queue_settings import QueueError, get_settings
 from annotator.sources import get_annotator, get_source
 from tests.support.queue_project import make_project, people
@@ -54,8 +54,8 @@ def test_five_annotators_overlap_02_k3_every_pair_shares_and_overlap_has_three(p
 @pytest.mark.parametrize("m", range(2, 13))
 def test_overlap_groups_pair_everyone_within_the_first_rounds(m):
     for k in range(2, m + 1):
-        rounds = len(assignments.offset_sets(m, k))
-        groups = assignments.overlap_groups(m, k, m * rounds)
+        rounds = len(overlap.offset_sets(m, k))
+        groups = overlap.overlap_groups(m, k, m * rounds)
         assert all(len(set(g)) == k for g in groups)
         pairs = {pair for g in groups for pair in combinations(g, 2)}
         assert pairs == set(combinations(range(m), 2)), (m, k)
