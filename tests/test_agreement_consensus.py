@@ -1,0 +1,185 @@
+"""Consensus through the project API: adjudicated first, then the chosen method; ties
+stated; sources weighted or excluded; the method and confidence recorded; streaming
+gives the same answers in item order. Expected values are worked out by hand here
+(or, for Dawid-Skene, come from crowd-kit's published test case)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from annotator.adjudications import AdjudicationError, adjudicate
+from annotator.aggregate import (
+    ConsensusError,
+    consensus,
+    consensus_all,
+    dawid_skene_fit,
+    iter_consensus,
+)
+from annotator.rubric_file import rubric_from_dict
+from annotator.rubrics import current_version, publish
+from tests.conftest import shared_path
+from tests.support.agreement_project import label, make_project, team
+
+
+@pytest.fixture
+def voted(tmp_path):
+    """Three experts and two crowd workers on four items."""
+    project = make_project(tmp_path, ["a", "b", "c", "d"])
+    team(
+        project,
+        {
+            "e1": ("experts", "expert"),
+            "e2": ("experts", "expert"),
+            "e3": ("experts", "expert"),
+            "c1": ("crowd", "crowd"),
+            "c2": ("crowd", "crowd"),
+        },
+    )
+    votes = {
+        # item: {annotator: (quality, verdict, issues, score)}
+        "a": {"e1": (4, "a", ["tone"], 6), "e2": (4, "a", [], 8), "e3": (5, "b", ["tone"], 7)},
+        "b": {"e1": (1, "a", [], 1), "e2": (2, "b", ["factual"], 2)},
+        "c": {"e1": (2, "c", [], 3), "c1": (5, "b", [], 9), "c2": (5, "b", [], 9)},
+        "d": {"c1": (3, "a", ["factual", "tone"], 5)},
+    }
+    for item, by in votes.items():
+        for who, (q, v, issues, score) in by.items():
+            label(
+                project, who, item, {"quality": q, "verdict": v, "issues": issues, "score": score}
+            )
+    yield project
+    project.close()
+
+
+def test_auto_picks_median_majority_and_mean_by_kind(voted):
+    quality = consensus(voted, "quality")
+    assert list(quality) == ["a", "b", "c", "d"]  # import order
+    assert quality["a"].value == 4 and quality["a"].method == "median"
+    assert quality["a"].confidence == pytest.approx(2 / 3) and quality["a"].n_labels == 3
+    assert quality["b"].tie and quality["b"].value is None and quality["b"].tied_values == (1, 2)
+    assert quality["c"].value == 5  # median of 2, 5, 5
+    verdict = consensus(voted, "verdict")
+    assert verdict["a"].value == "a" and verdict["a"].method == "majority"
+    assert verdict["b"].tie and set(verdict["b"].tied_values) == {"a", "b"}
+    score = consensus(voted, "score")
+    assert score["a"].method == "mean" and score["a"].value == pytest.approx(7.0)
+    assert score["c"].value == pytest.approx(7.0)  # (3 + 9 + 9) / 3
+
+
+def test_multilabel_is_decided_per_option(voted):
+    issues = consensus(voted, "issues")
+    assert issues["a"].value == ["tone"]  # tone 2 of 3, factual 0 of 3
+    assert issues["a"].confidence == pytest.approx(2 / 3)
+    assert issues["b"].tie and issues["b"].tied_values == ("factual",)
+    assert issues["c"].value == []
+    assert issues["d"].value == ["factual", "tone"]
+
+
+def test_sources_are_excluded_chosen_by_kind_or_weighted(voted):
+    experts = consensus(voted, "quality", source_kinds=["expert"])
+    assert experts["c"].value == 2 and experts["c"].n_labels == 1
+    assert "d" not in experts
+    no_crowd = consensus(voted, "verdict", exclude_sources=["crowd"])
+    assert no_crowd["c"].value == "c"
+    crowd_only = consensus(voted, "verdict", sources=["crowd"])
+    assert set(crowd_only) == {"c", "d"}
+    weighted = consensus(voted, "verdict", weights={"experts": 5.0})
+    assert weighted["c"].value == "c"  # 5 for the expert against 1 + 1
+    assert weighted["c"].confidence == pytest.approx(5 / 7)
+    assert weighted["c"].method == "weighted_majority"
+    by_person = consensus(voted, "verdict", weights={"e2": 3.0})
+    assert by_person["b"].value == "b"  # the tie a/b broken by e2's weight
+    with pytest.raises(ConsensusError, match="neither a source nor an annotator"):
+        consensus(voted, "verdict", weights={"nobody": 1.0})
+    weighted_mean = consensus(voted, "score", weights={"crowd": 0.0})
+    assert weighted_mean["c"].value == pytest.approx(3.0)
+
+
+def test_an_adjudicated_value_outranks_the_aggregate_and_keeps_its_history(voted):
+    adjudicate(voted, "b", "quality", 2, rationale="the summary misses the date")
+    adjudicate(voted, "b", "quality", 1, rationale="on reflection: wrong name too")
+    adjudicate(voted, "d", "verdict", "c", rationale="lead's call")
+    quality = consensus(voted, "quality")
+    assert quality["b"].value == 1 and quality["b"].method == "adjudicated"
+    assert quality["b"].confidence == 1.0 and quality["b"].details["aggregate"] is None
+    assert quality["b"].details["rationale"] == "on reflection: wrong name too"
+    assert quality["a"].method == "median"
+    assert consensus(voted, "verdict")["d"].value == "c"
+    assert consensus(voted, "quality", adjudicated=False)["b"].tie
+    with pytest.raises(AdjudicationError, match="off the scale"):
+        adjudicate(voted, "a", "quality", 9)
+    rows = voted.rows("SELECT supersedes FROM adjudications ORDER BY id")
+    assert [r[0] for r in rows] == [None, 1, None]
+
+
+def test_adjudication_of_an_item_nobody_labeled_still_counts(tmp_path):
+    project = make_project(tmp_path, ["x", "y"])
+    team(project, {"e1": ("experts", "expert")})
+    label(project, "e1", "x", {"quality": 3})
+    adjudicate(project, "y", "quality", 5)
+    result = consensus(project, "quality")
+    assert list(result) == ["x", "y"]
+    assert result["y"].value == 5 and result["y"].n_labels == 0
+    streamed = dict(iter_consensus(project, ["quality"], chunk_items=1))
+    assert streamed["y"]["quality"].value == 5
+
+
+def test_streaming_gives_the_same_values_in_item_order(voted):
+    adjudicate(voted, "c", "quality", 3)
+    whole = consensus_all(voted)
+    assert set(whole) == {"quality", "verdict", "issues", "score"}  # free text has none
+    for chunk in (1, 2, 10):
+        streamed = list(iter_consensus(voted, chunk_items=chunk))
+        assert [item for item, _ in streamed] == ["a", "b", "c", "d"]
+        for key, values in whole.items():
+            assert {i: v[key] for i, v in streamed if key in v} == values
+
+
+def test_rubric_version_limits_the_labels(voted):
+    v1 = current_version(voted)
+    data = json.loads(json.dumps(v1.content_dict()))
+    data["guidelines"] += " Read twice."
+    v2 = publish(voted, rubric_from_dict(data), note="clearer").version
+    label(voted, "e1", "d", {"quality": 1}, rubric_version=v2)
+    under_v2 = consensus(voted, "quality", rubric_version=v2.id)
+    assert set(under_v2) == {"d"} and under_v2["d"].value == 1
+    assert consensus(voted, "quality", rubric_version=v1.id)["d"].value == 3
+    assert consensus(voted, "quality")["d"].tie  # both versions: 1 and 3
+
+
+def test_bad_requests_are_user_errors(voted):
+    with pytest.raises(ConsensusError, match="free text"):
+        consensus(voted, "notes")
+    with pytest.raises(ConsensusError, match="Unknown consensus method"):
+        consensus(voted, "quality", method="vibes")
+    with pytest.raises(ConsensusError, match="median needs an ordinal"):
+        consensus(voted, "verdict", method="median")
+    with pytest.raises(Exception, match="No criterion 'nope'"):
+        consensus(voted, "nope")
+
+
+def test_dawid_skene_reproduces_crowd_kit_through_the_project(tmp_path):
+    cases = json.loads(shared_path("reference", "agreement_cases.json").read_text())
+    case = next(c for c in cases["cases"] if c["name"] == "dawid_skene_crowdkit_5x5")
+    criteria = [
+        {"key": "answer", "kind": "categorical", "options": [{"value": "yes"}, {"value": "no"}]}
+    ]
+    project = make_project(tmp_path, list(case["data"]), criteria=criteria)
+    workers = sorted({w for by in case["data"].values() for w in by})
+    team(project, {w: ("crowd", "crowd") for w in workers})
+    for task, by in case["data"].items():
+        for worker, value in by.items():
+            label(project, worker, task, {"answer": value})
+    result = consensus(project, "answer", method="dawid_skene")
+    got = {item: c.value for item, c in result.items()}
+    assert got == case["expected"]["converged_labels"]
+    assert all(c.method == "dawid_skene" for c in result.values())
+    assert all(0.5 <= c.confidence <= 1 for c in result.values())
+    streamed = {i: v["answer"].value for i, v in iter_consensus(project, method="dawid_skene")}
+    assert streamed == case["expected"]["converged_labels"]
+    model = dawid_skene_fit(project, "answer")
+    assert set(model["reliability"]) == set(workers) and model["converged"]
+    assert all(0 <= r <= 1 for r in model["reliability"].values())
+    project.close()
