@@ -28,7 +28,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from annotator.clock import normalize_time, now_iso
 from annotator.errors import AnnotatorError, InputError, LabelError
@@ -48,6 +48,12 @@ from annotator.sources import Annotator, CostModel, Source, ensure_annotator, en
 
 LABEL_FORMATS = ("jsonl", "csv", "mturk")
 _CRITERION_IN_MESSAGE = re.compile(r"criterion '([^']+)'")
+# What json.dumps(..., sort_keys=True, ensure_ascii=False, default=str) builds per call,
+# built once: label uids must stay byte-identical across versions.
+_UID_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+_VALUES_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_encode_text = json.encoder.encode_basestring  # how those encoders write a str
+MAX_CHECKED_ANSWERS = 100_000
 MTURK_OPTIONAL_COLUMNS = ("Approve", "Reject")  # MTurk leaves these off each row
 OPTIONAL_COLUMNS = (
     "rationale",
@@ -61,6 +67,14 @@ OPTIONAL_COLUMNS = (
     "rubric_version",
     "id",
 )
+
+
+class Checked(NamedTuple):
+    """A label's values after checking against the rubric, with their JSON encodings."""
+
+    values: dict[str, Any]
+    json: str  # as stored (rubric order)
+    sorted_json: str  # sort_keys order, for the content-hash uid
 
 
 @dataclass
@@ -100,6 +114,20 @@ class _Reader:
         self.item_column = item_column
         self.item_map = item_map
         self.criteria = criteria
+        # Column names resolved once, not per row. A mapped column with a dot may reach
+        # into nested objects (see readers.pick), so it is looked up the slow way.
+        optional = [(name, mapping.get(name, name)) for name in OPTIONAL_COLUMNS]
+        self._optional_plain: dict[str, list[str]] = {}
+        for name, column in optional:
+            if "." not in column:
+                self._optional_plain.setdefault(column, []).append(name)
+        self._optional_dotted = [(name, column) for name, column in optional if "." in column]
+        self._optional_order = {name: index for index, name in enumerate(OPTIONAL_COLUMNS)}
+        self._criteria_columns = [
+            (key, column, f"values.{column}")
+            for key in criteria
+            for column in (mapping.get(key, key),)
+        ]
 
     def error(self, line: int, field: str | None, message: str) -> InputError:
         return InputError(self.path, line, field, message)
@@ -144,25 +172,34 @@ class _Reader:
                 raise self.error(line, "values", "must be an object of {criterion: value}")
         values: dict[str, Any] = {}
         fields: dict[str, str] = {}
-        consumed: set[str] = set()
-        for key in self.criteria:
-            column = self.mapping.get(key, key)
+        consumed = 0
+        for key, column, nested_field in self._criteria_columns:
             if nested is not None and column in nested:
-                value, field = nested[column], f"values.{column}"
-                consumed.add(column)
+                value, field = nested[column], nested_field
+                consumed += 1
             else:
                 value, field = pick(record, column), column
             if value is None or value == "":
                 continue
             values[key], fields[key] = value, field
-        for key, value in (nested or {}).items():
-            if key not in consumed:  # not a criterion of this rubric: let validation say so
-                values[key], fields[key] = value, f"values.{key}"
+        if nested is not None and consumed < len(nested):
+            columns = {column for _, column, _ in self._criteria_columns}
+            for key, value in nested.items():
+                if key not in columns:  # not a criterion of this rubric: validation says so
+                    values[key], fields[key] = value, f"values.{key}"
         return values, fields
 
     def _optional(self, line: int, record: dict[str, Any], candidate: Candidate) -> None:
-        for name in OPTIONAL_COLUMNS:
-            column, value = self._field(record, name)
+        found = [
+            (name, column)
+            for column in record.keys() & self._optional_plain.keys()
+            for name in self._optional_plain[column]
+        ]
+        found += self._optional_dotted
+        if len(found) > 1:  # the first problem reported is the first in OPTIONAL_COLUMNS order
+            found.sort(key=lambda pair: self._optional_order[pair[0]])
+        for name, column in found:
+            value = record[column] if column in record else pick(record, column)
             if value is None or value == "":
                 continue
             try:
@@ -287,24 +324,36 @@ def load_item_map(path: str | Path) -> dict[str, dict[str, str]]:
     return {header[0].strip(): mapping}
 
 
-def label_uid(source: str, candidate: Candidate, values: dict[str, Any]) -> str:
-    """A stable id for a label without one: the same content gives the same uid."""
-    payload = json.dumps(
-        [
-            source,
-            candidate.annotator,
-            candidate.item_id,
-            values,
-            candidate.rationale,
-            candidate.status,
-            candidate.note,
-            candidate.submitted_at,
-        ],
-        sort_keys=True,
-        ensure_ascii=False,
-        default=str,
+def label_uid(
+    source: str, candidate: Candidate, values: dict[str, Any], sorted_values: str | None = None
+) -> str:
+    """A stable id for a label without one: the same content gives the same uid.
+
+    The hashed text is exactly json.dumps([source, annotator, item_id, values,
+    rationale, status, note, submitted_at], sort_keys=True, ensure_ascii=False),
+    assembled from pieces so the values' JSON (`sorted_values`, sort_keys order)
+    can be computed once per distinct answer rather than once per row.
+    """
+    if sorted_values is None:
+        sorted_values = _UID_ENCODER.encode(values)
+    payload = ", ".join(
+        (
+            _json_text(source),
+            _json_text(candidate.annotator),
+            _json_text(candidate.item_id),
+            sorted_values,
+            _json_text(candidate.rationale),
+            _json_text(candidate.status),
+            _json_text(candidate.note),
+            _json_text(candidate.submitted_at),
+        )
     )
-    return "h-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    return "h-" + hashlib.sha256(f"[{payload}]".encode()).hexdigest()[:32]
+
+
+def _json_text(value: str | None) -> str:
+    """A text field as JSON, as the uid encoder writes it (ensure_ascii=False)."""
+    return "null" if value is None else _encode_text(value)
 
 
 def _same_label(stored: Any, entry: tuple[Any, ...], source: Source) -> bool:
@@ -313,7 +362,7 @@ def _same_label(stored: Any, entry: tuple[Any, ...], source: Source) -> bool:
     Times, duration, tokens and cost are compared only where the row gives them
     (a row without `submitted_at` was stamped with its import time).
     """
-    candidate, version, values, _uid = entry
+    candidate, version, checked, _uid = entry
     given = {
         "item_id": candidate.item_id,
         "annotator_name": candidate.annotator,
@@ -332,7 +381,7 @@ def _same_label(stored: Any, entry: tuple[Any, ...], source: Source) -> bool:
         given["cost"] = candidate.cost
     if any(stored[name] != value for name, value in given.items()):
         return False
-    return json.loads(stored["values_json"]) == values
+    return json.loads(stored["values_json"]) == checked.values
 
 
 def _first_record_is_mturk(path: Path) -> bool:
@@ -431,6 +480,35 @@ class _LabelWriter:
         self.default_version = default_version
         self.versions: dict[str, RubricVersion] = {}
         self.annotators: dict[str, Annotator] = {}
+        self.imported_at = now_iso()  # labels without a submitted time get the import's
+        # Checked values per (version, pairwise, status, typed raw values): a file has few
+        # distinct answers, so each is checked against the rubric once. Bounded in size.
+        self._checked: dict[Any, Checked] = {}
+
+    def check(self, version: RubricVersion, candidate: Candidate, pairwise: bool) -> Checked:
+        """check_label_values (with the values' two JSON encodings), remembered for
+        answers already seen: same criteria, same value types, same values."""
+        try:
+            key: Any = (
+                version.id,
+                pairwise,
+                candidate.status,
+                tuple((k, type(v), v) for k, v in candidate.values.items()),
+            )
+            hash(key)
+        except TypeError:  # a list (multilabel) or object: not memoised
+            key = None
+        if key is not None:
+            found = self._checked.get(key)
+            if found is not None:
+                return found
+        values = check_label_values(
+            version, candidate.values, pairwise=pairwise, status=candidate.status
+        )
+        checked = Checked(values, _VALUES_ENCODER.encode(values), _UID_ENCODER.encode(values))
+        if key is not None and len(self._checked) < MAX_CHECKED_ANSWERS:
+            self._checked[key] = checked
+        return checked
 
     def version_for(self, spec: str | None) -> RubricVersion:
         if spec is None:
@@ -463,7 +541,7 @@ class _LabelWriter:
                 item_ids,
             )
         }
-        ready: list[tuple[Candidate, RubricVersion, dict[str, Any], str]] = []
+        ready: list[tuple[Candidate, RubricVersion, Checked, str]] = []
         for candidate in candidates:
             if candidate.item_id not in pairwise:
                 field = self.reader.item_column if self.reader.fmt == "mturk" else "item_id"
@@ -478,12 +556,7 @@ class _LabelWriter:
                 continue
             try:
                 version = self.version_for(candidate.version_spec)
-                values = check_label_values(
-                    version,
-                    candidate.values,
-                    pairwise=pairwise[candidate.item_id],
-                    status=candidate.status,
-                )
+                checked = self.check(version, candidate, pairwise[candidate.item_id])
             except LabelError as error:
                 run.reject(
                     InputError(path, candidate.line, self._field_of(candidate, error), str(error))
@@ -492,8 +565,10 @@ class _LabelWriter:
             except AnnotatorError as error:
                 run.reject(InputError(path, candidate.line, "rubric_version", str(error)))
                 continue
-            uid = candidate.uid or label_uid(self.source.name, candidate, values)
-            ready.append((candidate, version, values, uid))
+            uid = candidate.uid or label_uid(
+                self.source.name, candidate, checked.values, checked.sorted_json
+            )
+            ready.append((candidate, version, checked, uid))
         if run.failing or not ready:
             return
         uids = [uid for *_, uid in ready]
@@ -509,7 +584,7 @@ class _LabelWriter:
         fresh = []
         seen: set[str] = set()  # earlier chunks are in the table, with this batch's id
         for entry in ready:
-            candidate, version, values, uid = entry
+            candidate, _version, _checked, uid = entry
             stored = known.get(uid)
             if candidate.uid is not None and (
                 uid in seen or (stored is not None and stored["batch_id"] == run.report.batch_id)
@@ -550,19 +625,20 @@ class _LabelWriter:
         key = named[1]
         return candidate.value_fields.get(key) or self.reader.field_for(key)
 
-    def _insert(self, fresh: list[tuple[Candidate, RubricVersion, dict[str, Any], str]]) -> None:
+    def _insert(self, fresh: list[tuple[Candidate, RubricVersion, Checked, str]]) -> None:
         pending: list[tuple[Any, ...]] = []
         pending_pairs: set[tuple[str, int]] = set()
-        current = self._current_labels(fresh)
-        for candidate, version, values, uid in fresh:
-            annotator = self.annotator(candidate.annotator)
-            pair = (candidate.item_id, annotator.id)
+        annotator_ids = [self.annotator(entry[0].annotator).id for entry in fresh]
+        rows = list(zip(fresh, annotator_ids, strict=True))
+        current = self._current_labels({(entry[0].item_id, ann) for entry, ann in rows})
+        for (candidate, version, checked, uid), annotator_id in rows:
+            pair = (candidate.item_id, annotator_id)
             if pair in pending_pairs:
                 # A second label for the same pair in this chunk supersedes the first:
                 # write what is pending so the first one has an id.
                 self._flush(pending)
                 pending_pairs.clear()
-                current.update(self._current_labels([(candidate, version, values, uid)]))
+                current.update(self._current_labels({pair}))
             previous = current.get(pair)
             if previous is not None:
                 self.run.report.superseded += 1
@@ -573,15 +649,15 @@ class _LabelWriter:
                 (
                     uid,
                     candidate.item_id,
-                    annotator.id,
+                    annotator_id,
                     self.source.id,
                     version.id,
                     candidate.status,
-                    json.dumps(values, ensure_ascii=False),
+                    checked.json,
                     candidate.rationale,
                     candidate.note,
                     candidate.started_at,
-                    candidate.submitted_at or now_iso(),
+                    candidate.submitted_at or self.imported_at,
                     candidate.duration_s,
                     cost,
                     candidate.tokens,
@@ -600,15 +676,22 @@ class _LabelWriter:
             self.run.report.added += len(pending)
             pending.clear()
 
-    def _current_labels(self, entries: list[Any]) -> dict[tuple[str, int], int]:
-        """Current label id per (item, annotator) among the items of these entries."""
-        item_ids = sorted({entry[0].item_id for entry in entries})
-        if not item_ids:
+    def _current_labels(self, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """Current label id per (item, annotator) pair: one index probe per pair.
+
+        Asking by item alone would return every label of those items (all other
+        annotators' too), which grows with the labels per item.
+        """
+        if not pairs:
             return {}
+        ordered = sorted(pairs)
         rows = self.project.conn.execute(
-            f"SELECT id, item_id, annotator_id FROM labels AS l WHERE item_id IN "
-            f"({placeholders(len(item_ids))}) AND NOT EXISTS "
-            "(SELECT 1 FROM labels s WHERE s.supersedes = l.id) AND repeat_of IS NULL ORDER BY id",
-            item_ids,
+            "WITH pairs(item_id, annotator_id) AS (VALUES "
+            + ", ".join("(?, ?)" for _ in ordered)
+            + ") SELECT l.id, l.item_id, l.annotator_id FROM pairs CROSS JOIN labels AS l "
+            "ON l.item_id = pairs.item_id AND l.annotator_id = pairs.annotator_id "
+            "WHERE l.repeat_of IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id) ORDER BY l.id",
+            [value for pair in ordered for value in pair],
         )
         return {(row[1], row[2]): row[0] for row in rows}
