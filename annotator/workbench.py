@@ -111,7 +111,9 @@ class WorkSession:
         own = current_label(self.project, item_id, self.annotator.id)
         # The queue serving an item this person already labeled is a test-retest
         # repeat: it is labeled afresh, blind to the earlier answer, as a new record.
-        self._repeat_of = own.id if own is not None and not from_history else None
+        # A skipped item coming back is answered in place (the answer supersedes the skip).
+        answered = own is not None and own.status in ("submitted", "flagged")
+        self._repeat_of = own.id if answered and not from_history else None
         self.current = ItemCard(
             item=item,
             rubric=rubric,
