@@ -130,6 +130,20 @@ def shot_items(window):
     return window
 
 
+def shot_team(window):
+    window.show_screen("team")
+    team = window.screen("team")
+    team.queues.table.selectRow(0)
+    return window
+
+
+def shot_anchors(window):
+    window.show_screen("team")
+    team = window.screen("team")
+    team.tabs.setCurrentWidget(team.anchors)
+    return window
+
+
 class QApplicationRef:
     @staticmethod
     def processEvents() -> None:  # noqa: N802 - mirrors Qt
@@ -146,6 +160,8 @@ SHOTS: dict[str, Callable] = {
     "guidelines": shot_guidelines,
     "shortcut-sheet": shot_shortcuts,
     "items-browser": shot_items,
+    "team-queues": shot_team,
+    "team-anchors": shot_anchors,
 }
 
 

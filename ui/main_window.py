@@ -49,6 +49,7 @@ from ui.start_screen import StartScreen
 # Optional screens, built on first use: name -> (module, class, title).
 LAZY_SCREENS: dict[str, tuple[str, str, str]] = {
     "items": ("ui.items_browser", "ItemsBrowser", "Items"),
+    "team": ("ui.team_screen", "TeamScreen", "Team"),
 }
 PACK_OPENER = (
     "ui.pack_screens"  # issue 8: opening a work pack; a module with `open_pack(window, path)`
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
             "screen_annotate": lambda: self.show_screen("annotate"),
             "screen_items": lambda: self.show_screen("items"),
             "screen_dashboard": lambda: self.show_screen("dashboard"),
+            "screen_team": lambda: self.show_screen("team"),
         }
         screen = self.current_screen
         handler = getattr(screen, "handle_action", None)
@@ -191,7 +193,13 @@ class MainWindow(QMainWindow):
             "&File": ["open", "settings", "quit"],
             "&Label": ["submit", "skip", "flag", "undo", "back", "forward"],
             "&View": ["find", "details", "guidelines", "zoom_in", "zoom_out", "zoom_reset"],
-            "&Go": ["screen_start", "screen_annotate", "screen_items", "screen_dashboard"],
+            "&Go": [
+                "screen_start",
+                "screen_annotate",
+                "screen_items",
+                "screen_dashboard",
+                "screen_team",
+            ],
             "&Help": ["shortcuts"],
         }
         for title, names in layout.items():
