@@ -27,10 +27,9 @@ from annotator.import_batches import (
 from annotator.items import (
     INSERT_ITEM_SQL,
     ITEM_FIELDS,
-    Item,
     ItemProblem,
-    item_from_record,
-    item_row,
+    fields_row,
+    parse_item,
 )
 from annotator.readers import check_input_file, detect_format, iter_records, pick
 
@@ -84,27 +83,27 @@ def import_items(
     with run:
         for chunk in chunked(iter_records(path, fmt)):
             rows_seen += len(chunk)
-            candidates: list[tuple[int, Item]] = []
+            candidates: list[tuple[int, str, dict[str, Any], str]] = []
             for line, record in chunk:
                 if isinstance(record, InputError):
                     run.reject(record)
                     continue
                 try:
-                    candidates.append((line, item_from_record(map_record(record, mapping))))
+                    candidates.append((line, *parse_item(map_record(record, mapping))))
                 except ItemProblem as problem:
                     run.reject(InputError(path, line, problem.field, str(problem)))
-            existing = _existing_items(conn, [item.id for _, item in candidates])
-            fresh: list[Item] = []
-            in_chunk: dict[str, int] = {}
-            for line, item in candidates:
-                if item.id in in_chunk or (
-                    item.id in existing and existing[item.id][1] == run.report.batch_id
-                ):
+            existing = _existing_items(conn, [entry[1] for entry in candidates])
+            fresh: list[tuple[Any, ...]] = []
+            in_chunk: set[str] = set()
+            batch_id = run.report.batch_id
+            for line, item_id, fields, digest in candidates:
+                known = existing.get(item_id)
+                if item_id in in_chunk or (known is not None and known[1] == batch_id):
                     run.reject(
-                        InputError(path, line, "id", f"duplicate id {item.id!r} in this file")
+                        InputError(path, line, "id", f"duplicate id {item_id!r} in this file")
                     )
-                elif item.id in existing:
-                    if existing[item.id][0] == item.content_hash:
+                elif known is not None:
+                    if known[0] == digest:
                         run.report.duplicates += 1
                     else:
                         run.reject(
@@ -112,15 +111,15 @@ def import_items(
                                 path,
                                 line,
                                 "id",
-                                f"id {item.id!r} already exists in the project with different "
+                                f"id {item_id!r} already exists in the project with different "
                                 "content (give the changed item a new id)",
                             )
                         )
                 else:
-                    in_chunk[item.id] = line
-                    fresh.append(item)
+                    in_chunk.add(item_id)
+                    fresh.append(fields_row(item_id, fields, digest, batch_id))
             if fresh and not run.failing:
-                conn.executemany(INSERT_ITEM_SQL, [item_row(i, run.report.batch_id) for i in fresh])
+                conn.executemany(INSERT_ITEM_SQL, fresh)
                 run.report.added += len(fresh)
             run.tick(rows_seen)
     return run.report
