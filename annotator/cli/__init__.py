@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "annotator.cli.import_cmds",
     "annotator.cli.rubric_cmds",
     "annotator.cli.queue_cmds",
+    "annotator.cli.agreement_cmds",
 ]
 
 GuiLauncher = Callable[[argparse.Namespace], int]
