@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -297,11 +298,15 @@ def _number(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("must be a number")
     if isinstance(value, (int, float)):
-        return value
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        raise ValueError(f"must be a number, got {value!r}") from None
+        number = value
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise ValueError(f"must be a number, got {value!r}") from None
+    if not math.isfinite(number):  # 'nan', 'inf' and JSON's NaN parse as floats
+        raise ValueError(f"must be a finite number, got {value!r}")
+    return number
 
 
 def load_item_map(path: str | Path) -> dict[str, dict[str, str]]:

@@ -71,6 +71,20 @@ CASES: dict[str, tuple[str, bytes, int | None, str | None, str]] = {
         "duration_s",
         "must be a number",
     ),
+    "not_a_finite_number": (
+        "labels.jsonl",
+        b'{"item_id": "q1", "annotator": "a", "values": {"quality": 2}, "cost": "inf"}\n',
+        1,
+        "cost",
+        "must be a finite number",
+    ),
+    "json_nan": (
+        "labels.jsonl",
+        b'{"item_id": "q1", "annotator": "a", "values": {"quality": 2}, "duration_s": NaN}\n',
+        1,
+        "duration_s",
+        "must be a finite number",
+    ),
     "unknown_option": (
         "labels.jsonl",
         label(quality=2, safety="maybe").encode() + b"\n",
