@@ -165,9 +165,15 @@ class ImportRun:
             target = self.report_path or self.project.path.with_name(
                 f"{self.path.stem}.rejected.jsonl"
             )
-            with open(target, "w", encoding="utf-8") as handle:
-                for row in self._rejected_rows:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            try:
+                with open(target, "w", encoding="utf-8") as handle:
+                    for row in self._rejected_rows:
+                        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            except OSError as exc:
+                raise AnnotatorError(
+                    f"{target}: cannot write the rejected-rows report ({exc.strerror}); "
+                    "nothing was imported. Choose another place with --report."
+                ) from None
             report.report_path = str(target)
         self.project.conn.execute(
             "UPDATE import_batches SET rows_total = ?, rows_added = ?, rows_duplicate = ?, "

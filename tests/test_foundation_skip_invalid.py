@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from annotator.cli import main as cli
 from annotator.item_import import import_items
 from annotator.label_import import import_labels
@@ -96,4 +98,20 @@ def test_default_report_sits_beside_the_project(tmp_path: Path) -> None:
     assert (report.added, report.rejected) == (1, 1)
     assert report.report_path == str(tmp_path / "more.rejected.jsonl")
     assert [r["line"] for r in read_report(Path(report.report_path))] == [2]
+    project.close()
+
+
+def test_an_unwritable_report_imports_nothing(tmp_path: Path) -> None:
+    from annotator.errors import AnnotatorError
+    from tests.support.foundation import snapshot
+
+    project = make_project(tmp_path)
+    tables = snapshot(project.path)
+    source = tmp_path / "items.jsonl"
+    source.write_text('{"id": "n1", "input": "Q", "output": "A"}\nnot json\n', encoding="utf-8")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(AnnotatorError, match="cannot write the rejected-rows report"):
+        import_items(project, source, skip_invalid=True, report_path=blocker / "r.jsonl")
+    assert snapshot(project.path) == tables
     project.close()
