@@ -127,7 +127,12 @@ class ImportRun:
             self.report.errors.append(error)
         if self.skip_invalid:
             self._rejected_rows.append(
-                {"line": error.line, "field": error.field, "error": error.message}
+                {
+                    "file": str(self.path),
+                    "line": error.line,
+                    "field": error.field,
+                    "error": error.message,
+                }
             )
 
     def tick(self, rows: int) -> None:

@@ -115,3 +115,21 @@ def test_an_unwritable_report_imports_nothing(tmp_path: Path) -> None:
         import_items(project, source, skip_invalid=True, report_path=blocker / "r.jsonl")
     assert snapshot(project.path) == tables
     project.close()
+
+
+def test_several_files_with_one_report_option_keep_every_report(tmp_path: Path, capsys) -> None:
+    path = make_project_file(tmp_path)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text('{"id": "a1", "input": "Q", "output": "A"}\nbad\n', encoding="utf-8")
+    second.write_text('bad\n{"id": "b2", "input": "Q", "output": "A"}\n', encoding="utf-8")
+    report = tmp_path / "rejected.jsonl"
+    status = cli(
+        ["import-items", str(path), str(first), str(second), "--skip-invalid",
+         "--report", str(report), "--json"]
+    )  # fmt: skip
+    assert status == 0
+    summaries = json.loads(capsys.readouterr().out)
+    written = [Path(s["report_path"]) for s in summaries]
+    assert len(set(written)) == 2
+    rows = [read_report(p) for p in written]
+    assert [(r[0]["file"], r[0]["line"]) for r in rows] == [(str(first), 2), (str(second), 1)]

@@ -78,6 +78,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     labels.set_defaults(func=cmd_import_labels)
 
 
+def report_for(report: Path | None, path: Path, files: int) -> Path | None:
+    """Where one file's rejected rows go: --report itself for one file; for several,
+    one report each beside it (REPORT.FILESTEM.jsonl), so none overwrites another."""
+    if report is None or files == 1:
+        return report
+    return report.with_name(f"{report.stem}.{path.stem}{report.suffix}")
+
+
 def _print_reports(reports: list, as_json: bool) -> None:
     if as_json:
         print_json([report.to_dict() for report in reports])
@@ -96,7 +104,7 @@ def cmd_import_items(args: argparse.Namespace) -> int:
                 args.format,
                 mapping,
                 skip_invalid=args.skip_invalid,
-                report_path=args.report,
+                report_path=report_for(args.report, path, len(args.file)),
             )
             for path in args.file
         ]
@@ -121,7 +129,7 @@ def cmd_import_labels(args: argparse.Namespace) -> int:
                 currency=args.currency,
                 rubric_version=args.rubric_version,
                 skip_invalid=args.skip_invalid,
-                report_path=args.report,
+                report_path=report_for(args.report, path, len(args.file)),
             )
             for path in args.file
         ]
