@@ -90,7 +90,8 @@ def agreement_report(
                 continue
             result = against_reference(mine, reference, label, settings)
             own = consensus_vs_reference(mine, reference, label, settings)
-            result = CriterionAgreement(**{**result.__dict__, "extra": {"source_consensus": own}})
+            extra = {**result.extra, "source_consensus": own}
+            result = CriterionAgreement(**{**result.__dict__, "extra": extra})
             vs[name] = result.to_dict()
     if by:
         step(f"agreement by {by}")
