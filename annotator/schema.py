@@ -476,3 +476,62 @@ def m006_sessions(db: Database) -> None:
             )""",
         ],
     )
+
+
+@migration
+def m004_packs(db: Database) -> None:
+    """Offline work packs (issue 8): what each pack the lead made holds, and its merges.
+
+    A pack is a file of its own; the project keeps the only record of which of
+    its entries are anchors (`pack_entries.kind`), so merging knows what to score
+    while the pack itself says nothing about it. Versions come from topping up.
+    """
+    run_statements(
+        db,
+        [
+            """CREATE TABLE packs (
+                id TEXT PRIMARY KEY,
+                annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+                rubric_version_id INTEGER NOT NULL REFERENCES rubric_versions(id),
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                details TEXT NOT NULL DEFAULT '{}'
+            )""",
+            """CREATE TABLE pack_versions (
+                pack_id TEXT NOT NULL REFERENCES packs(id),
+                version INTEGER NOT NULL,
+                file_name TEXT NOT NULL,
+                items INTEGER NOT NULL,
+                anchors INTEGER NOT NULL,
+                items_hash TEXT NOT NULL,
+                rubric_hash TEXT NOT NULL,
+                labels_carried INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                PRIMARY KEY (pack_id, version)
+            )""",
+            """CREATE TABLE pack_entries (
+                pack_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                item_id TEXT NOT NULL REFERENCES items(id),
+                kind TEXT NOT NULL CHECK (kind IN ('item', 'anchor')),
+                PRIMARY KEY (pack_id, version, position),
+                FOREIGN KEY (pack_id, version) REFERENCES pack_versions(pack_id, version)
+            ) WITHOUT ROWID""",
+            "CREATE UNIQUE INDEX pack_entries_item ON pack_entries(pack_id, version, item_id)",
+            """CREATE TABLE pack_merges (
+                id INTEGER PRIMARY KEY,
+                pack_id TEXT NOT NULL REFERENCES packs(id),
+                version INTEGER NOT NULL,
+                merged_at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                file_name TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                labels_added INTEGER NOT NULL,
+                batch_id INTEGER REFERENCES import_batches(id),
+                details TEXT NOT NULL DEFAULT '{}'
+            )""",
+            *forbid_changes("pack_merges"),
+        ],
+    )

@@ -156,13 +156,17 @@ def default_actor() -> str:
         return "unknown"
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection with the pragmas every project and pack connection needs."""
+def connect(path: Path, journal_mode: str = "WAL") -> sqlite3.Connection:
+    """A connection with the pragmas every project and pack connection needs.
+
+    Work packs use `journal_mode="DELETE"`: a file that travels between laptops
+    must hold every committed label in itself, with no -wal beside it to forget.
+    """
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA journal_mode = {journal_mode}")
     conn.execute("PRAGMA synchronous = FULL")
     return conn
 
@@ -296,9 +300,12 @@ def open_project(path: str | Path, actor: str | None = None) -> Project:
 def open_reader(path: str | Path) -> Project:
     """A second connection to an open project, for reading off the UI thread.
 
-    It skips migration and metadata writes (the main connection did those).
+    It skips migration and metadata writes (the main connection did those). A work
+    pack (same schema) is read the same way, on its own journal mode.
     """
     path = Path(path)
+    if path.is_file() and read_application_id(path) == PACK_APPLICATION_ID:
+        return Project(path, connect(path, journal_mode="DELETE"))
     check_project_file(path)
     return Project(path, connect(path))
 
