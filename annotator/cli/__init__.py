@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "annotator.cli.rubric_cmds",
     "annotator.cli.queue_cmds",
     "annotator.cli.agreement_cmds",
+    "annotator.cli.pack_cmds",
 ]
 
 GuiLauncher = Callable[[argparse.Namespace], int]
