@@ -11,12 +11,14 @@ settings, seed and sequence of submissions give the same queue, and
 
 Order of choice at each position:
 
-1. the next regular item: the next assigned item (in the seeded order of
-   `assignments`) this person has no label record on, not removed by the lead
-   and not an anchor; when those run out, items they skipped come back once,
-   in the order they were skipped. No assignments at all: every non-anchor item
-   by `items.seq` (a fresh project or the demo works without `assign`). When no
-   regular item is left the queue is over: anchors and repeats only ride along.
+1. the next regular item: first any item the lead asked back under a newer
+   rubric version (:mod:`annotator.requeue`); then the next assigned item (in
+   the seeded order of `assignments`) this person has no label record on, not
+   removed by the lead and not an anchor; when those run out, items they
+   skipped come back once, in the order they were skipped. No assignments at
+   all: every non-anchor item by `items.seq` (a fresh project or the demo works
+   without `assign`). When no regular item is left the queue is over: anchors
+   and repeats only ride along.
 2. an anchor, when one is due: the gap to the previous anchor is drawn around
    1/rate - 1 items with jitter, never under the minimum gap (so never two in a
    row), and an anchor comes back to the same person only after its window;
@@ -34,6 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from annotator import requeue
 from annotator.queue_plan import (
     KINDS,
     Planner,
@@ -198,6 +201,7 @@ def _planned_total(project: Project, ctx: Planner) -> int:
             (ctx.annotator_id,),
         )
         regular = _item_count(project) - _anchor_item_count(project) - removed
+    regular += requeue.count_pending(project, ctx.annotator_id)
     has_anchors = project.row("SELECT 1 FROM anchors WHERE status != 'retired' LIMIT 1")
     extra = (s.anchor_rate if has_anchors else 0.0) + s.repeat_rate
     return math.ceil(max(0, regular) / (1.0 - min(extra, 0.9)))

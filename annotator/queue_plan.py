@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from annotator import requeue
 from annotator.clock import now, now_iso, parse_time
 from annotator.errors import NotFoundError
 from annotator.queue_settings import QueueSettings, get_settings
@@ -22,6 +23,7 @@ from annotator.store import Project
 
 KINDS = ("item", "anchor", "repeat")
 PASS_ASSIGNED, PASS_RETURN, PASS_FALLBACK = 0, 1, 2
+PASS_REQUEUE = 3  # asked back under a newer rubric version (annotator.requeue)
 MAX_RETURNS = 1  # a skipped item comes back this many times, at the end
 
 
@@ -292,8 +294,13 @@ class Planner:
             return (item_id, None, PASS_RETURN)
         return None
 
+    def next_requeued(self) -> tuple[str, None, int] | None:
+        """An item the lead asked back because this person's label on it went stale."""
+        item_id = requeue.next_pending(self.project, self.annotator_id, self.virtual.items)
+        return (item_id, None, PASS_REQUEUE) if item_id is not None else None
+
     def next_regular(self) -> tuple[str, int | None, int] | None:
-        return self.next_fresh() or self.next_return()
+        return self.next_requeued() or self.next_fresh() or self.next_return()
 
     # -- anchors --------------------------------------------------------------------
     def _last_anchor_position(self) -> int | None:

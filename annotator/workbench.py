@@ -9,14 +9,19 @@ committed (one transaction) before the next card is produced.
     >>> session = WorkSession(project, "Dr. Maya Chen")
     >>> card = session.open_next()
     >>> session.submit({"correctness": 4, "safety": "safe", "verdict": "ship"}, "", 12.5)
+
+Items come from the person's queue, or from an :class:`ItemSource` (a
+calibration round serves its own items, under its own rubric version, and
+links every label it gets).
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from annotator import queue
+from annotator import queue, requeue
 from annotator.clock import now_iso
 from annotator.drafts import Draft, discard_draft, latest_draft_item, load_draft, save_draft
 from annotator.items import Item, get_item
@@ -25,6 +30,34 @@ from annotator.rubric import Criterion, RubricVersion
 from annotator.rubrics import current_version
 from annotator.sources import Annotator, get_annotator, source_by_id
 from annotator.store import Project
+
+
+class ItemSource(Protocol):
+    """Where a WorkSession's items come from instead of the person's queue.
+
+    Labels made through a source answer its items in place: they supersede the
+    person's current record on the item, and are never test-retest repeats.
+    """
+
+    def next_item_id(self, project: Project, annotator_id: int) -> str | None:
+        """The item to show now (the same one until it is answered); None when done."""
+        ...
+
+    def status(self, project: Project, annotator_id: int) -> tuple[int, int]:
+        """(done, remaining) for the progress display."""
+        ...
+
+    def rubric_version(self, project: Project) -> RubricVersion:
+        """The version the source's items are judged under."""
+        ...
+
+    def allows(self, item_id: str) -> bool:
+        """Whether the item belongs to the source (going back stays among them)."""
+        ...
+
+    def record(self, project: Project, label: Label) -> None:
+        """Called inside the label's own transaction, so a link is never half-written."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -89,8 +122,14 @@ class SessionSummary:
 class WorkSession:
     """A person labeling in one project (or work pack)."""
 
-    def __init__(self, project: Project, annotator: str | Annotator) -> None:
+    def __init__(
+        self,
+        project: Project,
+        annotator: str | Annotator,
+        item_source: ItemSource | None = None,
+    ) -> None:
         self.project = project
+        self.item_source = item_source
         self.annotator = (
             annotator if isinstance(annotator, Annotator) else get_annotator(project, annotator)
         )
@@ -107,13 +146,18 @@ class WorkSession:
     # -- moving between items -------------------------------------------------
     def card_for(self, item_id: str, *, from_history: bool = False) -> ItemCard:
         item = get_item(self.project, item_id)
-        rubric = current_version(self.project)
+        source = self.item_source
+        rubric = source.rubric_version(self.project) if source else current_version(self.project)
         own = current_label(self.project, item_id, self.annotator.id)
         # The queue serving an item this person already labeled is a test-retest
         # repeat: it is labeled afresh, blind to the earlier answer, as a new record.
-        # A skipped item coming back is answered in place (the answer supersedes the skip).
+        # A skipped item coming back is answered in place (the answer supersedes the skip),
+        # and so are an item source's items and an item re-queued under a new rubric version.
         answered = own is not None and own.status in ("submitted", "flagged")
-        self._repeat_of = own.id if answered and not from_history else None
+        repeat = answered and not from_history and source is None
+        if repeat and requeue.is_pending(self.project, self.annotator.id, item_id):
+            repeat = False
+        self._repeat_of = own.id if repeat and own is not None else None
         self.current = ItemCard(
             item=item,
             rubric=rubric,
@@ -128,7 +172,7 @@ class WorkSession:
     def open_next(self) -> ItemCard | None:
         """The item the queue serves now (the same one until it gets a label)."""
         self._history_index = None
-        item_id = queue.next_item_id(self.project, self.annotator.id)
+        item_id = self._queue_item()
         if item_id is None:
             self.current = None
             return None
@@ -137,11 +181,13 @@ class WorkSession:
     def resume(self) -> ItemCard | None:
         """After a restart: the item with an unsaved draft if any, else the queue's next."""
         item_id = latest_draft_item(self.project, self.annotator.id)
-        if item_id is not None:
+        if item_id is not None and (self.item_source is None or self.item_source.allows(item_id)):
             return self.card_for(item_id, from_history=item_id != self._queue_item())
         return self.open_next()
 
     def _queue_item(self) -> str | None:
+        if self.item_source is not None:
+            return self.item_source.next_item_id(self.project, self.annotator.id)
         return queue.next_item_id(self.project, self.annotator.id)
 
     def history(self) -> list[str]:
@@ -151,7 +197,10 @@ class WorkSession:
             "ORDER BY max(id) DESC LIMIT 500",
             (self.annotator.id,),
         )
-        return [row[0] for row in rows]
+        items = [row[0] for row in rows]
+        if self.item_source is not None:
+            items = [item_id for item_id in items if self.item_source.allows(item_id)]
+        return items
 
     def back(self) -> ItemCard | None:
         """Go to the previous item this person labeled, to look at or amend it."""
@@ -189,19 +238,23 @@ class WorkSession:
     ) -> SubmitResult:
         card = self._require_card()
         amending = card.own_label is not None and self._repeat_of is None
-        label = submit_label(
-            self.project,
-            item_id=card.item.id,
-            annotator=self.annotator,
-            values=values,
-            rationale=rationale,
-            status=status,
-            note=note,
-            started_at=self._opened_at,
-            duration_s=round(active_s, 3),
-            rubric_version=card.rubric,
-            repeat_of=self._repeat_of,
-        )
+        # With an item source, the label and the source's link commit together, or neither.
+        with self.project.transaction() if self.item_source else nullcontext():
+            label = submit_label(
+                self.project,
+                item_id=card.item.id,
+                annotator=self.annotator,
+                values=values,
+                rationale=rationale,
+                status=status,
+                note=note,
+                started_at=self._opened_at,
+                duration_s=round(active_s, 3),
+                rubric_version=card.rubric,
+                repeat_of=self._repeat_of,
+            )
+            if self.item_source is not None:
+                self.item_source.record(self.project, label)
         self.session_labels += 1
         self.session_active_s += active_s
         self.session_statuses[status] = self.session_statuses.get(status, 0) + 1
@@ -253,10 +306,14 @@ class WorkSession:
 
     # -- reading --------------------------------------------------------------
     def progress(self) -> Progress:
-        status = queue.queue_status(self.project, self.annotator.id)
+        if self.item_source is not None:
+            done, remaining = self.item_source.status(self.project, self.annotator.id)
+        else:
+            status = queue.queue_status(self.project, self.annotator.id)
+            done, remaining = status.done, status.remaining
         return Progress(
-            done=status.done,
-            remaining=status.remaining,
+            done=done,
+            remaining=remaining,
             session_labels=self.session_labels,
             session_active_s=self.session_active_s,
         )
