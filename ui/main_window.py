@@ -220,6 +220,9 @@ class MainWindow(QMainWindow):
                 menu.insertAction(
                     menu.actions()[2], self._menu_action("Open work pack…", self.choose_pack_file)
                 )
+                menu.insertAction(
+                    menu.actions()[3], self._menu_action("Merge work packs…", self.show_packs)
+                )
 
     def _menu_action(self, text: str, slot: Callable[[], Any]) -> QAction:
         action = QAction(text, self)
@@ -262,6 +265,11 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.open_file(path)
+
+    def show_packs(self) -> None:
+        """The lead's work packs: list them and merge pack files back (issue 8)."""
+        module = __import__(PACK_OPENER, fromlist=["show_packs_dialog"])
+        module.show_packs_dialog(self)
 
     def create_project_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
