@@ -130,7 +130,9 @@ def run_module(name: str, quick: bool) -> tuple[list[dict[str, Any]], dict[str, 
     for result in results:
         missing = [key for key in FIELDS if key not in result]
         if missing:
-            raise SystemExit(f"{module}: a result lacks {', '.join(missing)}: {result}")
+            print(f"   warning: {module}: a result lacks {', '.join(missing)}", file=sys.stderr)
+            for key in missing:
+                result[key] = None
         if result.get("peak_mb") is None:
             result["peak_mb"] = process["peak_mb"]
         result["module"] = name
