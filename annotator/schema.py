@@ -535,3 +535,32 @@ def m004_packs(db: Database) -> None:
             *forbid_changes("pack_merges"),
         ],
     )
+
+
+@migration
+def m005_exports(db: Database) -> None:
+    """Every export made from the project (issue 7): what, where, with which options.
+
+    Append-only: a record says what left the project file, so it is never
+    rewritten. `export_id` is derived from the export's content (the same
+    project state and options give the same id); `manifest_sha256` identifies
+    the manifest written beside the files.
+    """
+    run_statements(
+        db,
+        [
+            """CREATE TABLE exports (
+                id INTEGER PRIMARY KEY,
+                export_id TEXT NOT NULL,
+                format TEXT NOT NULL,
+                path TEXT NOT NULL,
+                options TEXT NOT NULL DEFAULT '{}',
+                counts TEXT NOT NULL DEFAULT '{}',
+                manifest_sha256 TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL
+            )""",
+            *forbid_changes("exports"),
+            "CREATE INDEX exports_export_id ON exports(export_id)",
+        ],
+    )
