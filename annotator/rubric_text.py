@@ -43,15 +43,12 @@ def _mentions(heading: str, names: list[str]) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) for name in names)
 
 
-def guideline_section(guidelines: str, criterion: Criterion) -> str:
-    """The guideline sections whose heading names the criterion (title or key), each
-    with its sub-sections; empty when none does. A top-level heading counts only
-    when the document has no deeper ones (it usually titles the whole rubric)."""
-    lines = guidelines.splitlines()
+def _sections(lines: list[str], criterion: Criterion) -> list[tuple[int, int]]:
+    """(first line, end line) of each section whose heading names the criterion."""
     headings = _headings(lines)
     deeper = any(level > 1 for _, level, _ in headings)
     names = _names(criterion)
-    parts = []
+    out = []
     for position, (index, level, text) in enumerate(headings):
         if (level == 1 and deeper) or not _mentions(text, names):
             continue
@@ -60,8 +57,33 @@ def guideline_section(guidelines: str, criterion: Criterion) -> str:
             if later_level <= level:
                 end = later
                 break
-        parts.append("\n".join(lines[index:end]).strip())
-    return "\n\n".join(parts)
+        out.append((index, end))
+    return out
+
+
+def add_to_section(guidelines: str, criterion: Criterion, text: str) -> str | None:
+    """The guidelines with `text` added at the end of the criterion's (first) section,
+    or None when no heading names the criterion."""
+    lines = guidelines.splitlines()
+    sections = _sections(lines, criterion)
+    if not sections:
+        return None
+    _, end = sections[0]
+    while end > 0 and not lines[end - 1].strip():
+        end -= 1
+    tail = lines[end:]
+    gap = [""] if tail and tail[0].strip() else []
+    return "\n".join([*lines[:end], "", text, *gap, *tail])
+
+
+def guideline_section(guidelines: str, criterion: Criterion) -> str:
+    """The guideline sections whose heading names the criterion (title or key), each
+    with its sub-sections; empty when none does. A top-level heading counts only
+    when the document has no deeper ones (it usually titles the whole rubric)."""
+    lines = guidelines.splitlines()
+    return "\n\n".join(
+        "\n".join(lines[start:end]).strip() for start, end in _sections(lines, criterion)
+    )
 
 
 def criterion_markdown(rubric: RubricDraft, criterion: Criterion) -> str:
@@ -106,4 +128,4 @@ def _demote(markdown: str) -> str:
     return "\n".join(out)
 
 
-__all__ = ["criterion_markdown", "guideline_section"]
+__all__ = ["add_to_section", "criterion_markdown", "guideline_section"]

@@ -1,4 +1,4 @@
-"""`annotator rubric publish|list|show|diff`."""
+"""`annotator rubric publish|list|show|diff|stale|requeue|compare`."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     diff.add_argument("v2", help="newer version")
     add_json_flag(diff)
     diff.set_defaults(func=cmd_diff)
+
+    _register_evolution(commands)
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -111,4 +113,95 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print_json(diff.to_dict())
     else:
         print(diff.to_text())
+    return 0
+
+
+# -- rubric evolution: stale labels, requeue, the same items under two versions ----------------
+
+
+def _register_evolution(commands: argparse._SubParsersAction) -> None:
+    stale = commands.add_parser(
+        "stale",
+        help="labels made under an earlier version on criteria whose meaning changed",
+        description=(
+            "List the stale labels: effective labels made under an earlier version of the "
+            "current rubric, on criteria whose kind, options, scale, help text, option "
+            "descriptions or guideline section changed since. They are never rewritten."
+        ),
+    )
+    add_project_argument(stale)
+    add_json_flag(stale)
+    stale.set_defaults(func=cmd_stale)
+
+    requeue = commands.add_parser(
+        "requeue",
+        help="ask people again for the items on which they hold a stale label",
+        description=(
+            "Each named person gets back, first in their queue, the items on which they hold "
+            "a stale label (only those stale on --criterion, if given), judged under the "
+            "current version. The new label supersedes the stale one, which stays in the "
+            "history. Asking twice adds nothing."
+        ),
+    )
+    add_project_argument(requeue)
+    requeue.add_argument("--annotators", required=True, help="comma-separated names: A,B")
+    requeue.add_argument("--criterion", help="only labels stale on this criterion")
+    add_json_flag(requeue)
+    requeue.set_defaults(func=cmd_requeue)
+
+    compare = commands.add_parser(
+        "compare", help="the same items under two versions: agreement and changed values"
+    )
+    add_project_argument(compare)
+    compare.add_argument("v1", help="older version (number or NAME:NUMBER)")
+    compare.add_argument("v2", help="newer version")
+    compare.add_argument("--criterion", help="one criterion only")
+    compare.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples")
+    add_json_flag(compare)
+    compare.set_defaults(func=cmd_compare)
+
+
+def cmd_stale(args: argparse.Namespace) -> int:
+    from annotator.rubric_evolution import stale_labels
+
+    with open_from_args(args) as project:
+        report = stale_labels(project)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print(report.to_text())
+    return 0
+
+
+def cmd_requeue(args: argparse.Namespace) -> int:
+    from annotator.cli.common import split_names
+    from annotator.rubric_evolution import requeue_stale
+
+    with open_from_args(args) as project:
+        result = requeue_stale(project, split_names(args.annotators), args.criterion)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(result.summary())
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from annotator.rubric_evolution import compare_versions
+
+    with open_from_args(args) as project:
+        old = resolve_version(project, args.v1)
+        new = resolve_version(project, args.v2)
+        result = compare_versions(project, old, new, criterion=args.criterion, n_boot=args.n_boot)
+    if args.json:
+        print_json(result)
+        return 0
+    print(f"{result['items']} items labeled under both {result['from']} and {result['to']}.")
+    for key, entry in result["criteria"].items():
+        share = entry["changed_share"]
+        moved = "—" if share is None else f"{100 * share:.0f}%"
+        print(
+            f"  {key}: {entry['changed']} of {entry['same_person_pairs']} answers by the same "
+            f"person changed ({moved})"
+        )
     return 0
