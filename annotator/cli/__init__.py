@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "annotator.cli.queue_cmds",
     "annotator.cli.agreement_cmds",
     "annotator.cli.pack_cmds",
+    "annotator.cli.session_cmds",
 ]
 
 GuiLauncher = Callable[[argparse.Namespace], int]
