@@ -165,7 +165,7 @@ def _merged_scale(criteria: list[Criterion]) -> tuple[Hashable, ...]:
         if older.kind != newest.kind:
             continue
         for value in older.option_values:
-            if not any(_same(value, v) for v in seen):
+            if not any(same_value(value, v) for v in seen):
                 seen.append(value)
     if newest.kind == "ordinal":
         seen.sort(key=float)
@@ -260,7 +260,7 @@ def _path(key: str) -> str:
     return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _same(option: Any, raw: Any) -> bool:
+def same_value(option: Any, raw: Any) -> bool:
     """Whether a value read back by json_extract (true -> 1) is this option's value."""
     if isinstance(option, bool):
         return (isinstance(raw, bool) and raw is option) or (
@@ -455,7 +455,7 @@ def _option_codes(spec: CriterionSpec, raw: np.ndarray) -> tuple[np.ndarray, np.
     position = np.full(len(uniques) + 1, -1, dtype=np.int32)  # the last: no value (-1)
     for u, value in enumerate(uniques.tolist()):
         for v, option in enumerate(spec.values):
-            if _same(option, value):
+            if same_value(option, value):
                 position[u] = v
                 break
     code = position[found]
@@ -481,7 +481,7 @@ def _multilabel_codes(
         hit = cache.get(value)
         if hit is None:
             chosen = json.loads(value) if isinstance(value, str) else []
-            hit = int(any(_same(spec.option, c) for c in chosen))
+            hit = int(any(same_value(spec.option, c) for c in chosen))
             cache[value] = hit
         code[i] = hit
     return code[applies], applies
@@ -589,5 +589,6 @@ __all__ = [
     "load_all",
     "load_labels",
     "load_names",
+    "same_value",
     "week_start",
 ]

@@ -47,6 +47,23 @@ def reference_from_counts(
     return np.where(defined, counts.argmax(axis=1), np.nan), defined
 
 
+def leave_one_out(
+    item_index: np.ndarray,
+    code: np.ndarray,
+    counts: np.ndarray,
+    level: str,
+    values: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per label: the reference of its item's OTHER labels, and whether it is defined.
+
+    `counts` are the items' value counts including every label; label j sits
+    on row `item_index[j]` with value position `code[j]`.
+    """
+    rows = np.asarray(counts, dtype=float)[item_index].copy()
+    rows[np.arange(len(code)), code] -= 1
+    return reference_from_counts(rows, level, values)
+
+
 def value_counts(
     item_index: np.ndarray, code: np.ndarray, n_items: int, n_values: int
 ) -> np.ndarray:

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "annotator.cli.agreement_cmds",
     "annotator.cli.pack_cmds",
     "annotator.cli.session_cmds",
+    "annotator.cli.drift_cmds",
 ]
 
 GuiLauncher = Callable[[argparse.Namespace], int]

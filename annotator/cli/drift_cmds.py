@@ -1,0 +1,74 @@
+"""`annotator drift` (quality over time, alerts) and `annotator report` (one HTML file)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    drift = subparsers.add_parser(
+        "drift",
+        help="anchor accuracy, agreement and label distributions over time, with alerts",
+    )
+    add_project_argument(drift)
+    add_json_flag(drift)
+    drift.add_argument(
+        "--apply",
+        action="store_true",
+        help="raise the anchor rate of annotators with new alerts (each alert once)",
+    )
+    drift.add_argument(
+        "--series", action="store_true", help="with --json: include every point of each chart"
+    )
+    drift.set_defaults(func=cmd_drift)
+
+    report = subparsers.add_parser(
+        "report", help="write agreement, drift and consensus as one self-contained HTML file"
+    )
+    add_project_argument(report)
+    report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    report.add_argument(
+        "--bootstrap",
+        type=int,
+        default=1000,
+        metavar="N",
+        dest="n_boot",
+        help="bootstrap resamples for the intervals (default: 1000)",
+    )
+    report.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    report.set_defaults(func=cmd_report)
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from annotator.alerts import apply_drift_alerts
+    from annotator.drift import drift_report, format_drift
+
+    with open_from_args(args) as project:
+        report = drift_report(project)
+        applied, changes = apply_drift_alerts(project, report.alerts) if args.apply else ([], [])
+    if args.json:
+        out = report.to_dict(series=args.series)
+        if args.apply:
+            out["applied"] = [a.key for a in applied]
+            out["rate_changes"] = [c.to_dict() for c in changes]
+        print_json(out)
+        return 0
+    print(format_drift(report))
+    if args.apply:
+        print(f"\nApplied {len(applied)} new alert(s); {len(changes)} anchor-rate change(s).")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from annotator.errors import AnnotatorError
+    from annotator.report import write_report
+
+    if args.n_boot < 0:
+        raise AnnotatorError("--bootstrap must be 0 or more.")
+    with open_from_args(args) as project:
+        path = write_report(project, args.out, n_boot=args.n_boot, seed=args.seed)
+    print(f"Wrote {path}")
+    return 0
