@@ -30,7 +30,12 @@ from annotator.rubric import Criterion, RubricVersion
 from annotator.rubric_text import criterion_markdown
 from annotator.rubrics import get_version
 from annotator.store import Project
-from annotator.value_agreement import Record, agreement_by_criterion, disagreement_by_item
+from annotator.value_agreement import (
+    Record,
+    agreement_by_criterion,
+    disagreement_by_item,
+    pairwise_of,
+)
 
 
 def revealed_answers(
@@ -69,7 +74,13 @@ def round_agreement(
     among the round's submitted answers, each with a bootstrap interval over items."""
     found, chosen, answers = revealed_answers(project, session, number)
     version = get_version(project, chosen.rubric_version_id)
-    return agreement_by_criterion(version, records_of(found, answers), n_boot=n_boot, seed=seed)
+    return agreement_by_criterion(
+        version,
+        records_of(found, answers),
+        n_boot=n_boot,
+        seed=seed,
+        pairwise=pairwise_of(project, chosen.items),
+    )
 
 
 def show_value(criterion: Criterion, value: Any) -> str:
@@ -197,7 +208,8 @@ def reveal(
     found, chosen, answers = revealed_answers(project, session, number)
     version = get_version(project, chosen.rubric_version_id)
     records = records_of(found, answers)
-    scores: dict[Hashable, dict[str, float]] = disagreement_by_item(version, records)
+    pairwise = pairwise_of(project, chosen.items)
+    scores: dict[Hashable, dict[str, float]] = disagreement_by_item(version, records, pairwise)
     names = dict(zip(found.participant_ids, found.participants, strict=True))
     items = []
     for position, item_id in enumerate(chosen.items):
@@ -208,17 +220,19 @@ def reveal(
         by_key = scores.get(item_id, {})
         criteria = []
         for criterion in version.criteria:
-            values = tuple(
-                (
-                    who,
-                    label.values[criterion.key],
-                    show_value(criterion, label.values[criterion.key]),
-                )
-                for who, label in mine
-                if label.status == "submitted" and criterion.key in label.values
-            )
-            if not values and not any(criterion.key in label.values for _, label in mine):
+            if not criterion.applies(pairwise.get(item_id, False)):
                 continue
+            nothing = [] if criterion.kind == "multilabel" else None  # nothing ticked / blank
+            given = [
+                (who, label.values.get(criterion.key, nothing))
+                for who, label in mine
+                if label.status == "submitted"
+            ]
+            if all(value is None for _, value in given) and not any(
+                criterion.key in label.values for _, label in mine
+            ):
+                continue
+            values = tuple((who, value, show_value(criterion, value)) for who, value in given)
             decision = current_adjudication(project, item_id, criterion.key)
             criteria.append(
                 CriterionReveal(
@@ -255,7 +269,9 @@ def reveal(
             )
         )
     items.sort(key=lambda item: _sort_key(item.disagreement, item.position))
-    agreement = agreement_by_criterion(version, records, n_boot=n_boot, seed=seed)
+    agreement = agreement_by_criterion(
+        version, records, n_boot=n_boot, seed=seed, pairwise=pairwise
+    )
     return Reveal(found, chosen, version, items, agreement)
 
 

@@ -31,12 +31,12 @@ from typing import Any
 from annotator import requeue
 from annotator.errors import AnnotatorError
 from annotator.labels import require_annotator
-from annotator.rubric import RubricVersion
+from annotator.rubric import Criterion, RubricVersion
 from annotator.rubric_diff import diff_rubrics
 from annotator.rubric_text import guideline_section
 from annotator.rubrics import current_version, list_versions
 from annotator.store import Project
-from annotator.value_agreement import agreement_by_criterion
+from annotator.value_agreement import agreement_by_criterion, pairwise_of, parts_of
 
 NOT_MEANING = ("title:", "required:", "applies to:", "examples changed", "tolerance:")
 
@@ -140,16 +140,30 @@ def stale_labels(project: Project, version: RubricVersion | None = None) -> Stal
         if not changed:
             continue
         report.changes[old.version] = changed
-        tests = " OR ".join("json_type(l.values_json, ?) IS NOT NULL" for _ in changed)
+        # A multilabel answer with nothing ticked stores no value: on an item the
+        # criterion applies to, every submitted label answered it ("none of these").
+        tests, params = [], []
+        for key in changed:
+            criterion = old.criterion(key)
+            if criterion.kind == "multilabel":
+                tests.append(_applies_sql(criterion.applies_to))
+            else:
+                tests.append("json_type(l.values_json, ?) IS NOT NULL")
+                params.append(_path(key))
         rows = project.rows(
-            "SELECT l.id, l.item_id, l.values_json, a.name AS annotator, s.name AS source "
-            "FROM effective_labels l JOIN annotators a ON a.id = l.annotator_id "
-            "JOIN sources s ON s.id = l.source_id "
-            f"WHERE l.rubric_version_id = ? AND ({tests}) ORDER BY l.id",
-            (old.id, *(_path(key) for key in changed)),
+            "SELECT l.id, l.item_id, l.values_json, i.pairwise, a.name AS annotator, "
+            "s.name AS source FROM effective_labels l "
+            "JOIN annotators a ON a.id = l.annotator_id JOIN sources s ON s.id = l.source_id "
+            "JOIN items i ON i.id = l.item_id "
+            f"WHERE l.rubric_version_id = ? AND ({' OR '.join(tests)}) ORDER BY l.id",
+            (old.id, *params),
         )
         for row in rows:
             values = json.loads(row["values_json"])
+            for key in changed:
+                criterion = old.criterion(key)
+                if criterion.kind == "multilabel" and criterion.applies(bool(row["pairwise"])):
+                    values.setdefault(key, [])
             keys = tuple(key for key in target.keys if key in changed and key in values)
             report.labels.append(
                 StaleLabel(
@@ -164,6 +178,10 @@ def stale_labels(project: Project, version: RubricVersion | None = None) -> Stal
             )
     report.labels.sort(key=lambda label: label.label_id)
     return report
+
+
+def _applies_sql(applies_to: str) -> str:
+    return {"all": "1", "single": "i.pairwise = 0", "pairwise": "i.pairwise = 1"}[applies_to]
 
 
 def _path(key: str) -> str:
@@ -284,18 +302,25 @@ def compare_versions(
     out: dict[str, Any] = {"from": old.label, "to": new.label, "items": len(shared)}
     old_records = [(i, who, v) for (i, who), v in old_values.items() if i in shared]
     new_records = [(i, who, v) for (i, who), v in new_values.items() if i in shared]
-    before = agreement_by_criterion(old, old_records, n_boot=n_boot, seed=seed, keys=keys)
-    after = agreement_by_criterion(new, new_records, n_boot=n_boot, seed=seed, keys=keys)
+    pairwise = pairwise_of(project, shared)
+    options = {"n_boot": n_boot, "seed": seed, "keys": keys, "pairwise": pairwise}
+    before = agreement_by_criterion(old, old_records, **options)
+    after = agreement_by_criterion(new, new_records, **options)
     per_key: dict[str, Any] = {}
     for key in keys:
         moves: Counter[tuple[str, str]] = Counter()
         pairs = 0
         for (item, who), values in new_values.items():
             earlier = old_values.get((item, who))
-            if earlier is None or key not in values or key not in earlier:
+            if earlier is None:
+                continue
+            flag = pairwise.get(item, False)
+            a = part_value(old.criterion(key), earlier, flag)
+            b = part_value(new.criterion(key), values, flag)
+            if a is None or b is None:
                 continue
             pairs += 1
-            moves[(json.dumps(earlier[key]), json.dumps(values[key]))] += 1
+            moves[(json.dumps(a), json.dumps(b))] += 1
         changed = sum(n for (a, b), n in moves.items() if a != b)
         per_key[key] = {
             "same_person_pairs": pairs,
@@ -310,6 +335,14 @@ def compare_versions(
         }
     out["criteria"] = per_key
     return out
+
+
+def part_value(criterion: Criterion, values: dict[str, Any], pairwise: bool) -> Any:
+    """A label's value on a criterion (multilabel: [] when nothing was ticked)."""
+    parts = parts_of(criterion)
+    if parts:
+        return parts[0].value_in(values, pairwise)
+    return values.get(criterion.key)
 
 
 def _last_values(
