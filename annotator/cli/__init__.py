@@ -25,8 +25,10 @@ COMMAND_MODULES = [
     "annotator.cli.queue_cmds",
     "annotator.cli.agreement_cmds",
     "annotator.cli.pack_cmds",
+    "annotator.cli.sources_cmds",
     "annotator.cli.session_cmds",
     "annotator.cli.drift_cmds",
+    "annotator.cli.export_cmds",
 ]
 
 GuiLauncher = Callable[[argparse.Namespace], int]

@@ -1,0 +1,262 @@
+"""Each label against its item's expert consensus, kept as small contingency tables.
+
+The reference for a label is the lead's adjudicated value when there is one,
+else the consensus of the expert labels on the item (median for ordinal,
+majority for nominal, mean for numeric; `reference.reference_from_counts`, so
+ties drop out and are counted, never broken). An expert's own label is left
+out of the consensus it is compared with (leave one out), as
+`vs_reference` does, so nobody is measured against themselves.
+
+Why tables: a (reference value, label value) count table per annotator and
+criterion is all kappa, alpha and the match rate need, and it does not grow
+with the number of labels. The coefficients and their bootstrap intervals
+(resampling labels) are computed from the tables at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from annotator.adjudications import current_adjudications
+from annotator.agreement import compute_all
+from annotator.coefficient import Coefficient
+from annotator.kappa import disagreement_weights
+from annotator.label_data import CriterionSpec, same_value
+from annotator.label_stream import Chunk
+from annotator.project_agreement import Settings
+from annotator.reference import reference_from_counts
+from annotator.reliability import ReliabilityData
+from annotator.store import Project
+
+REFERENCE = "expert consensus"
+
+
+@dataclass
+class PairTally:
+    """Per annotator: (reference, label) counts for one criterion, plus what was left out."""
+
+    tables: dict[int, np.ndarray] = field(default_factory=dict)  # rater -> k x k
+    numbers: dict[int, list[np.ndarray]] = field(default_factory=dict)  # numeric: rater -> pairs
+    tied: dict[int, int] = field(default_factory=dict)
+    unreferenced: dict[int, int] = field(default_factory=dict)
+
+    def add_table(self, rater: int, table: np.ndarray) -> None:
+        if rater in self.tables:
+            self.tables[rater] += table
+        else:
+            self.tables[rater] = table.copy()
+
+    def count(self, target: dict[int, int], raters: np.ndarray) -> None:
+        for rater, n in zip(*np.unique(raters, return_counts=True), strict=True):
+            target[int(rater)] = target.get(int(rater), 0) + int(n)
+
+
+def adjudicated_positions(project: Project, spec: CriterionSpec, chunk: Chunk) -> dict[int, float]:
+    """Item position in the chunk -> adjudicated value (scale position, or number)."""
+    ids = [row["id"] for row in chunk.items]
+    found = current_adjudications(project, spec.key, ids)
+    if not found:
+        return {}
+    where = {item_id: i for i, item_id in enumerate(ids)}
+    out: dict[int, float] = {}
+    for item_id, decision in found.items():
+        value = decision.value
+        if spec.kind == "multilabel":
+            out[where[item_id]] = float(any(same_value(spec.option, v) for v in value or []))
+        elif spec.kind == "numeric":
+            out[where[item_id]] = float(value)
+        else:
+            position = next((p for p, v in enumerate(spec.values) if same_value(v, value)), None)
+            if position is not None:
+                out[where[item_id]] = float(position)
+    return out
+
+
+def tally_chunk(
+    tally: PairTally,
+    spec: CriterionSpec,
+    chunk: Chunk,
+    experts: set[int],
+    adjudicated: dict[int, float],
+) -> None:
+    """Add the chunk's in-scope labels, each paired with its reference, to `tally`."""
+    numeric = spec.kind == "numeric"
+    if numeric:
+        value = chunk.numbers[spec.name]
+        has = np.isfinite(value)
+    else:
+        code = chunk.codes[spec.name]
+        has = code >= 0
+    usable = chunk.latest & has
+    is_expert = np.isin(chunk.source, sorted(experts)) if experts else np.zeros(len(has), bool)
+    candidates = np.nonzero(usable & chunk.in_scope)[0]
+    if len(candidates) == 0:
+        return
+    n_items = chunk.n_items
+    ref_mask = usable & is_expert
+    if numeric:
+        totals = np.bincount(chunk.item_index[ref_mask], weights=value[ref_mask], minlength=n_items)
+        counts = np.bincount(chunk.item_index[ref_mask], minlength=n_items).astype(float)
+        at = chunk.item_index[candidates]
+        own = is_expert[candidates]
+        m = counts[at] - own
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ref = np.where(m > 0, (totals[at] - np.where(own, value[candidates], 0.0)) / m, np.nan)
+        defined = m > 0
+        tied = np.zeros(len(candidates), dtype=bool)
+    else:
+        k = len(spec.values)
+        flat = chunk.item_index[ref_mask].astype(np.int64) * k + code[ref_mask]
+        counts = np.bincount(flat, minlength=n_items * k).reshape(n_items, k)
+        at = chunk.item_index[candidates]
+        rows = counts[at].copy()
+        own = is_expert[candidates]
+        rows[np.nonzero(own)[0], code[candidates][own]] -= 1
+        ref, defined = reference_from_counts(rows, spec.level or "nominal")
+        tied = (rows.sum(axis=1) > 0) & ~defined
+    if adjudicated:
+        decided = np.array([adjudicated.get(int(i), np.nan) for i in at.tolist()])
+        known = np.isfinite(decided)
+        ref = np.where(known, decided, ref)
+        defined = defined | known
+        tied = tied & ~known
+    raters = chunk.rater[candidates]
+    tally.count(tally.tied, raters[tied])
+    tally.count(tally.unreferenced, raters[~defined & ~tied])
+    raters, ref = raters[defined], ref[defined]
+    if numeric:
+        mine = value[candidates][defined]
+        for rater in np.unique(raters).tolist():
+            sel = raters == rater
+            tally.numbers.setdefault(rater, []).append(np.stack([ref[sel], mine[sel]], axis=1))
+        return
+    mine = code[candidates][defined]
+    local, index = np.unique(raters, return_inverse=True)
+    cells = (index.astype(np.int64) * k + ref.astype(np.int64)) * k + mine
+    tables = np.bincount(cells, minlength=len(local) * k * k).reshape(len(local), k, k)
+    for r, rater in enumerate(local.tolist()):
+        tally.add_table(rater, tables[r])
+
+
+def table_agreement(
+    table: np.ndarray, values: Sequence[Hashable], level: str, who: str, settings: Settings
+) -> dict[str, Coefficient]:
+    """Every coefficient between the reference and a label, from a (reference x label) table.
+
+    Each label is a unit of a two-rater table, so the bootstrap resamples labels."""
+    k = table.shape[0]
+    cells = np.repeat(np.arange(k * k), table.reshape(-1).astype(np.int64))
+    codes = np.stack([cells // k, cells % k], axis=1).astype(np.int32)
+    return _compute(codes, tuple(values), level, who, settings)
+
+
+def table_figures(table: np.ndarray, values: Sequence[Hashable], level: str) -> dict[str, Any]:
+    """Kappa, alpha and the match rate from a (reference x label) table, without intervals.
+
+    Closed forms, fast enough for thousands of annotators: Cohen's kappa with
+    `kappa_key(level)`'s weights; alpha from the coincidence matrix T + T', since
+    every unit holds exactly two values; the match rate is the diagonal's share.
+    """
+    t = np.asarray(table, dtype=float)
+    n = t.sum()
+    out: dict[str, Any] = {"level": level, "kappa": None, "alpha": None, "match": None}
+    out["kappa_kind"] = kappa_key(level)
+    out["n_labels"] = int(n)
+    if n == 0:
+        return out
+    out["match"] = float(np.trace(t) / n)
+    k = t.shape[0]
+    w = disagreement_weights(k, None if level == "nominal" else "quadratic")
+    expected = np.outer(t.sum(axis=1), t.sum(axis=0)) / n
+    if (w * expected).sum() > 1e-12 * n:
+        out["kappa"] = float(1 - (w * t).sum() / (w * expected).sum())
+    o = t + t.T
+    n_c = o.sum(axis=1)
+    total = n_c.sum()
+    idx = np.arange(k)
+    if level == "nominal":
+        d = (idx[:, None] != idx[None, :]).astype(float)
+    elif level == "ordinal":
+        upto = np.cumsum(n_c)
+        before = upto - n_c
+        lo, hi = np.minimum.outer(idx, idx), np.maximum.outer(idx, idx)
+        d = (upto[hi] - before[lo] - (n_c[:, None] + n_c[None, :]) / 2) ** 2
+    else:
+        v = np.asarray(values, dtype=float)
+        d = (v[:, None] - v[None, :]) ** 2
+    chance = (np.outer(n_c, n_c) * d).sum()
+    if total > 1 and chance > 0:
+        out["alpha"] = float(1 - (total - 1) * (o * d).sum() / chance)
+    return out
+
+
+def pairs_agreement(
+    pairs: np.ndarray, level: str, who: str, settings: Settings
+) -> dict[str, Coefficient]:
+    """The same for numeric (reference, label) pairs."""
+    domain, inverse = np.unique(pairs.reshape(-1), return_inverse=True)
+    values = tuple(int(v) if float(v).is_integer() else float(v) for v in domain.tolist())
+    return _compute(inverse.reshape(-1, 2).astype(np.int32), values, level, who, settings)
+
+
+def _compute(
+    codes: np.ndarray, values: tuple[Hashable, ...], level: str, who: str, settings: Settings
+) -> dict[str, Coefficient]:
+    # Units are labels, not items: one shared placeholder id each (ids are never read by
+    # the coefficients), so a million labels cost 8 bytes of ids apiece, not an int object.
+    data = ReliabilityData(codes, values, (0,) * len(codes), (REFERENCE, who))
+    return compute_all(
+        data,
+        level,  # type: ignore[arg-type]
+        n_boot=settings.n_boot,
+        seed=settings.seed,
+        confidence=settings.confidence,
+    )
+
+
+def kappa_key(level: str) -> str:
+    """The kappa reported for a level: unweighted for nominal, quadratic otherwise."""
+    return "cohen_kappa" if level == "nominal" else "cohen_kappa_quadratic"
+
+
+def summarise(
+    coefficients: dict[str, Coefficient], level: str, n_tied: int, n_unreferenced: int
+) -> dict[str, Any]:
+    """The figures a sources table shows for one criterion."""
+    kappa = coefficients.get(kappa_key(level))
+    alpha = coefficients.get("alpha")
+    match = coefficients.get("percent_agreement")
+
+    def pick(c: Coefficient | None) -> tuple[float | None, list[float] | None, str | None]:
+        if c is None:
+            return None, None, "not computed"
+        return c.value, list(c.ci) if c.ci else None, c.reason
+
+    out: dict[str, Any] = {"level": level}
+    for name, c in (("kappa", kappa), ("alpha", alpha), ("match", match)):
+        value, ci, reason = pick(c)
+        out[name], out[f"{name}_ci"] = value, ci
+        if value is None:
+            out[f"{name}_reason"] = reason
+    out["kappa_kind"] = kappa_key(level)
+    out["n_labels"] = match.n_items if match is not None else 0
+    out["n_tied"] = n_tied
+    out["n_unreferenced"] = n_unreferenced
+    return out
+
+
+__all__ = [
+    "REFERENCE",
+    "PairTally",
+    "adjudicated_positions",
+    "kappa_key",
+    "pairs_agreement",
+    "summarise",
+    "table_agreement",
+    "table_figures",
+    "tally_chunk",
+]
