@@ -95,11 +95,8 @@ def criterion_markdown(rubric: RubricDraft, criterion: Criterion) -> str:
     if criterion.options:
         rows = []
         for option in criterion.options:
-            shown = (
-                f"**{option.label}**"
-                if option.label == str(option.value)
-                else f"**{option.label}** ({option.value})"
-            )
+            numbered = criterion.kind == "ordinal" and option.label != str(option.value)
+            shown = f"**{option.label}** ({option.value})" if numbered else f"**{option.label}**"
             rows.append(f"- {shown}" + (f": {option.description}" if option.description else ""))
         parts.append("\n".join(rows))
     if criterion.kind == "numeric":
@@ -108,7 +105,7 @@ def criterion_markdown(rubric: RubricDraft, criterion: Criterion) -> str:
         parts.append(
             "Examples:\n"
             + "\n".join(
-                f"- item `{example.item}` → **{example.value}**"
+                f"- item `{example.item}` → **{_value_text(example.value)}**"
                 + (f": {example.why}" if example.why else "")
                 for example in criterion.examples
             )
@@ -117,6 +114,10 @@ def criterion_markdown(rubric: RubricDraft, criterion: Criterion) -> str:
     if section:
         parts.append(_demote(section))
     return "\n\n".join(parts)
+
+
+def _value_text(value: object) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _demote(markdown: str) -> str:

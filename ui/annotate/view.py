@@ -158,7 +158,15 @@ class AnnotateView(QWidget):
         self.session = session
         self.header.set_context(title, badge)
         if session is None:
+            # Let go of the last person's form too (in a calibration room the next
+            # participant sits down at this view).
             self.card = None
+            self._loading = True
+            try:
+                self.form.clear()
+                self.rationale.clear()
+            finally:
+                self._loading = False
             self.pages.setCurrentWidget(self.empty)
             return
         self._show(session.resume())
