@@ -41,7 +41,7 @@ from annotator.store import (
     open_project,
     read_application_id,
 )
-from annotator.workbench import WorkSession
+from annotator.workbench import ItemSource, WorkSession
 from ui.annotate.view import AnnotateView
 from ui.keys import KeyDispatcher
 from ui.start_screen import StartScreen
@@ -50,6 +50,8 @@ from ui.start_screen import StartScreen
 LAZY_SCREENS: dict[str, tuple[str, str, str]] = {
     "items": ("ui.items_browser", "ItemsBrowser", "Items"),
     "team": ("ui.team_screen", "TeamScreen", "Team"),
+    "calibration": ("ui.calibration_screen", "CalibrationScreen", "Calibration"),
+    "rubric": ("ui.rubric_editor", "RubricEditor", "Rubric editor"),
 }
 PACK_OPENER = (
     "ui.pack_screens"  # issue 8: opening a work pack; a module with `open_pack(window, path)`
@@ -157,6 +159,8 @@ class MainWindow(QMainWindow):
             "screen_items": lambda: self.show_screen("items"),
             "screen_dashboard": lambda: self.show_screen("dashboard"),
             "screen_team": lambda: self.show_screen("team"),
+            "screen_calibration": lambda: self.show_screen("calibration"),
+            "screen_rubric": lambda: self.show_screen("rubric"),
         }
         screen = self.current_screen
         handler = getattr(screen, "handle_action", None)
@@ -199,6 +203,8 @@ class MainWindow(QMainWindow):
                 "screen_items",
                 "screen_dashboard",
                 "screen_team",
+                "screen_calibration",
+                "screen_rubric",
             ],
             "&Help": ["shortcuts"],
         }
@@ -352,11 +358,19 @@ class MainWindow(QMainWindow):
         self.settings.last_person[self.project.id] = name
         self.refresh_people()
 
-    def start_labeling(self, name: str) -> None:
+    def start_labeling(
+        self,
+        name: str,
+        item_source: ItemSource | None = None,
+        banner: str | None = None,
+        badge: str | None = None,
+    ) -> None:
+        """`name` labels their queue, or the items of `item_source` (a calibration
+        round), with `banner` and `badge` saying so above the form."""
         if self.project is None:
             return
         try:
-            session = WorkSession(self.project, name)
+            session = WorkSession(self.project, name, item_source=item_source)
         except AnnotatorError as error:
             self.show_error(str(error))
             return
@@ -365,8 +379,8 @@ class MainWindow(QMainWindow):
         save_settings(self.settings)
         source = session.source
         title = f"{self.project.name}   ·   {name} ({source.name})"
-        badge = "WORK PACK" if self.pack_note else None
-        self.annotate.set_banner(self.pack_note)
+        badge = badge or ("WORK PACK" if self.pack_note else None)
+        self.annotate.set_banner(banner or self.pack_note)
         self.annotate.set_session(session, title, badge)
         self.show_screen("annotate")
 
