@@ -177,7 +177,10 @@ def repeat_consistency(
         a, b = json.loads(now), json.loads(before)
         same, n = out.get(rater, (0, 0))
         for key in keys:
-            if key in a and key in b:
+            if stream.kinds[key] == "multilabel":  # a complete label ticking none: absent
+                n += 1
+                same += int(a.get(key, []) == b.get(key, []))
+            elif key in a and key in b:
                 n += 1
                 same += int(a[key] == b[key])
         out[rater] = (same, n)

@@ -288,8 +288,11 @@ def _figures(
     per_label = cost_total / priced if priced else None
     anchor_accuracy = sums.anchor_correct / sums.anchor_answers if sums.anchor_answers else None
     by_key = _by_key(versus)
-    compared = sum(v["n_labels"] for v in versus.values() if v.get("match") is not None)
-    matched = sum(v["match"] * v["n_labels"] for v in versus.values() if v.get("match") is not None)
+    # the match rate pools labels over criteria with a scale (not numeric: exact equality
+    # with a mean of experts says nothing about a continuous value)
+    scaled = [v for v in versus.values() if v.get("match") is not None and v["level"] != "interval"]
+    compared = sum(v["n_labels"] for v in scaled)
+    matched = sum(v["match"] * v["n_labels"] for v in scaled)
     match = matched / compared if compared else None
     if anchor_accuracy is not None:
         share, basis = anchor_accuracy, "anchor accuracy"
