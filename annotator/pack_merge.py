@@ -20,6 +20,7 @@ at the merged label it repeats. Labels on anchors are scored at merge.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -55,6 +56,7 @@ INSERT_SQL = (
     f"VALUES (?, {', '.join('?' * len(LABEL_COLUMNS))})"
 )
 NOTHING = "Nothing was changed."
+CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\Z")
 
 
 @dataclass
@@ -173,6 +175,13 @@ def load_pack(path: str | Path) -> LoadedPack:
     return loaded
 
 
+def canonical_time(text: str) -> str:
+    """A stored time in its canonical form (the app writes them so: checked cheaply)."""
+    if isinstance(text, str) and CANONICAL_TIME.match(text):
+        return text
+    return normalize_time(text)
+
+
 def _refuse(pack: LoadedPack, message: str) -> PackMismatchError:
     return PackMismatchError(f"{pack.path}: {message} {NOTHING}")
 
@@ -259,6 +268,8 @@ def _check_items(project: Project, pack: LoadedPack, row: Any) -> dict[str, str]
             f"SELECT {', '.join(ITEM_CONTENT)} FROM items WHERE id IN ({marks(len(part))})", part
         ):
             theirs = pack.items[ours["id"]]
+            if tuple(theirs) == tuple(ours):  # the same columns, in the same order
+                continue
             changed = [c for c in ITEM_CONTENT if theirs[c] != ours[c]]
             if changed:
                 raise _refuse(
@@ -318,8 +329,8 @@ def _check_labels(
             memo[key] = json.dumps(clean, ensure_ascii=False)
         values_out.append(memo[key])
         try:
-            started = normalize_time(label["started_at"]) if label["started_at"] else None
-            times.append((started, normalize_time(label["submitted_at"])))
+            started = canonical_time(label["started_at"]) if label["started_at"] else None
+            times.append((started, canonical_time(label["submitted_at"])))
         except (ValueError, AttributeError) as error:
             raise _refuse(pack, f"{where} has a bad time ({error}).") from None
     return values_out, times
