@@ -31,7 +31,7 @@ from typing import Any
 from annotator import requeue
 from annotator.errors import AnnotatorError
 from annotator.labels import require_annotator
-from annotator.rubric import Criterion, RubricVersion
+from annotator.rubric import Criterion, RubricDraft, RubricVersion
 from annotator.rubric_diff import diff_rubrics
 from annotator.rubric_text import guideline_section
 from annotator.rubrics import current_version, list_versions
@@ -360,6 +360,31 @@ def _last_values(
     return {(row[0], row[1]): json.loads(row[2]) for row in rows}
 
 
+def stale_if_published(project: Project, draft: RubricDraft) -> StaleReport:
+    """The stale labels publishing `draft` as its rubric's next version would make
+    (nothing for a rubric the project does not have yet). Writes nothing."""
+    from annotator.errors import NotFoundError
+
+    try:
+        latest = current_version(project, draft.name)
+    except NotFoundError:
+        return StaleReport(_as_next(draft, 0, 1))
+    return stale_labels(project, _as_next(draft, latest.rubric_id, latest.version + 1))
+
+
+def _as_next(draft: RubricDraft, rubric_id: int, number: int) -> RubricVersion:
+    return RubricVersion(
+        name=draft.name,
+        guidelines=draft.guidelines,
+        criteria=draft.criteria,
+        extra=draft.extra,
+        id=-1,
+        rubric_id=rubric_id,
+        version=number,
+        note="draft",
+    )
+
+
 __all__ = [
     "EvolutionError",
     "RequeueResult",
@@ -368,5 +393,6 @@ __all__ = [
     "compare_versions",
     "meaning_changes",
     "requeue_stale",
+    "stale_if_published",
     "stale_labels",
 ]
