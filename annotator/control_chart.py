@@ -16,8 +16,9 @@ before the current excursion (answers since S last was 0 are held back until S
 returns to 0, so a drop never pulls p0 down with it), at most 0.995;
 delta = 0.20; h = 10 (an annotator whose p0 is under delta + 0.01 cannot drop
 by delta, and the chart rests). The change is dated at the first answer of the excursion
-that crossed h. After an alarm the chart restarts with that excursion as its
-new usual level, so one drop raises one alarm and only a further drop another.
+that crossed h. After an alarm the chart relearns: the excursion and the next
+warmup/2 answers become its new usual level, so one drop raises one alarm and
+only a further drop another.
 
 Why these numbers: measured by simulation (`false_alarm_rate`, `detection`), a
 stable annotator at 90% accuracy raises an alarm in about 0.2-0.6% of runs of
@@ -132,7 +133,12 @@ def bernoulli_cusum(
     w_right = w_wrong = 0.0
     p0 = 0.0
     alarms: list[Alarm] = []
+    relearn_until = 0
     for t in range(settings.warmup, n):
+        if t < relearn_until:  # after an alarm: learn the new level, no chart yet
+            held_k += int(x[t])
+            held_n += 1
+            continue
         if s == 0.0:
             held_k += pending_k
             held_n += pending_n
@@ -154,10 +160,12 @@ def bernoulli_cusum(
         if s > settings.threshold:
             window = x[start : t + 1]
             alarms.append(Alarm(t, start, p0, float(window.mean()), len(window)))
-            # Restart on the new level: one alarm per drop, and only a further drop alarms.
+            # Relearn the new level (the drop and the next warmup/2 answers): one drop
+            # raises one alarm, and only a further drop another.
             s = 0.0
             held_k, held_n = int(window.sum()), len(window)
             pending_k = pending_n = 0
+            relearn_until = t + 1 + settings.warmup // 2
     return ChartResult(statistic, p0_trace, settings.threshold, settings, tuple(alarms), None, n)
 
 

@@ -165,7 +165,7 @@ def alert_rules(settings: DriftSettings) -> dict[str, str]:
         "agreement": (
             f"a week with at least {settings.min_window} labels whose share agreeing with the "
             f"consensus of the other labels on the item is {settings.min_drop:.2f} or more "
-            "below the earlier weeks', "
+            "below that of the earlier weeks, "
             f"one-sided Welch z-test p < {settings.significance} / weeks tested"
         ),
         "distribution": (

@@ -132,8 +132,9 @@ def _subject_shift(
         }
         if week in tested:
             jsd, p = compare_counts(counts[big[0]], counts[week])
-            row.update(jsd=jsd, p=p)
-            if alert is None and p is not None and p < level and jsd >= settings.min_jsd:
+            shifted = p is not None and p < level and jsd >= settings.min_jsd
+            row.update(jsd=jsd, p=p, shifted=shifted)
+            if alert is None and shifted:
                 base = counts[big[0]] / counts[big[0]].sum()
                 now = counts[week] / counts[week].sum()
                 moved = int(np.argmax(np.abs(now - base)))

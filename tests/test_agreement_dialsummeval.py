@@ -5,13 +5,10 @@ the raw files (read here with csv/json, never through the project)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import statistics
 from pathlib import Path
 
-import krippendorff
-import numpy as np
 import pytest
 
 from annotator.aggregate import consensus
@@ -19,14 +16,14 @@ from annotator.cli import main as cli
 from annotator.store import open_project
 from tests.conftest import shared_path
 from tests.support import dialsummeval
-
-SCALE = [1, 2, 3, 4, 5]
-CROWD_COLUMNS = {
-    "coherence": "Answer.Coherance",
-    "consistency": "Answer.Consistency",
-    "fluency": "Answer.Fluency",
-    "relevance": "Answer.Relevance",
-}
+from tests.support.dialsummeval_raw import (
+    CROWD_COLUMNS,
+    SCALE,
+    alpha_from_labels,
+    crowd_vs_expert_alpha,
+    pairs_alpha,
+    read_raw,
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,25 +38,7 @@ def built(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def raw(data: Path) -> dict[str, dict[str, dict[str, list[int]]]]:
-    """criterion -> {"experts"|"crowd": {item_id: [labels]}} straight from the files."""
-    out: dict[str, dict[str, dict[str, list[int]]]] = {
-        key: {"experts": {}, "crowd": {}} for key in CROWD_COLUMNS
-    }
-    with open(data / "human_judgment.jsonl", encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            item = f"{record['id']}-{record['model_id']}"
-            for key in CROWD_COLUMNS:
-                out[key]["experts"][item] = [a[key] for a in record["annotations"]]
-    with open(data / "hit_items.csv", encoding="utf-8") as handle:
-        item_of = {row["HITId"]: row["item_id"] for row in csv.DictReader(handle)}
-    for path in sorted(data.glob("Batch_*_batch_results.csv")):
-        with open(path, encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                item = item_of[row["HITId"]]
-                for key, column in CROWD_COLUMNS.items():
-                    out[key]["crowd"].setdefault(item, []).append(int(row[column]))
-    return out
+    return read_raw(data)
 
 
 @pytest.fixture(scope="module")
@@ -71,21 +50,6 @@ def report(built: Path) -> dict:
     with contextlib.redirect_stdout(buffer):
         assert cli(["agreement", str(built), "--json", "--bootstrap", "200"]) == 0
     return json.loads(buffer.getvalue())
-
-
-def alpha_from_labels(by_item: dict[str, list[int]]) -> float:
-    counts = np.array([[labels.count(v) for v in SCALE] for labels in by_item.values()])
-    return krippendorff.alpha(
-        value_counts=counts, value_domain=SCALE, level_of_measurement="ordinal"
-    )
-
-
-def pairs_alpha(pairs: list[tuple[float, float]]) -> float:
-    return krippendorff.alpha(
-        reliability_data=np.array(pairs, dtype=float).T,
-        value_domain=SCALE,
-        level_of_measurement="ordinal",
-    )
 
 
 @pytest.mark.parametrize("key", list(CROWD_COLUMNS))
@@ -105,9 +69,8 @@ def test_expert_and_crowd_alpha_per_criterion(report, raw, key):
 @pytest.mark.parametrize("key", list(CROWD_COLUMNS))
 def test_crowd_against_the_expert_consensus(report, raw, key):
     median = {item: statistics.median(labels) for item, labels in raw[key]["experts"].items()}
-    pairs = [(median[i], v) for i, labels in raw[key]["crowd"].items() for v in labels]
     vs = report["vs_expert_consensus"]["mturk"][key]
-    assert vs["alpha"] == pytest.approx(pairs_alpha(pairs), abs=1e-9)
+    assert vs["alpha"] == pytest.approx(crowd_vs_expert_alpha(raw, key), abs=1e-9)
     assert vs["n_labels"] == 7000 and vs["n_items"] == 1400
     crowd_median = {i: statistics.median(labels) for i, labels in raw[key]["crowd"].items()}
     own = [(median[i], crowd_median[i]) for i in median]

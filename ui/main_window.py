@@ -50,6 +50,7 @@ from ui.start_screen import StartScreen
 LAZY_SCREENS: dict[str, tuple[str, str, str]] = {
     "items": ("ui.items_browser", "ItemsBrowser", "Items"),
     "team": ("ui.team_screen", "TeamScreen", "Team"),
+    "dashboard": ("ui.dashboard", "Dashboard", "Dashboard"),
     "calibration": ("ui.calibration_screen", "CalibrationScreen", "Calibration"),
     "rubric": ("ui.rubric_editor", "RubricEditor", "Rubric editor"),
 }
@@ -143,6 +144,14 @@ class MainWindow(QMainWindow):
     @property
     def current_screen(self) -> QWidget:
         return self.stack.currentWidget()
+
+    def open_item(self, item_id: str) -> None:
+        """Show one item in the items browser (the dashboard's "needs attention" list)."""
+        if not self.show_screen("items"):
+            return
+        browser: Any = self.screen("items")
+        browser.search.setText(item_id)
+        browser.apply_filter()
 
     # -- keyboard -----------------------------------------------------------------
     def on_action(self, name: str) -> bool:
