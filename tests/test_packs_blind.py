@@ -56,7 +56,7 @@ def typed(item_id: str) -> dict:
 
 @pytest.fixture
 def pack_and_lead(tmp_path):
-    lead = make_lead(tmp_path, anchor_rate=0.3)
+    lead = make_lead(tmp_path, n_items=24, anchor_rate=0.3)
     info = packs.create_pack(lead, "Ana", tmp_path / "ana.annpack")
     assert info.anchors >= 2, "the pack must hold anchors for this test to mean anything"
     yield info, lead
