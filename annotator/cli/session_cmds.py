@@ -1,4 +1,5 @@
-"""`annotator session create|list|progress|reveal|adjudicate|promote|note|round|summary|close`:
+"""`annotator session create|list|progress|reveal|adjudicate|promote|note|round|summary|close|
+packs|merge`:
 calibration sessions from the command line (the calibration screen does the same)."""
 
 from __future__ import annotations
@@ -111,6 +112,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_flag(summary)
 
     with_session("close", "close a session", cmd_close, False)
+
+    made = with_session("packs", "write a blind work pack per participant (packs mode)", cmd_packs)
+    made.add_argument("--out", type=Path, required=True, help="the folder to write them to")
+    add_json_flag(made)
+
+    merge = with_session("merge", "merge participants' packs into the round", cmd_merge)
+    merge.add_argument("files", nargs="+", type=Path, help="pack files")
+    add_json_flag(merge)
 
 
 def cmd_create(args: argparse.Namespace) -> int:
@@ -276,4 +285,31 @@ def cmd_close(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
         session = cal.close_session(project, args.session)
     print(f"Session {session.name!r} is closed.")
+    return 0
+
+
+def cmd_packs(args: argparse.Namespace) -> int:
+    from annotator.calibration_packs import make_round_packs
+
+    with open_from_args(args) as project:
+        made = make_round_packs(project, args.session, args.out, args.round)
+    if args.json:
+        print_json([info.to_dict() for info in made])
+    elif not made:
+        print("Every participant already has a pack for this round.")
+    for info in made if not args.json else []:
+        print(f"{info.annotator}: {info.path} ({info.items} items)")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from annotator.calibration_packs import merge_round_packs
+
+    with open_from_args(args) as project:
+        report, linked = merge_round_packs(project, args.session, args.files, args.round)
+    if args.json:
+        print_json({"merge": report.to_dict(), "linked": linked})
+    else:
+        print(report.summary())
+        print("Answers added to the round: " + ", ".join(f"{k} {n}" for k, n in linked.items()))
     return 0
