@@ -160,14 +160,12 @@ def check_pack_file(path: Path) -> None:
         )
     try:
         conn = reader_connection(path)
+        try:
+            applied = set(applied_migrations(conn))
+        finally:
+            conn.close()
     except sqlite3.DatabaseError as exc:
-        raise DamagedPackError(f"{path}: damaged ({exc}). Nothing was changed.") from None
-    try:
-        applied = set(applied_migrations(conn))
-    except sqlite3.DatabaseError as exc:
-        raise DamagedPackError(f"{path}: damaged ({exc}). Nothing was changed.") from None
-    finally:
-        conn.close()
+        raise damaged(path, exc) from None
     unknown = applied - set(schema.known_names())
     if unknown:
         raise PackError(
@@ -189,6 +187,15 @@ def _application_id_via_sqlite(path: Path, header_id: int) -> int:
             conn.close()
     except sqlite3.DatabaseError:
         return header_id
+
+
+def damaged(path: Path, exc: Exception) -> DamagedPackError:
+    if Path(f"{path}-journal").exists():
+        return DamagedPackError(
+            f"{path}: the app did not close this pack cleanly (a -journal file is beside it). "
+            "Open it in the app once and close it, then try again. Nothing was changed."
+        )
+    return DamagedPackError(f"{path}: damaged ({exc}). Nothing was changed.")
 
 
 def reader_connection(path: Path) -> sqlite3.Connection:
@@ -248,7 +255,7 @@ def pack_meta_of(path: str | Path) -> PackMeta:
     try:
         return read_meta(conn, path)
     except sqlite3.DatabaseError as exc:
-        raise DamagedPackError(f"{path}: damaged ({exc}). Nothing was changed.") from None
+        raise damaged(path, exc) from None
     finally:
         conn.close()
 

@@ -38,6 +38,7 @@ from annotator.pack_file import (
     PackMeta,
     PackMismatchError,
     check_pack_file,
+    damaged,
     integrity_problem,
     read_meta,
     reader_connection,
@@ -169,7 +170,7 @@ def load_pack(path: str | Path) -> LoadedPack:
             drafts=conn.execute("SELECT count(*) FROM drafts").fetchone()[0],
         )
     except sqlite3.DatabaseError as exc:
-        raise DamagedPackError(f"{path}: damaged ({exc}). {NOTHING}") from None
+        raise damaged(path, exc) from None
     finally:
         conn.close()
     return loaded
