@@ -28,29 +28,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from annotator.consensus_methods import (
-    ConsensusResult,
-    DawidSkeneResult,
-    dawid_skene,
-    majority_vote,
-    mean_score,
-    median_vote,
-    weighted_majority_vote,
+from annotator.consensus_tables import (
+    ConsensusError,
+    ConsensusValue,
+    by_item,
+    fit_dawid_skene,
+    multilabel,
+    single,
 )
-from annotator.errors import AnnotatorError
 from annotator.label_data import (
     CriterionSpec,
     LabelTable,
     Names,
     criterion_specs,
-    fetch_rows,
     item_ids,
+    load_all,
     load_labels,
     load_names,
 )
@@ -58,38 +55,6 @@ from annotator.store import Project
 
 METHODS = ("auto", "majority", "dawid_skene", "median", "mean")
 ADJUDICATED = "adjudicated"
-
-
-class ConsensusError(AnnotatorError):
-    """A consensus cannot be asked this way (unknown method, a method that does not fit)."""
-
-
-@dataclass(frozen=True)
-class ConsensusValue:
-    """The consensus of one item on one criterion."""
-
-    item_id: str
-    criterion: str
-    value: Any  # None for a tie
-    method: str  # adjudicated, majority, weighted_majority, dawid_skene, median, mean
-    confidence: float | None
-    n_labels: int
-    tie: bool = False
-    tied_values: tuple[Any, ...] = ()
-    details: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "item_id": self.item_id,
-            "criterion": self.criterion,
-            "value": self.value,
-            "method": self.method,
-            "confidence": self.confidence,
-            "n_labels": self.n_labels,
-            "tie": self.tie,
-            "tied_values": list(self.tied_values),
-            **self.details,
-        }
 
 
 @dataclass(frozen=True)
@@ -169,6 +134,8 @@ def consensus_all(
 ) -> dict[str, dict[str, ConsensusValue]]:
     """criterion key -> consensus() for every criterion with one (free text has none)."""
     keys = criteria or _consensus_keys(project, options.get("rubric_version"))
+    wanted = [s for s in criterion_specs(project, options.get("rubric_version")) if s.key in keys]
+    load_all(project, options.get("rubric_version"), specs=wanted)  # one query for all
     return {key: consensus(project, key, **options) for key in keys}
 
 
@@ -244,7 +211,7 @@ def dawid_skene_fit(
     table = table.subset(selection.mask(table, names))
     if len(table) == 0:
         raise ConsensusError(f"No labels on {criterion_key!r} to fit Dawid-Skene on.")
-    result = _dawid_skene(table)
+    result = fit_dawid_skene(table)
     classes = list(table.values)
     confusion = {names.annotators.get(r, str(r)): m for r, m in result.confusion.items()}
     priors = np.array([result.class_priors[c] for c in range(len(classes))])
@@ -318,196 +285,15 @@ def _decide(
         tables = [t.subset(t.version == selection.rubric_version) for t in tables]
     tables = [t.subset(selection.mask(t, names)) for t in tables]
     key = specs[0].key
-    tables = [_by_item(t) for t in tables]
+    tables = [by_item(t) for t in tables]
     seqs = np.unique(np.concatenate([t.item for t in tables])) if tables else []
     ids = item_ids(project, list(seqs))
     if specs[0].kind == "multilabel":
-        out = _multilabel(specs, tables, method, selection, names, ids)
+        out = multilabel(specs, tables, method, selection, names, ids)
     else:
-        out = _single(specs[0], tables[0], _resolve(method, specs[0]), selection, names, ids)
+        out = single(specs[0], tables[0], _resolve(method, specs[0]), selection, names, ids)
     if adjudicated:
         out = _apply_adjudications(project, key, out, seq_range)
-    return out
-
-
-def _by_item(table: LabelTable) -> LabelTable:
-    """Labels sorted by item (import order), so results come out in that order."""
-    order = np.argsort(table.item, kind="stable")
-    return table.subset(order)
-
-
-def _records(table: LabelTable, values: np.ndarray | None = None) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "item": table.item,
-            "rater": table.rater,
-            "value": table.code if values is None else values,
-        }
-    )
-
-
-def _single(
-    spec: CriterionSpec,
-    table: LabelTable,
-    method: str,
-    selection: Selection,
-    names: Names,
-    ids: dict[int, str],
-) -> dict[str, ConsensusValue]:
-    """item id -> consensus, in item order."""
-    if len(table) == 0:
-        return {}
-    weights = selection.label_weights(table, names)
-    codes = tuple(range(len(table.values)))
-    if method == "dawid_skene":
-        result: ConsensusResult = _dawid_skene(table)
-    elif weights is not None:
-        return _weighted(table, weights, method, ids)
-    elif method == "majority":
-        result = majority_vote(_records(table), scale=codes)
-    elif method == "median":
-        result = median_vote(_records(table), scale=codes)
-    else:  # mean
-        numbers = np.asarray(table.values, dtype=float)[table.code]
-        criterion = spec.criterion
-        span = None
-        if (
-            criterion is not None
-            and criterion.minimum is not None
-            and criterion.maximum is not None
-        ):
-            span = (float(criterion.minimum), float(criterion.maximum))
-        result = mean_score(_records(table, numbers), scale_range=span)
-    return _from_result(result, table, method, ids)
-
-
-def _dawid_skene(table: LabelTable) -> DawidSkeneResult:
-    return dawid_skene(_records(table), classes=tuple(range(len(table.values))))
-
-
-def _from_result(
-    result: ConsensusResult, table: LabelTable, method: str, ids: dict[int, str]
-) -> dict[str, ConsensusValue]:
-    def shown(code: Any) -> Any:
-        return code if method == "mean" else table.values[code]
-
-    out = {}
-    for c in result.items:
-        details: dict[str, Any] = {}
-        if c.spread is not None:
-            details["spread"] = c.spread
-        if c.posterior is not None:
-            details["posterior"] = {str(table.values[k]): p for k, p in c.posterior.items()}
-        item_id = ids[int(c.item)]
-        out[item_id] = ConsensusValue(
-            item_id,
-            table.spec.key,
-            None if c.value is None else shown(c.value),
-            result.method,
-            c.confidence,
-            c.n_labels,
-            c.tie,
-            tuple(shown(v) for v in c.tied_values),
-            details,
-        )
-    return out
-
-
-def _weighted(
-    table: LabelTable, weights: np.ndarray, method: str, ids: dict[int, str]
-) -> dict[str, ConsensusValue]:
-    """Weighted majority (via the pure method), weighted median or weighted mean."""
-    if method == "majority":
-        by_rater = dict(zip(table.rater.tolist(), weights.tolist(), strict=True))
-        result = weighted_majority_vote(
-            _records(table), by_rater, scale=tuple(range(len(table.values)))
-        )
-        return _from_result(result, table, method, ids)
-    items, idx = np.unique(table.item, return_inverse=True)
-    n_labels = np.bincount(idx, minlength=len(items))
-    out = {}
-    if method == "mean":
-        numbers = np.asarray(table.values, dtype=float)[table.code]
-        total = np.bincount(idx, weights=weights, minlength=len(items))
-        mean = np.bincount(idx, weights=weights * numbers, minlength=len(items))
-        for i, seq in enumerate(items.tolist()):
-            value = float(mean[i] / total[i]) if total[i] > 0 else None
-            out[ids[seq]] = ConsensusValue(
-                ids[seq], table.spec.key, value, "weighted_mean", None, int(n_labels[i])
-            )
-        return out
-    v = len(table.values)
-    tally = np.bincount(idx * v + table.code, weights=weights, minlength=len(items) * v)
-    tally = tally.reshape(len(items), v)
-    total = tally.sum(axis=1)
-    cumulative = np.cumsum(tally, axis=1)
-    for i, seq in enumerate(items.tolist()):
-        if total[i] <= 0:
-            out[ids[seq]] = ConsensusValue(
-                ids[seq], table.spec.key, None, "weighted_median", None, int(n_labels[i])
-            )
-            continue
-        half = total[i] / 2
-        lower = int(np.argmax(cumulative[i] >= half - 1e-12))
-        if abs(cumulative[i, lower] - half) < 1e-9 and lower + 1 < v:
-            upper = lower + 1 + int(np.argmax(tally[i, lower + 1 :] > 0))
-            tied = (table.values[lower], table.values[upper])
-            out[ids[seq]] = ConsensusValue(
-                ids[seq], table.spec.key, None, "weighted_median", 0.5, int(n_labels[i]), True, tied
-            )
-            continue
-        share = float(tally[i, lower] / total[i])
-        value = table.values[lower]
-        out[ids[seq]] = ConsensusValue(
-            ids[seq], table.spec.key, value, "weighted_median", share, int(n_labels[i])
-        )
-    return out
-
-
-def _multilabel(
-    specs: list[CriterionSpec],
-    tables: list[LabelTable],
-    method: str,
-    selection: Selection,
-    names: Names,
-    ids: dict[int, str],
-) -> dict[str, ConsensusValue]:
-    """Each option decided on its own (present or absent); the value lists the present ones."""
-    if method not in ("auto", "majority", "dawid_skene"):
-        raise ConsensusError(f"A multilabel criterion is decided by majority, not {method}.")
-    per_option = [
-        _single(spec, table, "majority" if method == "auto" else method, selection, names, ids)
-        for spec, table in zip(specs, tables, strict=True)
-    ]
-    seqs = sorted(set().union(*[set(t.item.tolist()) for t in tables]))
-    out = {}
-    for seq in seqs:
-        item_id = ids[seq]
-        chosen, tied, confidences, n = [], [], [], 0
-        for spec, decided in zip(specs, per_option, strict=True):
-            one = decided.get(item_id)
-            if one is None:
-                continue
-            n = max(n, one.n_labels)
-            if one.tie:
-                tied.append(spec.option)
-            elif one.value:
-                chosen.append(spec.option)
-            if one.confidence is not None:
-                confidences.append(one.confidence)
-        confidence = min(confidences) if confidences else None
-        method_name = next(iter(per_option[0].values())).method if per_option[0] else "majority"
-        out[ids[seq]] = ConsensusValue(
-            ids[seq],
-            specs[0].key,
-            None if tied else chosen,
-            method_name,
-            confidence,
-            n,
-            bool(tied),
-            tuple(tied),
-            {"ticked": chosen} if tied else {},
-        )
     return out
 
 
@@ -576,6 +362,5 @@ __all__ = [
     "consensus",
     "consensus_all",
     "dawid_skene_fit",
-    "fetch_rows",
     "iter_consensus",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from annotator.adjudications import AdjudicationError, adjudicate
@@ -182,4 +183,40 @@ def test_dawid_skene_reproduces_crowd_kit_through_the_project(tmp_path):
     model = dawid_skene_fit(project, "answer")
     assert set(model["reliability"]) == set(workers) and model["converged"]
     assert all(0 <= r <= 1 for r in model["reliability"].values())
+    project.close()
+
+
+def test_the_vectorised_votes_follow_the_pure_methods(tmp_path):
+    """consensus() counts every item at once; consensus_methods decides item by item."""
+    from annotator.consensus_methods import majority_vote, mean_score, median_vote
+
+    rng = np.random.default_rng(8)
+    project = make_project(tmp_path, 120)
+    people = [f"p{k}" for k in range(6)]
+    team(project, {p: ("experts", "expert") for p in people})
+    records: dict[str, list[tuple[str, str, object]]] = {"quality": [], "verdict": [], "score": []}
+    for i in range(120):
+        item = f"it-{i:04d}"
+        for who in people[: int(rng.integers(1, 7))]:
+            values = {
+                "quality": int(rng.integers(1, 6)),
+                "verdict": str(rng.choice(list("abc"))),
+                "score": int(rng.integers(0, 11)),
+            }
+            label(project, who, item, values)
+            for key, value in values.items():
+                records[key].append((item, who, value))
+    expected = {
+        "quality": median_vote(records["quality"], scale=[1, 2, 3, 4, 5]),
+        "verdict": majority_vote(records["verdict"], scale=list("abc")),
+        "score": mean_score(records["score"], scale_range=(0, 10)),
+    }
+    for key, result in expected.items():
+        got = consensus(project, key)
+        assert list(got) == [c.item for c in result.items]
+        for c in result.items:
+            mine = got[c.item]
+            assert (mine.value, mine.tie, mine.n_labels) == (c.value, c.tie, c.n_labels)
+            assert mine.tied_values == tuple(c.tied_values)
+            assert mine.confidence == pytest.approx(c.confidence)
     project.close()
