@@ -20,39 +20,27 @@ safe even if the new file goes astray.
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from annotator import __version__
 from annotator.clock import now_iso
-from annotator.errors import AnnotatorError
-from annotator.items import ITEM_COLUMNS
 from annotator.labels import require_annotator
 from annotator.pack_file import (
-    PACK_APPLICATION_ID,
     PackError,
     PackMeta,
-    connect_pack,
-    meta_rows,
     pack_meta_of,
-    reader_connection,
     remove_pack_files,
 )
 from annotator.pack_plan import (
     PlannedEntry,
-    chunks,
     entries_of,
-    items_digest,
     latest_version,
     live_anchor_items,
     make_mixer,
-    marks,
     plan_entries,
     record_pack,
     record_version,
@@ -60,17 +48,16 @@ from annotator.pack_plan import (
     resolve_items,
     version_row,
 )
-from annotator.queue_settings import QueueSettings, get_settings, save_settings
+from annotator.pack_write import (
+    write_new,
+    write_topup,
+)
 from annotator.rubric import RubricVersion
-from annotator.rubrics import ACTIVE_RUBRIC_KEY, current_version, get_version, resolve_version
-from annotator.sources import Annotator
+from annotator.rubrics import current_version, get_version, resolve_version
 from annotator.store import Project
 
 if TYPE_CHECKING:
     from annotator.pack_merge import MergeReport
-
-ITEM_COPY_COLUMNS = [c for c in ITEM_COLUMNS if c != "batch_id"]
-SCHEMA_ORDER = {"table": 0, "index": 1, "view": 2, "trigger": 3}
 
 
 @dataclass
@@ -109,163 +96,6 @@ class PackInfo:
 
 
 # -- writing -------------------------------------------------------------------------------
-def _copy_rows(conn: sqlite3.Connection, table: str, rows: Sequence[sqlite3.Row]) -> None:
-    if not rows:
-        return
-    columns = rows[0].keys()
-    conn.executemany(
-        f'INSERT INTO "{table}"({", ".join(columns)}) VALUES ({marks(len(columns))})',
-        [tuple(row) for row in rows],
-    )
-
-
-def _copy_schema(project: Project, conn: sqlite3.Connection) -> None:
-    """The project's exact schema (every migration applied) and its migration record."""
-    objects = project.rows(
-        "SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL "
-        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid"
-    )
-    for row in sorted(objects, key=lambda r: SCHEMA_ORDER.get(r["type"], 9)):
-        conn.execute(row["sql"])
-    _copy_rows(conn, "_sqlite_migrations", project.rows("SELECT * FROM _sqlite_migrations"))
-
-
-def _insert_items(
-    project: Project, pack: Project, item_ids: Sequence[str]
-) -> list[tuple[str, str]]:
-    """Copy items in queue order (so `seq` follows the pack's order, not the project's).
-
-    Returns (id, content hash) pairs."""
-    rows: dict[str, sqlite3.Row] = {}
-    columns = ", ".join(ITEM_COPY_COLUMNS)
-    for part in chunks(list(item_ids)):
-        for row in project.rows(
-            f"SELECT {columns} FROM items WHERE id IN ({marks(len(part))})", part
-        ):
-            rows[row["id"]] = row
-    pack.conn.executemany(
-        f"INSERT INTO items({columns}) VALUES ({marks(len(ITEM_COPY_COLUMNS))})",
-        [tuple(rows[i]) for i in item_ids],
-    )
-    return [(i, rows[i]["content_hash"]) for i in item_ids]
-
-
-def _insert_queue(
-    pack: Project, annotator: Annotator, entries: Sequence[PlannedEntry], start: int
-) -> None:
-    pack.conn.executemany(
-        "INSERT INTO assignments(annotator_id, position, item_id, set_id, overlapped) "
-        "VALUES (?, ?, ?, 1, 0)",
-        [(annotator.id, start + i, e.item_id) for i, e in enumerate(entries)],
-    )
-
-
-def _pack_settings(
-    lead: QueueSettings, annotator: Annotator, n: int, repeats: bool
-) -> QueueSettings:
-    """No anchors (they are already in the order), the person's repeats, their seed."""
-    return QueueSettings(
-        annotator_id=annotator.id,
-        seed=lead.seed,
-        repeat_rate=lead.repeat_rate if repeats else 0.0,
-        repeat_delay=lead.repeat_delay,
-        assigned_count=n,
-        stored=True,
-    )
-
-
-def _new_file(project: Project, tmp: Path) -> Project:
-    conn = connect_pack(tmp)
-    try:
-        conn.execute(f"PRAGMA application_id = {PACK_APPLICATION_ID}")
-        conn.execute("BEGIN")
-        _copy_schema(project, conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.close()
-        raise
-    return Project(tmp, conn, project.actor)
-
-
-def _write_new(
-    project: Project,
-    tmp: Path,
-    meta: PackMeta,
-    annotator: Annotator,
-    version: RubricVersion,
-    entries: Sequence[PlannedEntry],
-    repeats: bool,
-) -> str:
-    """Build a new pack file at `tmp`; returns the items digest."""
-    pack = _new_file(project, tmp)
-    try:
-        with pack.transaction():
-            _copy_rows(
-                pack.conn,
-                "sources",
-                project.rows("SELECT * FROM sources WHERE id = ?", (annotator.source_id,)),
-            )
-            _copy_rows(
-                pack.conn,
-                "annotators",
-                project.rows("SELECT * FROM annotators WHERE id = ?", (annotator.id,)),
-            )
-            _copy_rows(
-                pack.conn,
-                "rubrics",
-                project.rows("SELECT * FROM rubrics WHERE id = ?", (version.rubric_id,)),
-            )
-            _copy_rows(
-                pack.conn,
-                "rubric_versions",
-                project.rows("SELECT * FROM rubric_versions WHERE id = ?", (version.id,)),
-            )
-            pairs = _insert_items(project, pack, [e.item_id for e in entries])
-            digest = items_digest(pairs)
-            pack.conn.execute(
-                "INSERT INTO assignment_sets(id, created_at, actor, selection, overlap, k, seed, "
-                'annotators, items, rows) VALUES (1, ?, ?, \'{"mode": "pack"}\', 0, 1, ?, ?, ?, ?)',
-                (
-                    meta.created_at,
-                    project.actor,
-                    get_settings(project, annotator.id).seed,
-                    json.dumps([annotator.name]),
-                    len(entries),
-                    len(entries),
-                ),
-            )
-            _insert_queue(pack, annotator, entries, 0)
-            lead = get_settings(project, annotator.id)
-            save_settings(pack, _pack_settings(lead, annotator, len(entries), repeats))
-            _write_meta(pack, project, version, meta, digest)
-            pack.audit(
-                "pack_create",
-                target=meta.pack_id,
-                details={
-                    "version": meta.version,
-                    "items": len(entries),
-                    "annotator": annotator.name,
-                },
-            )
-    finally:
-        pack.close()
-    return digest
-
-
-def _write_meta(
-    pack: Project, project: Project, version: RubricVersion, meta: PackMeta, digest: str
-) -> None:
-    final = PackMeta(**{**meta.to_dict(), "items_hash": digest})
-    for key, value in [
-        ("project_id", project.id),
-        ("name", project.name),
-        (ACTIVE_RUBRIC_KEY, version.name),
-        ("created_at", meta.created_at),
-        ("created_by_version", __version__),
-        ("app_version", __version__),
-        *meta_rows(final),
-    ]:
-        pack.set_meta(key, value)
 
 
 def _finish(
@@ -363,7 +193,7 @@ def create_pack(
     )
     tmp = _tmp_for(out)
     try:
-        digest = _write_new(project, tmp, meta, person, version, entries, repeats)
+        digest = write_new(project, tmp, meta, person, version, entries, repeats)
     except BaseException:
         remove_pack_files(tmp)
         raise
@@ -401,16 +231,6 @@ def create_pack(
         anchors=sum(e.kind == "anchor" for e in entries),
         added=len(entries),
     )
-
-
-def _backup_into(source: Path, target: Path) -> None:
-    src = reader_connection(source)
-    dst = sqlite3.connect(str(target))
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
 
 
 def top_up_pack(
@@ -479,9 +299,7 @@ def top_up_pack(
     entries = [*old, *new]
     tmp = _tmp_for(out)
     try:
-        carried, digest = _write_topup(
-            project, pack_path, tmp, meta, person, version, new, len(old)
-        )
+        carried, digest = write_topup(project, pack_path, tmp, meta, person, version, new, len(old))
     except BaseException:
         remove_pack_files(tmp)
         raise
@@ -517,55 +335,6 @@ def top_up_pack(
         labels_carried=carried,
         merged=merged,
     )
-
-
-def _write_topup(
-    project: Project,
-    pack_path: Path,
-    tmp: Path,
-    meta: PackMeta,
-    person: Annotator,
-    version: RubricVersion,
-    new: Sequence[PlannedEntry],
-    start: int,
-) -> tuple[int, str]:
-    """Copy the old pack to `tmp` and append the new entries; (labels carried, digest)."""
-    _backup_into(pack_path, tmp)
-    conn = connect_pack(tmp)
-    pack = Project(tmp, conn, project.actor)
-    try:
-        if conn.execute("PRAGMA application_id").fetchone()[0] != PACK_APPLICATION_ID:
-            raise AnnotatorError(f"{tmp}: the copy of the pack lost its pack mark.")
-        with pack.transaction():
-            _insert_items(project, pack, [e.item_id for e in new])
-            _insert_queue(pack, person, new, start)
-            total = pack.scalar("SELECT count(*) FROM assignments")
-            pack.conn.execute(
-                "UPDATE assignment_sets SET items = ?, rows = ? WHERE id = 1", (total, total)
-            )
-            pack.conn.execute(
-                "UPDATE queue_settings SET assigned_count = ?, updated_at = ? "
-                "WHERE annotator_id = ?",
-                (total, now_iso(), person.id),
-            )
-            digest = items_digest(
-                (r[0], r[1]) for r in pack.rows("SELECT id, content_hash FROM items")
-            )
-            topped = PackMeta(
-                **{**meta.to_dict(), "version": meta.version + 1, "created_at": now_iso(),
-                   "created_by": project.actor, "items_hash": digest}
-            )  # fmt: skip
-            for key, value in meta_rows(topped):
-                pack.set_meta(key, value)
-            pack.audit(
-                "pack_topup",
-                target=meta.pack_id,
-                details={"version": topped.version, "added": len(new)},
-            )
-            carried = pack.scalar("SELECT count(*) FROM labels")
-    finally:
-        pack.close()
-    return carried, digest
 
 
 __all__ = ["PackInfo", "create_pack", "top_up_pack"]

@@ -10,8 +10,9 @@ nothing that says which items are anchors. The annotator opens it in the app
 topped up with more items (:func:`top_up_pack`) as a new version of the file.
 
 Modules: `pack_file` (recognising and opening a pack), `pack_plan` (what goes
-in, in which order; the project's record), `pack_create` (writing packs and
-top-ups), `pack_merge` (checks and merge).
+in, in which order; the project's record), `pack_write` (writing the file),
+`pack_create` (making packs and top-ups), `pack_checks` (reading a pack and
+checking it against the project), `pack_merge` (merging what passed).
 
     >>> info = create_pack(project, "Dr. Chen", "chen.annpack", next_n=200)
     >>> pack = open_pack("chen.annpack")           # the annotator's app
