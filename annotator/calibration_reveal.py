@@ -130,7 +130,7 @@ class CriterionReveal:
     kind: str
     disagreement: float | None  # 0 everyone agrees .. 1; None below two answers or free text
     values: tuple[tuple[str, Any, str], ...]  # (participant, value, as shown)
-    rubric_text: str  # markdown: help, options, examples, its guideline section
+    rubric_text: str  # markdown: help, options and descriptions, its guideline section
     decision: dict[str, Any] | None  # the adjudication in force, if any
 
     @property
@@ -241,7 +241,7 @@ def reveal(
                     kind=criterion.kind,
                     disagreement=by_key.get(criterion.key),
                     values=values,
-                    rubric_text=criterion_markdown(version, criterion),
+                    rubric_text=criterion_markdown(version, criterion, examples=False),
                     decision=None
                     if decision is None
                     else {

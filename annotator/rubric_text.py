@@ -86,9 +86,10 @@ def guideline_section(guidelines: str, criterion: Criterion) -> str:
     )
 
 
-def criterion_markdown(rubric: RubricDraft, criterion: Criterion) -> str:
+def criterion_markdown(rubric: RubricDraft, criterion: Criterion, examples: bool = True) -> str:
     """Everything the rubric says about one criterion, as markdown: help, the
-    options with their descriptions, the scale, examples and its guideline section."""
+    options with their descriptions, the scale, examples (unless `examples=False`)
+    and its guideline section."""
     parts = [f"**{criterion.title}** ({criterion.kind})"]
     if criterion.help:
         parts.append(criterion.help)
@@ -101,7 +102,7 @@ def criterion_markdown(rubric: RubricDraft, criterion: Criterion) -> str:
         parts.append("\n".join(rows))
     if criterion.kind == "numeric":
         parts.append(f"Range: {criterion.scale_text()}")
-    if criterion.examples:
+    if criterion.examples and examples:
         parts.append(
             "Examples:\n"
             + "\n".join(

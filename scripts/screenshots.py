@@ -164,6 +164,10 @@ SHOTS: dict[str, Callable] = {
     "team-anchors": shot_anchors,
 }
 
+from scripts.calibration_shots import SHOTS as CALIBRATION_SHOTS  # noqa: E402
+
+SHOTS.update(CALIBRATION_SHOTS)
+
 
 if __name__ == "__main__":
     main()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -104,10 +105,10 @@ class RubricEditor(QWidget):
         )
         right.addWidget(self.changes)
         right.setChildrenCollapsible(False)
-        right.setSizes([520, 300])
+        right.setSizes([400, 420])
         self.splitter.addWidget(right)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([720, 700])
+        self.splitter.setSizes([820, 600])
         outer.addWidget(self.splitter, 1)
 
         bottom = QHBoxLayout()
@@ -148,10 +149,10 @@ class RubricEditor(QWidget):
         row = QHBoxLayout(criteria)
         side = QVBoxLayout()
         self.criteria = QListWidget()
-        self.criteria.setFixedWidth(170)
+        self.criteria.setFixedWidth(150)
         self.criteria.currentRowChanged.connect(self._criterion_chosen)
         side.addWidget(self.criteria, 1)
-        buttons = QHBoxLayout()
+        buttons = QGridLayout()
         self.add_button = QPushButton("Add")
         self.remove_button = QPushButton("Remove")
         self.up_button = QPushButton("↑")
@@ -160,8 +161,10 @@ class RubricEditor(QWidget):
         self.remove_button.clicked.connect(self.remove_criterion)
         self.up_button.clicked.connect(lambda: self.move_criterion(-1))
         self.down_button.clicked.connect(lambda: self.move_criterion(1))
-        for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
-            buttons.addWidget(button)
+        for index, button in enumerate(
+            (self.add_button, self.remove_button, self.up_button, self.down_button)
+        ):
+            buttons.addWidget(button, index // 2, index % 2)
         side.addLayout(buttons)
         row.addLayout(side)
         self.editor = CriterionEditor()
@@ -267,18 +270,14 @@ class RubricEditor(QWidget):
     def _status_text(self) -> str:
         if self.draft is None or self.project is None:
             return ""
-        based = (
-            get_version(self.project, self.draft.based_on).label
-            if self.draft.based_on
-            else "scratch"
-        )
-        parts = [f"draft {self.draft.id} from {based}"]
+        parts = [f"draft {self.draft.id}"]
+        if self.draft.based_on is not None:
+            parts.append(f"from v{get_version(self.project, self.draft.based_on).version}")
         if self.draft.session_id is not None:
-            parts.append(
-                f"with the notes of “{cal.get_session(self.project, self.draft.session_id).name}”"
-            )
+            name = cal.get_session(self.project, self.draft.session_id).name
+            parts.append(f"with the notes of “{name}”")
         parts.append(
-            "published" if self.draft.published else f"saved {self.draft.updated_at[11:19]}"
+            "published" if self.draft.published else f"saved {self.draft.updated_at[11:16]}"
         )
         return " · ".join(parts)
 
