@@ -12,6 +12,7 @@ serves them in order. Which entries are anchors is written to the project
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -209,7 +210,7 @@ def plan_entries(
     if not anchors:
         return [PlannedEntry(i, "anchor" if i in anchor_items else "item") for i in regular]
     mixer = make_mixer(project, annotator, set(regular), anchor_rate, seed_text)
-    mixed = mixer.mix([i for i in regular], 0, None)
+    mixed = mixer.mix(regular, 0, None)
     return [
         PlannedEntry(e.item_id, "anchor" if e.item_id in anchor_items else e.kind) for e in mixed
     ]
@@ -227,8 +228,7 @@ def items_digest(pairs: Iterable[tuple[str, str]]) -> str:
 def record_pack(
     project: Project, pack_id: str, annotator_id: int, rubric_version_id: int, details: dict
 ) -> None:
-    import json
-
+    """The pack's row in the project (inside a transaction)."""
     project.conn.execute(
         "INSERT INTO packs(id, annotator_id, rubric_version_id, created_at, created_by, details) "
         "VALUES (?, ?, ?, ?, ?, ?)",
