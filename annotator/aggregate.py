@@ -176,11 +176,15 @@ def iter_consensus(
             return
         low, high = chunk[0][0], chunk[-1][0]
         decided: dict[str, dict[str, ConsensusValue]] = {}
+        chunk_specs = [s for key in keys if key not in whole for s in specs[key]]
+        loaded = (
+            load_all(project, specs=chunk_specs, item_seq_range=(low, high)) if chunk_specs else {}
+        )
         for key in keys:
             if key in whole:
                 decided[key] = whole[key]
                 continue
-            tables = [load_labels(project, spec, item_seq_range=(low, high)) for spec in specs[key]]
+            tables = [loaded[spec.name] for spec in specs[key]]
             decided[key] = _decide(
                 project, specs[key], tables, method, selection, names, adjudicated, (low, high)
             )

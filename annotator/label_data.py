@@ -349,13 +349,17 @@ def load_all(
     rubric_version: int | None = None,
     *,
     specs: Sequence[CriterionSpec] | None = None,
+    item_seq_range: tuple[int, int] | None = None,
 ) -> dict[str, LabelTable]:
     """spec.name -> LabelTable for every criterion, from ONE query over the labels.
 
     Cached on the open project until a label is added, so every scope of a
-    dashboard or report reads the labels once.
+    dashboard or report reads the labels once. With `item_seq_range` only the
+    labels of those items (by items.seq) are read, uncached: a streaming chunk.
     """
     specs = list(specs) if specs is not None else criterion_specs(project, rubric_version)
+    if item_seq_range is not None:  # a slice of the items (streaming): not cached
+        return _build(project, specs, item_seq_range)
     stamp = label_stamp(project)
     cache = project.cache.setdefault("label_tables", {})
     if cache.get("stamp") != stamp:
@@ -364,12 +368,20 @@ def load_all(
     tables: dict[str, LabelTable] = cache.setdefault("tables", {})
     wanted = [s for s in specs if s.name not in tables or tables[s.name].spec != s]
     if wanted:
-        keys = list(dict.fromkeys(s.key for s in wanted))
-        base, raws = _fetch_all(project, keys)
-        for spec in wanted:
-            keep = np.isin(base.version, spec.versions)
-            tables[spec.name] = _table(spec, _mask_base(base, keep), raws[spec.key][keep])
+        tables.update(_build(project, wanted, None))
     return {s.name: tables[s.name] for s in specs}
+
+
+def _build(
+    project: Project, specs: list[CriterionSpec], seq_range: tuple[int, int] | None
+) -> dict[str, LabelTable]:
+    keys = list(dict.fromkeys(s.key for s in specs))
+    base, raws = _fetch_all(project, keys, seq_range)
+    out = {}
+    for spec in specs:
+        keep = np.isin(base.version, spec.versions)
+        out[spec.name] = _table(spec, _mask_base(base, keep), raws[spec.key][keep])
+    return out
 
 
 def _mask_base(base: _Base, keep: np.ndarray) -> _Base:
@@ -378,14 +390,20 @@ def _mask_base(base: _Base, keep: np.ndarray) -> _Base:
     return _Base(*(getattr(base, f)[keep] for f in _Base.__dataclass_fields__))
 
 
-def _fetch_all(project: Project, keys: list[str]) -> tuple[_Base, dict[str, np.ndarray]]:
-    extracts = ", ".join("json_extract(l.values_json, ?)" for _ in keys)
+def _fetch_all(
+    project: Project, keys: list[str], seq_range: tuple[int, int] | None = None
+) -> tuple[_Base, dict[str, np.ndarray]]:
+    extracts = "".join(", json_extract(l.values_json, ?)" for _ in keys)
     sql = (
         "SELECT l.id, i.seq, l.annotator_id, l.source_id, l.rubric_version_id, "
-        f"julianday(l.submitted_at), i.pairwise, {extracts} "
+        f"julianday(l.submitted_at), i.pairwise{extracts} "
         "FROM effective_labels l JOIN items i ON i.id = l.item_id"
     )
-    cursor = project.conn.execute(sql, [_path(k) for k in keys])
+    params: list[Any] = [_path(k) for k in keys]
+    if seq_range is not None:
+        sql += " WHERE i.seq BETWEEN ? AND ?"
+        params += list(seq_range)
+    cursor = project.conn.execute(sql, params)
     parts: list[list[np.ndarray]] = [[] for _ in range(7 + len(keys))]
     types = (np.int64, np.int64, np.int64, np.int64, np.int64, float, bool)
     while True:
