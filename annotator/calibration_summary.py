@@ -253,7 +253,7 @@ def summary_html(summary: dict[str, Any]) -> str:
     e = html.escape
     session = summary["session"]
     parts = [
-        f"<section class='calibration'><h2>Calibration: {e(session['name'])}</h2>",
+        f"<section class='calibration'><h3>{e(session['name'])}</h3>",
         f"<p>{e(session['mode'])} session under {e(session['rubric_version'])}; participants: "
         f"{e(', '.join(summary['participants']))}; {len(summary['items'])} items.</p>",
         "<table><thead><tr><th>criterion</th><th>alpha, round 1</th><th>alpha, after</th>"
@@ -262,21 +262,35 @@ def summary_html(summary: dict[str, Any]) -> str:
     ]
     for row in agreement_rows(summary):
         parts.append("<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>")
-    parts.append("</tbody></table><h3>Decisions</h3><ul>")
+    parts.append("</tbody></table><h4>Decisions</h4><ul>")
     for d in summary["decisions"]:
         why = f" — {e(d['rationale'])}" if d["rationale"] else ""
         parts.append(
             f"<li><code>{e(d['item_id'])}</code> {e(d['criterion'])} = "
             f"<b>{e(d['shown'])}</b>{why}</li>"
         )
-    parts.append("</ul><h3>Rubric changes</h3><ul>")
+    parts.append("</ul><h4>Rubric changes</h4><ul>")
     for change in summary["rubric_changes"]:
         parts.append(f"<li>{e(change['version'])}: {e(change['note'] or '')}</li>")
     parts.append("</ul></section>")
     return "".join(parts)
 
 
+def sessions_html(project: Project, *, n_boot: int = 1000, seed: int | None = 0) -> str:
+    """Every session's summary as HTML sections, for the project report ("" if none)."""
+    from annotator.calibration import list_sessions
+
+    parts = [
+        summary_html(session_summary(project, session, n_boot=n_boot, seed=seed))
+        for session in list_sessions(project)
+    ]
+    if not parts:
+        return ""
+    return "<h2 id='calibration-section'>Calibration sessions</h2>" + "".join(parts)
+
+
 __all__ = [
+    "sessions_html",
     "agreement_rows",
     "session_summary",
     "summary_html",

@@ -313,6 +313,9 @@ def write_report(
         )
     overview = build_overview(project, n_boot=n_boot, seed=seed)
     text = render_report(overview)
+    from annotator.calibration_summary import sessions_html  # calibration sessions, if any
+
+    text = text.replace("</main>", sessions_html(project, n_boot=n_boot, seed=seed) + "</main>", 1)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

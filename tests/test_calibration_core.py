@@ -253,3 +253,16 @@ def test_choosing_items(project):
     assert cal.select_items(project, anchors=True).items == ["c-05"]
     with pytest.raises(cal.CalibrationError, match="two participants"):
         cal.create_session(project, "Solo", ["Ana"], ["c-00"])
+
+
+def test_the_report_carries_each_sessions_summary(project, session, tmp_path):
+    from annotator.report import write_report
+
+    run_round_one(project, session)
+    cal.reveal_round(project, session.id)
+    adjudicate_item(project, session.id, "c-02", "quality", 3, "one real error")
+    html = write_report(project, tmp_path / "report.html", n_boot=20).read_text(encoding="utf-8")
+    assert "Calibration sessions" in html and "<h3>Nov</h3>" in html
+    assert "one real error" in html
+    alpha = session_summary(project, session.id, n_boot=20)["agreement"]["before"]["quality"]
+    assert f"{alpha['alpha']:.2f}" in html
