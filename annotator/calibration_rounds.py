@@ -87,6 +87,7 @@ class RoundSource:
     session_id: int
     round: Round
     annotator_id: int
+    blind = True  # while it is labeled, screens showing others' labels stay shut
 
     @classmethod
     def for_person(

@@ -107,6 +107,9 @@ def take_turn(window: MainWindow, qtbot, screen, person: str, round_number: int)
     view = window.annotate
     assert window.current_screen is view and view.card is not None
     assert "blind" in view.banner.text() and view.session.annotator.name == person
+    for key in (Qt.Key.Key_2, Qt.Key.Key_4, Qt.Key.Key_7):  # the lead's screens stay shut
+        press(view, key, CTRL)
+        assert window.current_screen is view
     assert_blind_to_others(window, person, round_number)
     shift = PEOPLE.index(person) if round_number == 1 else 0  # round 2: everyone agrees
     for _ in ITEMS:

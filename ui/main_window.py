@@ -54,6 +54,7 @@ LAZY_SCREENS: dict[str, tuple[str, str, str]] = {
     "calibration": ("ui.calibration_screen", "CalibrationScreen", "Calibration"),
     "rubric": ("ui.rubric_editor", "RubricEditor", "Rubric editor"),
 }
+BLIND_OPEN = ("annotate", "calibration")  # what a participant in a blind round may open
 PACK_OPENER = (
     "ui.pack_screens"  # issue 8: opening a work pack; a module with `open_pack(window, path)`
 )
@@ -128,6 +129,15 @@ class MainWindow(QMainWindow):
             return False
         if name != "start" and self.project is None:
             self.statusBar().showMessage("Open a project first.", 4000)
+            return False
+        source = getattr(self.annotate.session, "item_source", None)
+        if name not in BLIND_OPEN and getattr(source, "blind", False):
+            # A participant is labeling a blind calibration round at this keyboard: the
+            # lead's screens (which show everyone's labels) stay shut until the hand-over.
+            self.statusBar().showMessage(
+                "A blind calibration round is being labeled: press Ctrl+6 to hand over first.",
+                6000,
+            )
             return False
         widget = self.screen(name)
         if name != "annotate":
