@@ -118,7 +118,9 @@ class RevealPage(QWidget):
     def reload(self, keep: str | None = None) -> None:
         if self.project is None or self.data is None:
             return
-        self.data = reveal(self.project, self.data.session.id, self.data.round.number)
+        agreement = self.data.agreement  # labels did not change: keep the bootstrap's figures
+        self.data = reveal(self.project, self.data.session.id, self.data.round.number, n_boot=0)
+        self.data.agreement = agreement
         ids = [item.item_id for item in self.data.items]
         self.index = ids.index(keep) if keep in ids else min(self.index, len(ids) - 1)
         self.render()
