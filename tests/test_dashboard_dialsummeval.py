@@ -19,7 +19,7 @@ from tests.support.dialsummeval_raw import (
     crowd_vs_expert_alpha,
     read_raw,
 )
-from ui.dashboard import compute_overview
+from ui.dashboard_parts import compute_overview
 from ui.main_window import MainWindow
 
 
@@ -50,6 +50,7 @@ def dashboard(qtbot, built, tmp_path):
     screen = window.screen("dashboard")
     qtbot.waitUntil(lambda: screen.overview is not None, timeout=180_000)
     yield window, screen
+    qtbot.waitUntil(lambda: screen.job is None, timeout=180_000)
     window.close()
 
 
@@ -107,6 +108,7 @@ def test_a_needs_attention_row_opens_the_item(dashboard, qtbot):
     assert window.current_screen is browser
     assert browser.search.text() == item_id
     qtbot.waitUntil(lambda: bool(browser.model.rows) and browser.model.rows[0].id == item_id)
+    qtbot.waitUntil(lambda: browser.count.text().endswith("items"))  # its jobs are done
 
 
 def test_new_labels_trigger_a_recompute_and_nothing_else_does(dashboard, qtbot):

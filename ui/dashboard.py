@@ -12,25 +12,17 @@ the annotators concerned (each alert once; see `annotator.alerts`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QHideEvent
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -40,89 +32,21 @@ from annotator import charts
 from annotator.alerts import apply_drift_alerts
 from annotator.errors import AnnotatorError
 from annotator.label_data import label_stamp
-from annotator.overview import STEPS, Cancelled, Overview, build_overview
-from annotator.store import Project, open_reader
+from annotator.overview import STEPS, Cancelled, Overview
+from annotator.store import Project
+from ui.dashboard_parts import (
+    ChartView,
+    chart_colors,
+    compute_overview,
+    fill_agreement_table,
+    fill_attention_table,
+    make_table,
+    write_report_in_background,
+)
 from ui.jobs import Job, run_job
-from ui.theme import current_colors
 
 POLL_MS = 5_000
-N_BOOT = 1_000  # the CLI's and the report's default: the same intervals everywhere
 ITEM_ROLE = Qt.ItemDataRole.UserRole
-
-
-def compute_overview(path: Path, job: Job) -> Overview:
-    """The job: a reader connection of its own, progress out, cancel in."""
-    reader = open_reader(path)
-    try:
-        return build_overview(
-            reader,
-            n_boot=N_BOOT,
-            seed=0,
-            progress=lambda done, total, _step: job.progress(done, total),
-            cancelled=lambda: job.cancelled,
-        )
-    finally:
-        reader.close()
-
-
-def chart_colors() -> dict[str, str]:
-    theme = current_colors()
-    colors = dict(charts.LIGHT)
-    for key in ("surface", "text", "muted", "border", "accent", "warn", "ok", "danger"):
-        colors[key] = theme.get(key, colors[key])
-    colors["grid"] = theme.get("surface_alt", colors["grid"])
-    return colors
-
-
-class ChartView(QWidget):
-    """One matplotlib figure at a time, in a scroll area when it is tall."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.canvas: FigureCanvasQTAgg | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.scroll)
-        self.message = QLabel("")
-        self.message.setObjectName("Muted")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll.setWidget(self.message)
-
-    def show_figure(self, figure: Figure | None, empty: str = "Nothing to show yet.") -> None:
-        if figure is None:
-            self.canvas = None
-            self.message = QLabel(empty)
-            self.message.setObjectName("Muted")
-            self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.scroll.setWidget(self.message)
-            return
-        self.canvas = FigureCanvasQTAgg(figure)
-        width, height = figure.get_size_inches() * figure.dpi
-        self.canvas.setMinimumSize(int(width * 0.7), int(height))
-        self.scroll.setWidget(self.canvas)
-
-
-def make_table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return table
-
-
-def with_ci(entry: dict[str, Any], key: str) -> str:
-    value = entry.get(key)
-    if value is None:
-        return "–"
-    ci = entry.get(f"{key}_ci")
-    return f"{value:.3f}  [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else f"{value:.3f}"
 
 
 class Dashboard(QWidget):
@@ -364,21 +288,7 @@ class Dashboard(QWidget):
     def _fill_agreement(self) -> None:
         assert self.overview is not None
         rows = charts.agreement_rows(self.overview.agreement)
-        table = self.agreement_table
-        table.setRowCount(len(rows))
-        for r, (criterion, scope, entry) in enumerate(rows):
-            cells = [
-                criterion, scope, entry.get("level", ""), with_ci(entry, "alpha"),
-                with_ci(entry, "fleiss_kappa"), with_ci(entry, "gwet_ac1"),
-                with_ci(entry, "percent_agreement"), f"{entry.get('n_items', 0):,}",
-                f"{entry.get('n_labels', 0):,}",
-            ]  # fmt: skip
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(str(text))
-                if c == 3 and entry.get("alpha") is None:
-                    item.setToolTip(entry.get("alpha_reason") or "")
-                table.setItem(r, c, item)
-        table.resizeColumnsToContents()
+        fill_agreement_table(self.agreement_table, rows)
         self.agreement_chart.show_figure(
             charts.agreement_chart(self.overview.agreement, chart_colors()) if rows else None
         )
@@ -454,20 +364,7 @@ class Dashboard(QWidget):
 
     def _fill_attention(self) -> None:
         assert self.overview is not None
-        rows = self.overview.attention()
-        table = self.attention
-        table.setRowCount(len(rows))
-        warn = QColor(current_colors().get("danger", "#c0362c"))
-        for r, row in enumerate(rows):
-            cells = [row["kind"], row["subject"], row["criterion"] or "",
-                     (row["since"] or "")[:10], row["detail"]]  # fmt: skip
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(str(text))
-                item.setData(ITEM_ROLE, r)
-                if row["kind"] == "alert" and c == 0:
-                    item.setForeground(warn)
-                table.setItem(r, c, item)
-        table.resizeColumnsToContents()
+        fill_attention_table(self.attention, self.overview.attention())
 
     # -- actions ----------------------------------------------------------------------------
     def open_row(self, row: int) -> None:
@@ -502,25 +399,9 @@ class Dashboard(QWidget):
             self, "Save report", str(Path.home() / f"{self.project.path.stem}-report.html"),
             "HTML (*.html)",
         )  # fmt: skip
-        if not path:
-            return
-        project_path = self.project.path
-        self.status.setText("writing the report…")
-
-        def write(_job: Job) -> str:
-            from annotator.report import write_report
-
-            reader = open_reader(project_path)
-            try:
-                return str(write_report(reader, path, n_boot=N_BOOT))
-            finally:
-                reader.close()
-
-        run_job(
-            write,
-            on_done=lambda written: self.status.setText(f"Report written to {written}"),
-            on_error=lambda error: self.status.setText(f"Could not write the report: {error}"),
-        )
+        if path:
+            self.status.setText("writing the report…")
+            write_report_in_background(self.project.path, Path(path), self.status.setText)
 
     def handle_action(self, name: str) -> bool:
         return False

@@ -1,0 +1,157 @@
+"""The dashboard's parts: the background computation, the chart canvas, small helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator import charts
+from annotator.overview import Overview, build_overview
+from annotator.store import open_reader
+from ui.jobs import Job, run_job
+from ui.theme import current_colors
+
+N_BOOT = 1_000  # the CLI's and the report's default: the same intervals everywhere
+
+
+def compute_overview(path: Path, job: Job) -> Overview:
+    """The job: a reader connection of its own, progress out, cancel in."""
+    reader = open_reader(path)
+    try:
+        return build_overview(
+            reader,
+            n_boot=N_BOOT,
+            seed=0,
+            progress=lambda done, total, _step: job.progress(done, total),
+            cancelled=lambda: job.cancelled,
+        )
+    finally:
+        reader.close()
+
+
+def chart_colors() -> dict[str, str]:
+    theme = current_colors()
+    colors = dict(charts.LIGHT)
+    for key in ("surface", "text", "muted", "border", "accent", "warn", "ok", "danger"):
+        colors[key] = theme.get(key, colors[key])
+    colors["grid"] = theme.get("surface_alt", colors["grid"])
+    return colors
+
+
+class ChartView(QWidget):
+    """One matplotlib figure at a time, in a scroll area when it is tall."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.canvas: FigureCanvasQTAgg | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroll)
+        self.message = QLabel("")
+        self.message.setObjectName("Muted")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scroll.setWidget(self.message)
+
+    def show_figure(self, figure: Figure | None, empty: str = "Nothing to show yet.") -> None:
+        if figure is None:
+            self.canvas = None
+            self.message = QLabel(empty)
+            self.message.setObjectName("Muted")
+            self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.scroll.setWidget(self.message)
+            return
+        self.canvas = FigureCanvasQTAgg(figure)
+        width, height = figure.get_size_inches() * figure.dpi
+        self.canvas.setMinimumSize(int(width * 0.7), int(height))
+        self.scroll.setWidget(self.canvas)
+
+
+def make_table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return table
+
+
+def with_ci(entry: dict[str, Any], key: str) -> str:
+    value = entry.get(key)
+    if value is None:
+        return "–"
+    ci = entry.get(f"{key}_ci")
+    return f"{value:.3f}  [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else f"{value:.3f}"
+
+
+def fill_agreement_table(table: QTableWidget, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """One row per criterion and scope; an undefined alpha says why in its tooltip."""
+    table.setRowCount(len(rows))
+    for r, (criterion, scope, entry) in enumerate(rows):
+        cells = [
+            criterion, scope, entry.get("level", ""), with_ci(entry, "alpha"),
+            with_ci(entry, "fleiss_kappa"), with_ci(entry, "gwet_ac1"),
+            with_ci(entry, "percent_agreement"), f"{entry.get('n_items', 0):,}",
+            f"{entry.get('n_labels', 0):,}",
+        ]  # fmt: skip
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(str(text))
+            if c == 3 and entry.get("alpha") is None:
+                item.setToolTip(entry.get("alpha_reason") or "")
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+
+
+def fill_attention_table(table: QTableWidget, rows: list[dict[str, Any]]) -> None:
+    """Alerts (in the danger colour), lowest-agreement items, flagged labels."""
+    table.setRowCount(len(rows))
+    warn = QColor(current_colors().get("danger", "#c0362c"))
+    for r, row in enumerate(rows):
+        cells = [row["kind"], row["subject"], row["criterion"] or "",
+                 (row["since"] or "")[:10], row["detail"]]  # fmt: skip
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(str(text))
+            if row["kind"] == "alert" and c == 0:
+                item.setForeground(warn)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+
+
+def write_report_in_background(project_path: Path, out: Path, say: Callable[[str], None]) -> Job:
+    """Write the HTML report on its own connection; `say` gets the outcome."""
+
+    def write(_job: Job) -> str:
+        from annotator.report import write_report
+
+        reader = open_reader(project_path)
+        try:
+            return str(write_report(reader, out, n_boot=N_BOOT))
+        finally:
+            reader.close()
+
+    return run_job(
+        write,
+        on_done=lambda written: say(f"Report written to {written}"),
+        on_error=lambda error: say(f"Could not write the report: {error}"),
+    )
