@@ -26,9 +26,9 @@ from annotator.store import (
     PROJECT_APPLICATION_ID,
     Project,
     _migrate,
+    application_id_of,
     applied_migrations,
     connect,
-    read_application_id,
 )
 
 PACK_SUFFIX = ".annpack"
@@ -135,9 +135,7 @@ def check_pack_file(path: Path) -> None:
         raise NotAPackError(f"{path}: no such work pack file.")
     if path.is_dir():
         raise NotAPackError(f"{path}: is a folder, not a work pack file.")
-    app_id = read_application_id(path)
-    if app_id not in (None, PACK_APPLICATION_ID, PROJECT_APPLICATION_ID):
-        app_id = _application_id_via_sqlite(path, app_id)
+    app_id = application_id_of(path)
     if app_id == PROJECT_APPLICATION_ID:
         raise NotAPackError(
             f"{path}: this is a project, not a work pack. Open it with 'annotator open', or "
@@ -172,21 +170,6 @@ def check_pack_file(path: Path) -> None:
             f"{path}: written by a newer Annotator (schema changes {', '.join(sorted(unknown))}); "
             "update Annotator to open or merge it. Nothing was changed."
         )
-
-
-def _application_id_via_sqlite(path: Path, header_id: int) -> int:
-    """The application id as SQLite sees it: a project still open in WAL mode may
-    have it only in its -wal so far, not yet in the file's header."""
-    if not Path(f"{path}-wal").exists():
-        return header_id
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            return conn.execute("PRAGMA application_id").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return header_id
 
 
 def damaged(path: Path, exc: Exception) -> DamagedPackError:

@@ -183,6 +183,26 @@ def read_application_id(path: Path) -> int | None:
     return int.from_bytes(header[68:72], "big")
 
 
+def application_id_of(path: Path) -> int | None:
+    """The file's application id as SQLite sees it (None: not an SQLite file).
+
+    The header is read first, without opening the file. A project still open
+    in WAL mode may have its id only in the -wal so far; then SQLite is asked,
+    read-only.
+    """
+    header_id = read_application_id(path)
+    if header_id is None or header_id != 0 or not Path(f"{path}-wal").exists():
+        return header_id
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("PRAGMA application_id").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return header_id
+
+
 def applied_migrations(conn: sqlite3.Connection) -> list[str]:
     """Names of this app's migrations recorded in a file, in the order applied."""
     exists = conn.execute(
@@ -230,7 +250,7 @@ def check_project_file(path: Path) -> None:
         raise NotAProjectError(f"{path}: no such project file.")
     if path.is_dir():
         raise NotAProjectError(f"{path}: is a folder, not a project file.")
-    app_id = read_application_id(path)
+    app_id = application_id_of(path)
     if app_id == PACK_APPLICATION_ID:
         raise NotAProjectError(
             f"{path}: this is a work pack, not a project. Open it with "
@@ -337,6 +357,9 @@ def create_project(path: str | Path, name: str | None = None, actor: str | None 
             project.set_meta("created_by_version", __version__)
             project.set_meta("app_version", __version__)
             project.audit("create", target=str(path.name), details={"name": name or path.stem})
+        # Write the header (with the application id) into the main file now, so a
+        # second process recognises the new project even while this one has it open.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except BaseException:
         conn.close()
         for suffix in ("", "-wal", "-shm"):
