@@ -9,12 +9,10 @@ NaN or an exception for data that is merely thin.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from annotator.levels import LEVELS, Level  # re-exported: callers import them from here
 from annotator.reliability import ReliabilityError
-
-Level = Literal["nominal", "ordinal", "interval", "ratio"]
-LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
 
 
 @dataclass(frozen=True)

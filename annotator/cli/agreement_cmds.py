@@ -12,8 +12,8 @@ import argparse
 from pathlib import Path
 
 from annotator.cli.common import open_from_args, print_json
-from annotator.coefficient import LEVELS
 from annotator.errors import AnnotatorError
+from annotator.levels import LEVELS
 
 BY = ("annotator", "source", "slice", "week", "rubric-version")
 

@@ -11,8 +11,10 @@ import argparse
 from pathlib import Path
 
 from annotator.cli.common import print_json
-from annotator.coefficient import LEVELS
-from annotator.quick_agreement import format_table, run_quick
+from annotator.lazy import lazy_module
+from annotator.levels import LEVELS
+
+quick = lazy_module("annotator.quick_agreement")  # numpy and pandas, on first use
 
 
 def add_quick_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +56,7 @@ def add_quick_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_quick_command(args: argparse.Namespace) -> int:
     """Compute and print (JSON with --json, else a table); 0 on success."""
-    result = run_quick(
+    result = quick.run_quick(
         args.labels,
         level=args.level,
         scale=args.scale,
@@ -65,5 +67,5 @@ def run_quick_command(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        print(format_table(result))
+        print(quick.format_table(result))
     return 0

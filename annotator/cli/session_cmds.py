@@ -8,10 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from annotator import calibration as cal
-from annotator.calibration_decisions import adjudicate_item, promote_to_anchor
-from annotator.calibration_reveal import reveal
-from annotator.calibration_summary import session_summary, summary_markdown
+from annotator.calibration_model import MODES
 from annotator.cli.common import (
     add_json_flag,
     add_project_argument,
@@ -19,7 +16,14 @@ from annotator.cli.common import (
     print_json,
     split_names,
 )
+from annotator.lazy import lazy_module
 from annotator.rubrics import get_version
+
+# Loaded on first use: they pull in the statistics stack (numpy, pandas).
+cal = lazy_module("annotator.calibration")
+decisions = lazy_module("annotator.calibration_decisions")
+reveal_module = lazy_module("annotator.calibration_reveal")
+summaries = lazy_module("annotator.calibration_summary")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create.add_argument("--sources", help="with --lowest: only these sources' labels (A,B)")
     create.add_argument("--seed", type=int, help="seed for --sample and --anchors N")
     create.add_argument("--rubric-version", help="version number or NAME:NUMBER (default: current)")
-    create.add_argument("--mode", choices=cal.MODES, default="room")
+    create.add_argument("--mode", choices=MODES, default="room")
     add_json_flag(create)
     create.set_defaults(func=cmd_create)
 
@@ -189,7 +193,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
 def cmd_reveal(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
         cal.reveal_round(project, args.session, args.round)
-        shown = reveal(project, args.session, args.round, n_boot=args.n_boot)
+        shown = reveal_module.reveal(project, args.session, args.round, n_boot=args.n_boot)
     if args.json:
         print_json(shown.to_dict())
         return 0
@@ -220,10 +224,12 @@ def cmd_reveal(args: argparse.Namespace) -> int:
 
 def cmd_adjudicate(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
-        decision = adjudicate_item(
+        decision = decisions.adjudicate_item(
             project, args.session, args.item, args.criterion, args.value, args.rationale or None
         )
-        anchor = promote_to_anchor(project, args.session, args.item) if args.promote else None
+        anchor = (
+            decisions.promote_to_anchor(project, args.session, args.item) if args.promote else None
+        )
     if args.json:
         out = decision.to_dict()
         out["anchor"] = anchor.to_dict() if anchor else None
@@ -237,7 +243,9 @@ def cmd_adjudicate(args: argparse.Namespace) -> int:
 
 def cmd_promote(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
-        anchor = promote_to_anchor(project, args.session, args.item, args.rationale or None)
+        anchor = decisions.promote_to_anchor(
+            project, args.session, args.item, args.rationale or None
+        )
     if args.json:
         print_json(anchor.to_dict())
     else:
@@ -273,11 +281,11 @@ def cmd_round(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
-        data = session_summary(project, args.session, n_boot=args.n_boot)
+        data = summaries.session_summary(project, args.session, n_boot=args.n_boot)
     if args.json:
         print_json(data)
     else:
-        print(summary_markdown(data))
+        print(summaries.summary_markdown(data))
     return 0
 
 
