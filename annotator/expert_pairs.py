@@ -24,6 +24,7 @@ import numpy as np
 from annotator.adjudications import current_adjudications
 from annotator.agreement import compute_all
 from annotator.coefficient import Coefficient
+from annotator.item_bootstrap import percentile_interval
 from annotator.kappa import disagreement_weights
 from annotator.label_data import CriterionSpec, same_value
 from annotator.label_stream import Chunk
@@ -154,44 +155,97 @@ def table_agreement(
     return _compute(codes, tuple(values), level, who, settings)
 
 
-def table_figures(table: np.ndarray, values: Sequence[Hashable], level: str) -> dict[str, Any]:
-    """Kappa, alpha and the match rate from a (reference x label) table, without intervals.
+def _table_statistics(
+    tables: np.ndarray, values: Sequence[Hashable], level: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(kappa, alpha, match) of each (reference x label) table in `tables` (b, k, k); NaN
+    where one is not defined.
 
-    Closed forms, fast enough for thousands of annotators: Cohen's kappa with
-    `kappa_key(level)`'s weights; alpha from the coincidence matrix T + T', since
-    every unit holds exactly two values; the match rate is the diagonal's share.
+    Closed forms: Cohen's kappa with `kappa_key(level)`'s weights; alpha from the
+    coincidence matrix T + T' (every unit holds exactly two values), with the ordinal
+    distances from each table's own value totals; the match rate is the diagonal's share.
     """
-    t = np.asarray(table, dtype=float)
-    n = t.sum()
-    out: dict[str, Any] = {"level": level, "kappa": None, "alpha": None, "match": None}
-    out["kappa_kind"] = kappa_key(level)
-    out["n_labels"] = int(n)
-    if n == 0:
-        return out
-    out["match"] = float(np.trace(t) / n)
-    k = t.shape[0]
-    w = disagreement_weights(k, None if level == "nominal" else "quadratic")
-    expected = np.outer(t.sum(axis=1), t.sum(axis=0)) / n
-    if (w * expected).sum() > 1e-12 * n:
-        out["kappa"] = float(1 - (w * t).sum() / (w * expected).sum())
-    o = t + t.T
-    n_c = o.sum(axis=1)
-    total = n_c.sum()
+    t = np.asarray(tables, dtype=float)
+    b, k, _ = t.shape
+    n = t.sum(axis=(1, 2))
     idx = np.arange(k)
-    if level == "nominal":
-        d = (idx[:, None] != idx[None, :]).astype(float)
-    elif level == "ordinal":
-        upto = np.cumsum(n_c)
-        before = upto - n_c
-        lo, hi = np.minimum.outer(idx, idx), np.maximum.outer(idx, idx)
-        d = (upto[hi] - before[lo] - (n_c[:, None] + n_c[None, :]) / 2) ** 2
-    else:
-        v = np.asarray(values, dtype=float)
-        d = (v[:, None] - v[None, :]) ** 2
-    chance = (np.outer(n_c, n_c) * d).sum()
-    if total > 1 and chance > 0:
-        out["alpha"] = float(1 - (total - 1) * (o * d).sum() / chance)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        match = np.trace(t, axis1=1, axis2=2) / n
+        w = disagreement_weights(k, None if level == "nominal" else "quadratic")
+        expected = t.sum(axis=2)[:, :, None] * t.sum(axis=1)[:, None, :] / n[:, None, None]
+        chance_kappa = (w * expected).sum(axis=(1, 2))
+        kappa = np.where(
+            chance_kappa > 1e-12 * np.maximum(n, 1),
+            1 - (w * t).sum(axis=(1, 2)) / chance_kappa,
+            np.nan,
+        )
+        o = t + t.transpose(0, 2, 1)
+        n_c = o.sum(axis=2)
+        total = n_c.sum(axis=1)
+        if level == "nominal":
+            d = np.broadcast_to((idx[:, None] != idx[None, :]).astype(float), (b, k, k))
+        elif level == "ordinal":
+            upto = np.cumsum(n_c, axis=1)
+            before = upto - n_c
+            lo, hi = np.minimum.outer(idx, idx), np.maximum.outer(idx, idx)
+            d = (upto[:, hi] - before[:, lo] - (n_c[:, :, None] + n_c[:, None, :]) / 2) ** 2
+        else:
+            v = np.asarray(values, dtype=float)
+            d = np.broadcast_to((v[:, None] - v[None, :]) ** 2, (b, k, k))
+        chance = (n_c[:, :, None] * n_c[:, None, :] * d).sum(axis=(1, 2))
+        alpha = np.where(
+            (total > 1) & (chance > 0), 1 - (total - 1) * (o * d).sum(axis=(1, 2)) / chance, np.nan
+        )
+    match = np.where(n > 0, match, np.nan)
+    return kappa, alpha, match
+
+
+def table_summary(
+    table: np.ndarray, values: Sequence[Hashable], level: str, settings: Settings
+) -> dict[str, Any]:
+    """Kappa, alpha and the match rate from a (reference x label) table, with percentile
+    bootstrap intervals that resample labels (`settings`; none when n_boot is 0).
+
+    Resampling labels with replacement draws the table's cells from a multinomial, so
+    a resample costs k x k numbers however many labels there are.
+    """
+    t = np.asarray(table, dtype=np.int64)
+    n = int(t.sum())
+    out: dict[str, Any] = {"level": level, "kappa_kind": kappa_key(level), "n_labels": n}
+    point = _table_statistics(t[None], values, level)
+    draws: tuple[np.ndarray, ...] | None = None
+    if settings.n_boot > 0 and n > 0:
+        rng = np.random.default_rng(settings.seed)
+        share = t.reshape(-1) / n
+        parts = []
+        for start in range(0, settings.n_boot, 1000):
+            size = min(1000, settings.n_boot - start)
+            drawn = rng.multinomial(n, share, size=size).reshape(size, *t.shape)
+            parts.append(np.stack(_table_statistics(drawn, values, level)))
+        draws = tuple(np.concatenate(parts, axis=1))
+    for position, name in enumerate(("kappa", "alpha", "match")):
+        value = float(point[position][0])
+        if not np.isfinite(value):
+            out[name], out[f"{name}_ci"] = None, None
+            out[f"{name}_reason"] = (
+                "not defined, because no label had an expert consensus to compare with"
+                if n == 0
+                else "not defined, because every label and reference used one value"
+            )
+            continue
+        out[name] = value
+        out[f"{name}_ci"] = (
+            list(ci)
+            if draws is not None
+            and (ci := percentile_interval(draws[position], settings.confidence)) is not None
+            else None
+        )
     return out
+
+
+def table_figures(table: np.ndarray, values: Sequence[Hashable], level: str) -> dict[str, Any]:
+    """The same without intervals (thousands of annotators)."""
+    return table_summary(table, values, level, Settings(n_boot=0))
 
 
 def pairs_agreement(
@@ -258,5 +312,6 @@ __all__ = [
     "summarise",
     "table_agreement",
     "table_figures",
+    "table_summary",
     "tally_chunk",
 ]

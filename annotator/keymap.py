@@ -51,10 +51,12 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("screen_items", ("Ctrl+2",), "Items browser", "Screens", True),
     Action("screen_dashboard", ("Ctrl+3",), "Dashboard", "Screens", True),
     Action("screen_team", ("Ctrl+4",), "Team: queues, assignments, anchors", "Screens", True),
+    Action("screen_sources", ("Ctrl+5",), "Sources: cost and quality", "Screens", True),
     Action("screen_calibration", ("Ctrl+6",), "Calibration sessions", "Screens", True),
     Action("screen_rubric", ("Ctrl+7",), "Rubric editor: the next version", "Screens", True),
     Action("screen_start", ("Ctrl+Shift+H",), "Start screen", "Screens", True),
     Action("open", ("Ctrl+O",), "Open a project or work pack", "Screens", True),
+    Action("export", ("Ctrl+E",), "Export labeled data…", "Screens", True),
     Action("settings", ("Ctrl+,",), "Settings (shortcuts, appearance)", "Screens", True),
     Action("quit", ("Ctrl+Q",), "Quit", "Screens", True),
 )

@@ -36,7 +36,8 @@ from annotator.store import Project
 
 Progress = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
-CHUNK_ITEMS = 5_000
+CHUNK_ITEMS = 5_000  # at most, per chunk
+CHUNK_LABELS = 20_000  # about this many labels per chunk
 
 # Columns of a label row, in the order the stream's SELECT gives them.
 L_ID, L_UID, L_SEQ, L_RATER, L_SOURCE, L_VERSION = range(6)
@@ -83,12 +84,12 @@ class LabelStream:
         project: Project,
         scope: Scope,
         *,
-        chunk_items: int = CHUNK_ITEMS,
+        chunk_items: int | None = None,
         item_columns: str = "i.*",
     ) -> None:
         self.project = project
         self.scope = scope
-        self.chunk_items = chunk_items
+        self.chunk_items = chunk_items or self._chunk_size()
         self.item_columns = item_columns
         self.names: Names = load_names(project)
         every = criterion_specs(
@@ -108,6 +109,13 @@ class LabelStream:
         self._item_where, self._item_params = scope.item_where()
 
     # -- sizes ----------------------------------------------------------------------------
+    def _chunk_size(self) -> int:
+        """Items per chunk so that a chunk holds about CHUNK_LABELS labels (memory stays flat)."""
+        items = int(self.project.scalar("SELECT max(seq) FROM items") or 0)
+        labels = int(self.project.scalar("SELECT max(id) FROM labels") or 0)
+        per_item = labels / items if items else 1.0
+        return int(min(CHUNK_ITEMS, max(100, CHUNK_LABELS / max(per_item, 1.0))))
+
     def count_items(self) -> int:
         """Items passing the item filters (an upper bound on the items exported)."""
         where = f"WHERE {self._item_where}" if self._item_where else ""

@@ -12,7 +12,7 @@ import pandas as pd
 
 from annotator.agreement import compute_all
 from annotator.consensus_methods import dawid_skene
-from annotator.expert_pairs import pairs_agreement, summarise, table_agreement, table_figures
+from annotator.expert_pairs import pairs_agreement, summarise, table_summary
 from annotator.label_stream import LabelStream
 from annotator.project_agreement import CriterionAgreement, Settings
 from annotator.quality_tally import QualityTally
@@ -111,13 +111,14 @@ def versus_experts(
                         "reason": "no label had an expert consensus to compare with",
                     }
                     continue
-                if not per_source:  # thousands of annotators: closed forms, no intervals
-                    figures = table_figures(sum(tables), spec.values, level)
-                    figures.update(n_tied=tied, n_unreferenced=missing)
-                    out.setdefault(owner, {})[spec.name] = figures
-                    continue
-                result = table_agreement(sum(tables), spec.values, level, who, chosen)
-            out.setdefault(owner, {})[spec.name] = summarise(result, level, tied, missing)
+                figures = table_summary(sum(tables), spec.values, level, chosen)
+                figures.update(n_tied=tied, n_unreferenced=missing)
+                out.setdefault(owner, {})[spec.name] = figures
+                continue
+            figures = summarise(result, level, tied, missing)
+            figures.update(match=None, match_ci=None)  # exact equality with a mean: no meaning
+            figures["match_reason"] = "not defined for a numeric criterion"
+            out.setdefault(owner, {})[spec.name] = figures
     return out
 
 

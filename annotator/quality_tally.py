@@ -27,7 +27,7 @@ from annotator.label_stream import (
     spec_counts,
 )
 
-DS_MAX_LABELS = 100_000  # labels per criterion Dawid-Skene is fitted on (a sample beyond that)
+DS_MAX_LABELS = 30_000  # labels per criterion Dawid-Skene is fitted on (a sample beyond that)
 
 
 @dataclass

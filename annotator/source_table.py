@@ -7,7 +7,7 @@ from typing import Any
 from annotator.source_quality import QualityReport
 
 
-def _money(value: float | None, currency: str | None) -> str:
+def money(value: float | None, currency: str | None) -> str:
     if value is None:
         return "-"
     if value >= 1:
@@ -51,7 +51,7 @@ def table_rows(rows: list[dict[str, Any]], first: str = "source") -> list[list[s
             key = first if key == "source" else key
             value = row.get(key)
             if key in ("cost_per_label", "cost_per_correct_label"):
-                cells.append(_money(value, row.get("currency")))
+                cells.append(money(value, row.get("currency")))
             elif key in ("n_labels",):
                 cells.append(f"{value:,}")
             elif key == "median_active_s":
@@ -107,4 +107,4 @@ def format_report(report: QualityReport, annotators: int = 0) -> str:
     return "\n".join(out)
 
 
-__all__ = ["COLUMNS", "format_report", "markdown_table", "table_rows"]
+__all__ = ["COLUMNS", "format_report", "markdown_table", "money", "table_rows"]

@@ -168,6 +168,10 @@ from scripts.calibration_shots import SHOTS as CALIBRATION_SHOTS  # noqa: E402
 
 SHOTS.update(CALIBRATION_SHOTS)
 
+from scripts.source_shots import SHOTS as SOURCE_SHOTS  # noqa: E402
+
+SHOTS.update(SOURCE_SHOTS)
+
 
 if __name__ == "__main__":
     main()

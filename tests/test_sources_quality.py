@@ -234,3 +234,29 @@ def test_set_cost_model_prices_labels_without_a_stored_cost(tmp_path: Path) -> N
     assert row["cost_total"] == pytest.approx(0.75)
     assert row["currency"] == "EUR"
     assert after.currency is None  # USD and EUR: no single currency
+
+
+def test_table_intervals_resample_labels_like_the_item_bootstrap() -> None:
+    """Multinomial draws over the table's cells are the same distribution as resampling
+    (reference, label) units: the intervals agree with compute_all's within noise."""
+    from annotator.expert_pairs import table_summary
+
+    rng = np.random.default_rng(5)
+    truth = rng.integers(0, 5, 3000)
+    noisy = np.clip(truth + rng.choice([-1, 0, 0, 0, 1], 3000), 0, 4)
+    table = np.zeros((5, 5), dtype=np.int64)
+    np.add.at(table, (truth, noisy), 1)
+    settings = Settings(n_boot=2000, seed=1)
+    mine = table_summary(table, (1, 2, 3, 4, 5), "ordinal", settings)
+    theirs = table_agreement(table, (1, 2, 3, 4, 5), "ordinal", "x", settings)
+    for name, key in (
+        ("kappa", "cohen_kappa_quadratic"),
+        ("alpha", "alpha"),
+        ("match", "percent_agreement"),
+    ):
+        assert mine[name] == pytest.approx(theirs[key].value)
+        low, high = mine[f"{name}_ci"]
+        their_low, their_high = theirs[key].ci
+        width = their_high - their_low
+        assert low == pytest.approx(their_low, abs=0.1 * width)
+        assert high == pytest.approx(their_high, abs=0.1 * width)

@@ -53,6 +53,7 @@ LAZY_SCREENS: dict[str, tuple[str, str, str]] = {
     "dashboard": ("ui.dashboard", "Dashboard", "Dashboard"),
     "calibration": ("ui.calibration_screen", "CalibrationScreen", "Calibration"),
     "rubric": ("ui.rubric_editor", "RubricEditor", "Rubric editor"),
+    "sources": ("ui.sources_screen", "SourcesScreen", "Sources"),
 }
 BLIND_OPEN = ("annotate", "calibration")  # what a participant in a blind round may open
 PACK_OPENER = (
@@ -180,6 +181,8 @@ class MainWindow(QMainWindow):
             "screen_team": lambda: self.show_screen("team"),
             "screen_calibration": lambda: self.show_screen("calibration"),
             "screen_rubric": lambda: self.show_screen("rubric"),
+            "screen_sources": lambda: self.show_screen("sources"),
+            "export": self.show_export_dialog,
         }
         screen = self.current_screen
         handler = getattr(screen, "handle_action", None)
@@ -213,7 +216,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         bar.clear()
         layout = {
-            "&File": ["open", "settings", "quit"],
+            "&File": ["open", "export", "settings", "quit"],
             "&Label": ["submit", "skip", "flag", "undo", "back", "forward"],
             "&View": ["find", "details", "guidelines", "zoom_in", "zoom_out", "zoom_reset"],
             "&Go": [
@@ -224,6 +227,7 @@ class MainWindow(QMainWindow):
                 "screen_team",
                 "screen_calibration",
                 "screen_rubric",
+                "screen_sources",
             ],
             "&Help": ["shortcuts"],
         }
@@ -258,6 +262,21 @@ class MainWindow(QMainWindow):
         from ui.shortcut_sheet import ShortcutSheet
 
         ShortcutSheet(self.keymap, self).exec()
+
+    def show_export_dialog(self) -> None:
+        if self.project is None:
+            self.statusBar().showMessage("Open a project first.", 4000)
+            return
+        if getattr(getattr(self.annotate.session, "item_source", None), "blind", False):
+            self.statusBar().showMessage(  # an export holds everyone's labels
+                "A blind calibration round is being labeled: press Ctrl+6 to hand over first.",
+                6000,
+            )
+            return
+        from ui.export_dialog import ExportDialog
+
+        self.annotate.save_draft()
+        ExportDialog(self.project, self).exec()
 
     def show_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog

@@ -28,7 +28,7 @@ INSPECT_ROLES = {
     "assistant": "assistant",
     "tool": "tool",
 }
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
 
 
 class SampleWriter:

@@ -1,25 +1,15 @@
-"""Turning a chunk of the label stream into exported rows: items (with consensus) and labels.
-
-The consensus comes from `aggregate.iter_consensus`, walked in step with the
-stream (both go through items in import order), so neither holds more than a
-chunk of items.
-"""
+"""Turning a chunk of the label stream into exported rows: items (with consensus) and labels."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from annotator.aggregate import ConsensusValue, iter_consensus
+from annotator.aggregate import ConsensusValue
 from annotator.export.columns import CriterionColumn, convert, stat
-from annotator.label_scope import Scope
+from annotator.export.consensus import ChunkConsensus, KeyConsensus
 from annotator.label_stream import (
-    CHUNK_ITEMS,
-    L_ANCHOR_N,
-    L_ANCHOR_OK,
     L_RATER,
     L_RATIONALE,
     L_SOURCE,
@@ -54,31 +44,6 @@ ITEM_FIELDS = (
 )
 
 
-class ConsensusWalk:
-    """`iter_consensus` advanced item by item to the items a chunk holds."""
-
-    def __init__(self, project: Project, keys: list[str], method: str, scope: Scope) -> None:
-        self.keys = keys
-        self._iter: Iterator[tuple[str, dict[str, ConsensusValue]]] | None = None
-        if keys:
-            self._iter = iter_consensus(
-                project,
-                keys,
-                method=method,
-                chunk_items=CHUNK_ITEMS,
-                sources=list(scope.sources) if scope.sources else None,
-                rubric_version=scope.rubric_version,
-            )
-
-    def of(self, item_id: str) -> dict[str, ConsensusValue]:
-        if self._iter is None:
-            return {}
-        for found, decided in self._iter:
-            if found == item_id:
-                return decided
-        raise RuntimeError(f"consensus ran out before item {item_id!r}")  # pragma: no cover
-
-
 class RowBuilder:
     """Rows of the items and labels tables for each chunk."""
 
@@ -88,7 +53,7 @@ class RowBuilder:
         criteria: list[CriterionColumn],
         names: Any,
         real_names: bool,
-        consensus: ConsensusWalk,
+        consensus: ChunkConsensus,
     ) -> None:
         self.criteria = criteria
         self.with_consensus = [c for c in criteria if c.consensus]
@@ -109,92 +74,102 @@ class RowBuilder:
                 "JOIN rubrics r ON r.id = v.rubric_id"
             )
         }
-        self.last_consensus: list[dict[str, ConsensusValue]] = []
+        self.last_consensus: dict[str, KeyConsensus] = {}
 
-    def items(self, chunk: Chunk) -> list[tuple[Any, ...]]:
-        rows = []
-        self.last_consensus = []
-        for j, item in enumerate(chunk.items):
-            decided = self.consensus.of(item["id"])
-            self.last_consensus.append(decided)
-            row: list[Any] = [item[name] for name in ITEM_FIELDS]
-            row += [bool(chunk.is_anchor[j]), int(chunk.n_labels[j]), stat(chunk.agreement[j])]
-            for c in self.with_consensus:
-                one = decided.get(c.key)
-                per_key = chunk.key_agreement.get(c.key)
-                agreement = stat(per_key[j]) if per_key is not None else None
-                if one is None:
-                    row += [None, None, None, 0, False, agreement]
-                    continue
-                row += [
-                    convert(one.value, c.type),
-                    stat(one.confidence),
-                    one.method,
-                    int(one.n_labels),
-                    bool(one.tie),
-                    agreement,
-                ]
-            rows.append(tuple(row))
-        return rows
+    def items(self, chunk: Chunk) -> list[list[Any]]:
+        """The items table's columns for a chunk (ITEM_COLUMNS, then per criterion)."""
+        decided = self.consensus.of(chunk)
+        self.last_consensus = decided
+        items = chunk.items
+        columns: list[list[Any]] = [[item[name] for item in items] for name in ITEM_FIELDS]
+        columns += [
+            chunk.is_anchor.tolist(),
+            chunk.n_labels.tolist(),
+            [stat(v) for v in chunk.agreement.tolist()],
+        ]
+        for c in self.with_consensus:
+            one = decided[c.key]
+            per_key = chunk.key_agreement.get(c.key)
+            columns += [
+                [convert(v, c.type) for v in one.value],
+                [stat(v) for v in one.confidence],
+                list(one.method),
+                list(one.n_labels),
+                list(one.tie),
+                [stat(v) for v in per_key.tolist()] if per_key is not None else [None] * len(items),
+            ]
+        return columns
 
-    def labels(self, chunk: Chunk, figures: ChunkFigures) -> list[tuple[Any, ...]]:
-        item_ids = [item["id"] for item in chunk.items]
-        annotator, sources, versions = self.annotator, self.sources, self.versions
-        value_types = [(L_VALUES + k, c.type) for k, c in enumerate(self.criteria)]
-        cost = figures.cost
-        duration = figures.duration
+    def consensus_values(self, chunk: Chunk) -> list[dict[str, ConsensusValue]]:
+        """The last chunk's consensus as `aggregate.ConsensusValue`s, per item."""
         out = []
-        index = chunk.item_index.tolist()
-        scope = chunk.in_scope.tolist()
-        for i, row in enumerate(chunk.rows):
-            if not scope[i]:
-                continue
-            name, kind, model_id, model_version, prompt_version, currency = sources[row[L_SOURCE]]
-            rubric, version = versions[row[L_VERSION]]
-            answers = row[L_ANCHOR_N]
-            price = cost[i]
-            active = duration[i]
-            out.append(
-                (
-                    row[L_UID],
-                    item_ids[index[i]],
-                    annotator[row[L_RATER]],
-                    name,
-                    kind,
-                    model_id,
-                    model_version,
-                    prompt_version,
-                    rubric,
-                    version,
-                    row[L_STARTED],
-                    row[L_SUBMITTED],
-                    None if math.isnan(active) else float(active),
-                    None if math.isnan(price) else float(price),
-                    currency if not math.isnan(price) else None,
-                    row[L_TOKENS],
-                    answers > 0,
-                    (row[L_ANCHOR_OK] == answers) if answers > 0 else None,
-                    row[L_RATIONALE],
-                    *[_value(row[at], kind_) for at, kind_ in value_types],
-                )
-            )
+        for j, item in enumerate(chunk.items):
+            found = {}
+            for key, one in self.last_consensus.items():
+                value = one.as_value(j, item["id"], key)
+                if value is not None:
+                    found[key] = value
+            out.append(found)
         return out
 
+    def labels(self, chunk: Chunk, figures: ChunkFigures) -> list[list[Any]]:
+        """The labels table's columns for the labels in scope (LABEL_COLUMNS, then values).
 
-def _value(raw: Any, kind: str) -> Any:
-    if raw is None:
-        return None
-    if kind == "string":
-        return raw if isinstance(raw, str) else convert(raw, kind)
-    if kind == "bool":
-        return bool(raw)
-    if kind == "int":
-        return int(raw)
-    return float(raw)
+        The hot path of an export: one list comprehension per column, no per-row tuples.
+        """
+        picked = np.nonzero(chunk.in_scope)[0]
+        rows = chunk.rows
+        take = [rows[i] for i in picked.tolist()]
+        item_ids = [item["id"] for item in chunk.items]
+        per_source = {s: self.sources[s] for s in np.unique(chunk.source[picked]).tolist()}
+        source_of = [per_source[r[L_SOURCE]] for r in take]
+        version_of = [self.versions[r[L_VERSION]] for r in take]
+        annotator = self.annotator
+        costs = figures.cost[picked]
+        durations = figures.duration[picked]
+        priced = ~np.isnan(costs)
+        answers = figures.anchor_n[picked]
+        matched = figures.anchor_ok[picked] == answers
+        columns: list[list[Any]] = [
+            [r[L_UID] for r in take],
+            [item_ids[i] for i in chunk.item_index[picked].tolist()],
+            [annotator[r[L_RATER]] for r in take],
+            *[[s[k] for s in source_of] for k in range(5)],
+            [v[0] for v in version_of],
+            [v[1] for v in version_of],
+            [r[L_STARTED] for r in take],
+            [r[L_SUBMITTED] for r in take],
+            _nullable(durations),
+            _nullable(costs),
+            [s[5] if ok else None for s, ok in zip(source_of, priced.tolist(), strict=True)],
+            [r[L_TOKENS] for r in take],
+            (answers > 0).tolist(),
+            [m if a > 0 else None for m, a in zip(matched.tolist(), answers.tolist(), strict=True)],
+            [r[L_RATIONALE] for r in take],
+        ]
+        for k, c in enumerate(self.criteria):
+            raw = [r[L_VALUES + k] for r in take]
+            if c.type in ("float", "bool") or (c.type == "string" and c.kind not in _TEXT_KINDS):
+                change = _CONVERTERS[c.type]
+                raw = [None if v is None else change(v) for v in raw]
+            columns.append(raw)
+        return columns
 
 
-def finite_or_none(values: np.ndarray) -> list[float | None]:
-    return [None if not np.isfinite(v) else float(v) for v in values.tolist()]
+def _nullable(values: np.ndarray) -> list[float | None]:
+    """Floats as a list, NaN as None."""
+    out = values.tolist()
+    if np.isnan(values).any():
+        return [None if v != v else v for v in out]
+    return out
 
 
-__all__ = ["ITEM_FIELDS", "ConsensusWalk", "RowBuilder"]
+_TEXT_KINDS = ("multilabel", "text")  # json_extract gives these as text already
+_CONVERTERS = {
+    "float": float,
+    "bool": bool,
+    "string": lambda v: v if isinstance(v, str) else convert(v, "string"),
+}
+
+
+__all__ = ["ITEM_FIELDS", "RowBuilder"]

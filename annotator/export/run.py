@@ -29,9 +29,10 @@ from annotator.export.columns import (
     label_columns,
     source_row,
 )
+from annotator.export.consensus import ChunkConsensus
 from annotator.export.options import ExportError, ExportOptions
 from annotator.export.record import record_export
-from annotator.export.rows import ConsensusWalk, RowBuilder
+from annotator.export.rows import ITEM_FIELDS, RowBuilder
 from annotator.export.writers import TABLE_SUFFIX, TableWriter, open_writer
 from annotator.label_data import criterion_specs, load_names
 from annotator.label_scope import describe
@@ -193,19 +194,19 @@ def _write_files(
         criteria,
         names,
         options.real_names,
-        ConsensusWalk(project, consensus_keys, options.consensus, scope),
+        ChunkConsensus(project, specs, options.consensus, scope),
     )
     tally = _Counts()
 
     def on_chunk(chunk: Chunk, figures: ChunkFigures) -> None:
-        item_rows = builder.items(chunk)
+        item_columns = builder.items(chunk)
         tally.add(chunk, builder)
         if "items" in writers:
-            writers["items"].write(item_rows)
+            writers["items"].write(item_columns)
             writers["labels"].write(builder.labels(chunk, figures))
         if samples is not None:
-            overall = [row[18] for row in item_rows]  # the `agreement` column
-            samples.write(chunk.items, builder.last_consensus, overall)
+            overall = item_columns[len(ITEM_FIELDS) + 2]  # the `agreement` column
+            samples.write(chunk.items, builder.consensus_values(chunk), overall)
 
     try:
         report = scan(
@@ -219,7 +220,7 @@ def _write_files(
             item_columns="i.*",
         )
         if "sources" in writers:
-            writers["sources"].write([source_row(s) for s in report.sources])
+            writers["sources"].write_rows([source_row(s) for s in report.sources])
     finally:
         for writer in writers.values():
             writer.close()
@@ -283,10 +284,9 @@ class _Counts:
         )
         self.last_submitted = max(self.last_submitted, latest)
         self.adjudicated += sum(
-            1
-            for decided in builder.last_consensus
-            for c in decided.values()
-            if c.method == "adjudicated"
+            method == "adjudicated"
+            for one in builder.last_consensus.values()
+            for method in one.method
         )
 
 

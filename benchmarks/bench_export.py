@@ -1,0 +1,337 @@
+"""Export benchmark: 1M labels to JSONL and to Parquet, against a bare writer, and peak memory.
+
+A project of 100k items x 10 labels (3 experts priced per hour, 7 of a
+50-person crowd priced per label; three criteria) is built with bulk
+`executemany` (no importer: the point is the export). For each format the full
+export (`annotator.export.export_project`: the streaming pass, consensus per
+item, item agreement, per-source quality with 1,000-resample bootstrap
+intervals, the manifest) is set against a bare writer measured in the same run
+on the same file:
+
+- JSONL: one SELECT of the same label rows (the same joins and json_extracts),
+  `json.dumps` per row, written line by line;
+- Parquet: the same SELECT fetched in chunks, each made a pyarrow table and
+  written with `pyarrow.parquet.ParquetWriter`.
+
+The bare writers write only the labels table; the export also writes the items
+and sources tables, the statistics and the manifest: the ratio is the price
+of all that. Each measurement runs in a fresh process, so its peak resident
+memory (VmHWM) is its own; the export is measured at 100k and at 1M labels to
+show the peak does not grow with the project. `quick` uses 10x smaller sizes.
+
+    uv run python -m benchmarks --only export [--quick]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+LABELS_PER_ITEM = 10
+EXPERTS = 3
+CROWD = 50
+RUBRIC = """\
+rubric: Export bench
+guidelines: Judge the answer.
+criteria:
+  - key: correctness
+    kind: ordinal
+    required: true
+    options: [{value: 1}, {value: 2}, {value: 3}, {value: 4}, {value: 5}]
+  - key: safety
+    kind: categorical
+    options: [{value: safe}, {value: unsafe}, {value: unclear}]
+  - key: helpful
+    kind: binary
+"""
+WORDS = (  # noqa: SIM905 - a sentence reads better than a list of words
+    "the quick brown fox jumps over the lazy dog while a patient reviewer reads every "
+    "answer twice before deciding how correct and how safe it is"
+).split()
+
+
+def build(path: str, n_labels: int, seed: int = 1) -> None:
+    """The bench project, written with executemany in a few transactions."""
+    sys.path.insert(0, str(REPO))
+    import yaml
+
+    from annotator.items import INSERT_ITEM_SQL
+    from annotator.labels import INSERT_LABEL_SQL
+    from annotator.rubric_file import rubric_from_dict
+    from annotator.rubrics import publish
+    from annotator.sources import CostModel, ensure_annotator, ensure_source
+    from annotator.store import create_project
+
+    rng = random.Random(seed)
+    project = create_project(path, name="Export bench", actor="bench")
+    publish(project, rubric_from_dict(yaml.safe_load(RUBRIC)), note="bench")
+    with project.transaction():
+        experts = ensure_source(
+            project, "experts", "expert", cost_model=CostModel("per_hour", 60.0)
+        )
+        crowd = ensure_source(project, "crowd", "crowd", cost_model=CostModel("per_label", 0.04))
+        expert_ids = [ensure_annotator(project, f"expert-{i}", experts).id for i in range(EXPERTS)]
+        crowd_ids = [ensure_annotator(project, f"worker-{i:03d}", crowd).id for i in range(CROWD)]
+    n_items = int(n_labels) // LABELS_PER_ITEM
+    conn = project.conn
+    conn.execute("BEGIN")
+    rows = []
+    for i in range(n_items):
+        text = " ".join(rng.choice(WORDS) for _ in range(40))
+        answer = " ".join(rng.choice(WORDS) for _ in range(60))
+        domain = rng.choice(["med", "law", "code"])
+        tags = json.dumps({"domain": domain, "lang": "en"}, sort_keys=True)
+        digest = hashlib.sha256(f"{i}{text}{answer}".encode()).hexdigest()
+        rows.append(
+            (
+                f"item-{i:07d}",
+                f"Question {i}: {text}?",
+                "text",
+                answer + ".",
+                None,
+                None,
+                0,
+                None,
+                None,
+                "model-x",
+                "2025-06",
+                "p3",
+                "bench",
+                None,
+                tags,
+                "{}",
+                digest,
+                None,
+            )
+        )
+    conn.executemany(INSERT_ITEM_SQL, rows)
+    conn.execute("COMMIT")
+    label_rows = []
+    conn.execute("BEGIN")
+    n = 0
+    for i in range(n_items):
+        truth = rng.randint(1, 5)
+        raters = [(a, experts.id) for a in expert_ids]
+        raters += [(a, crowd.id) for a in rng.sample(crowd_ids, LABELS_PER_ITEM - EXPERTS)]
+        for annotator, source in raters:
+            noise = 0 if source == experts.id and rng.random() < 0.7 else rng.choice([-1, 0, 1, 2])
+            values = {
+                "correctness": min(5, max(1, truth + noise)),
+                "safety": rng.choice(["safe", "safe", "safe", "unsafe", "unclear"]),
+                "helpful": rng.choice(["yes", "no"]),
+            }
+            day = 1 + n % 28
+            submitted = f"2025-03-{day:02d}T10:{n % 60:02d}:00.000Z"
+            duration = float(rng.randint(10, 300))
+            cost = 0.04 if source == crowd.id else None  # experts: priced by the hour at export
+            label_rows.append(
+                (
+                    f"b-{n:08d}",
+                    f"item-{i:07d}",
+                    annotator,
+                    source,
+                    1,
+                    "submitted",
+                    json.dumps(values),
+                    None,
+                    None,
+                    submitted,
+                    submitted,
+                    duration,
+                    cost,
+                    None,
+                    None,
+                    "bench",
+                    None,
+                    None,
+                )
+            )
+            n += 1
+        if len(label_rows) >= 50_000:
+            conn.executemany(INSERT_LABEL_SQL, label_rows)
+            label_rows = []
+    conn.executemany(INSERT_LABEL_SQL, label_rows)
+    conn.execute("COMMIT")
+    project.close()
+
+
+def _peak_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    import resource
+
+    divisor = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / divisor, 1)
+
+
+def measure_export(path: str, fmt: str, out: str) -> dict[str, Any]:
+    sys.path.insert(0, str(REPO))
+    from annotator.export import ExportOptions, export_project
+    from annotator.store import open_project
+
+    project = open_project(path, actor="bench")
+    started = time.perf_counter()
+    result = export_project(project, out, ExportOptions(format=fmt))
+    seconds = time.perf_counter() - started
+    project.close()
+    return {"labels": result.counts["labels"], "seconds": seconds}
+
+
+BARE_SQL = (
+    "SELECT l.uid, l.item_id, a.pseudonym, s.name, s.kind, s.model_id, s.model_version, "
+    "s.prompt_version, r.name, v.version, l.started_at, l.submitted_at, l.duration_s, l.cost, "
+    "s.currency, l.tokens, l.rationale, json_extract(l.values_json, '$.correctness'), "
+    "json_extract(l.values_json, '$.safety'), json_extract(l.values_json, '$.helpful') "
+    "FROM effective_labels l JOIN items i ON i.id = l.item_id "
+    "JOIN annotators a ON a.id = l.annotator_id JOIN sources s ON s.id = l.source_id "
+    "JOIN rubric_versions v ON v.id = l.rubric_version_id JOIN rubrics r ON r.id = v.rubric_id "
+    "ORDER BY i.seq, l.id"
+)
+BARE_NAMES = (
+    "label_id",
+    "item_id",
+    "annotator",
+    "source",
+    "source_kind",
+    "model_id",
+    "model_version",
+    "prompt_version",
+    "rubric",
+    "rubric_version",
+    "started_at",
+    "submitted_at",
+    "active_s",
+    "cost",
+    "currency",
+    "tokens",
+    "rationale",
+    "correctness",
+    "safety",
+    "helpful",
+)
+
+
+def measure_bare(path: str, fmt: str, out: str) -> dict[str, Any]:
+    """The same label rows, read with one SELECT and written with no logic at all."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    started = time.perf_counter()
+    cursor = conn.execute(BARE_SQL)
+    n = 0
+    if fmt == "jsonl":
+        with open(out, "w", encoding="utf-8") as handle:
+            for row in cursor:
+                handle.write(json.dumps(dict(zip(BARE_NAMES, row, strict=True))) + "\n")
+                n += 1
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        writer = None
+        while True:
+            rows = cursor.fetchmany(65_536)
+            if not rows:
+                break
+            table = pa.Table.from_pydict(
+                dict(zip(BARE_NAMES, map(list, zip(*rows, strict=True)), strict=True))
+            )
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema, compression="zstd")
+            writer.write_table(table.cast(writer.schema))
+            n += len(rows)
+        if writer is not None:
+            writer.close()
+    seconds = time.perf_counter() - started
+    conn.close()
+    return {"labels": n, "seconds": seconds}
+
+
+def _child(function: str, *args: str) -> dict[str, Any]:
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import benchmarks.bench_export as b; "
+        "r = getattr(b, sys.argv[2])(*sys.argv[3:]) or {}; r['peak_mb'] = b._peak_mb(); "
+        "print(json.dumps(r))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(REPO), function, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{function} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    big, small = (100_000, 10_000) if quick else (1_000_000, 100_000)
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as folder:
+        root = Path(folder)
+        projects = {}
+        for size in (small, big):
+            path = root / f"bench-{size}.annotator"
+            started = time.perf_counter()
+            _child("build", str(path), str(size))
+            projects[size] = (path, time.perf_counter() - started)
+        path, build_seconds = projects[big]
+        peaks = {}
+        for fmt in ("jsonl", "parquet"):
+            ours = _child("measure_export", str(path), fmt, str(root / f"out-{fmt}-{big}"))
+            bare = _child("measure_bare", str(path), fmt, str(root / f"bare.{fmt}"))
+            assert ours["labels"] == bare["labels"] == big
+            rate, bare_rate = big / ours["seconds"], big / bare["seconds"]
+            peaks[(fmt, big)] = ours["peak_mb"]
+            writer = "json.dumps per row" if fmt == "jsonl" else "pyarrow ParquetWriter"
+            results.append(
+                {
+                    "name": f"export {big:,} labels to {fmt}",
+                    "value": round(rate),
+                    "unit": "labels/s",
+                    "baseline_name": f"bare SELECT + {writer} (labels table only)",
+                    "baseline_value": round(bare_rate),
+                    "ratio": round(rate / bare_rate, 3),
+                    "seconds": round(ours["seconds"], 1),
+                    "peak_mb": ours["peak_mb"],
+                    "note": (
+                        f"full export: items, labels, sources, consensus, bootstrap intervals, "
+                        f"manifest; bare writer peak {bare['peak_mb']} MB; project built in "
+                        f"{build_seconds:.0f} s"
+                    ),
+                }
+            )
+        for fmt in ("jsonl", "parquet"):
+            small_path = projects[small][0]
+            ours = _child("measure_export", str(small_path), fmt, str(root / f"out-{fmt}-{small}"))
+            results.append(
+                {
+                    "name": f"export peak memory, {fmt}, {big:,} vs {small:,} labels",
+                    "value": peaks[(fmt, big)],
+                    "unit": "MB",
+                    "baseline_name": f"peak at {small:,} labels",
+                    "baseline_value": ours["peak_mb"],
+                    "ratio": round(peaks[(fmt, big)] / ours["peak_mb"], 3),
+                    "seconds": round(ours["seconds"], 1),
+                    "peak_mb": peaks[(fmt, big)],
+                    "note": "VmHWM of a fresh process; a ratio near 1: memory does not grow",
+                }
+            )
+    return results
+
+
+if __name__ == "__main__":
+    for line in run(quick="--quick" in sys.argv):
+        print(line)
