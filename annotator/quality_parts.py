@@ -14,6 +14,7 @@ from annotator.agreement import compute_all
 from annotator.consensus_methods import dawid_skene
 from annotator.expert_pairs import pairs_agreement, summarise, table_summary
 from annotator.label_stream import LabelStream
+from annotator.pattern_agreement import PatternCounts, pattern_coefficients
 from annotator.project_agreement import CriterionAgreement, Settings
 from annotator.quality_tally import QualityTally
 from annotator.reliability import MISSING, ReliabilityData
@@ -25,35 +26,40 @@ ANNOTATOR_SETTINGS = Settings(n_boot=0)  # per annotator: point figures (thousan
 def criterion_agreement(
     tally: QualityTally, spec: Any, source: int | None, settings: Settings
 ) -> CriterionAgreement:
-    """Agreement on one criterion among all labels in scope (or one source's)."""
+    """Agreement on one criterion among all labels in scope (or one source's).
+
+    From the distinct item count rows the tally kept (`pattern_agreement`), so the
+    memory does not grow with the items; numeric criteria, whose values are not a
+    fixed scale, from their values."""
     level = spec.level or "nominal"
     if spec.kind == "numeric":
         data = _numeric_data(tally.numeric.get(spec.name, []), source)
+        results = compute_all(
+            data,
+            level,  # type: ignore[arg-type]
+            n_boot=settings.n_boot,
+            seed=settings.seed,
+            confidence=settings.confidence,
+        )
+        results = {k: v for k, v in results.items() if not k.startswith("cohen_kappa")}
+        values, n_items, n_labels = tuple(data.values), int(data.n_items), int(data.n_labels)
+        raters = len(tally.spec_raters[spec.name])
     else:
-        parts = (
+        counts = (
             tally.counts[spec.name]
             if source is None
-            else tally.source_counts.get((spec.name, source), [])
+            else tally.source_counts.get((spec.name, source), PatternCounts(len(spec.values)))
         )
-        counts = np.concatenate(parts) if parts else np.zeros((0, len(spec.values)), np.int32)
-        data = ReliabilityData.from_category_counts(counts, spec.values)
-    results = compute_all(
-        data,
-        level,
-        n_boot=settings.n_boot,
-        seed=settings.seed,
-        confidence=settings.confidence,  # type: ignore[arg-type]
-    )
-    results = {k: v for k, v in results.items() if not k.startswith("cohen_kappa")}
-    return CriterionAgreement(
-        spec.name,
-        level,
-        tuple(data.values),
-        results,
-        int((data.ratings_per_item > 0).sum()),
-        int(data.n_labels),
-        len(tally.spec_raters[spec.name]),
-    )
+        raters = len(
+            tally.spec_raters[spec.name]
+            if source is None
+            else tally.source_raters.get((spec.name, source), set())
+        )
+        rows, freq = counts.arrays()
+        values = tuple(spec.values)
+        results = pattern_coefficients(rows, freq, values, level, settings, raters)
+        n_items, n_labels = int(freq.sum()), int((rows.sum(axis=1) * freq).sum())
+    return CriterionAgreement(spec.name, level, values, results, n_items, n_labels, raters)
 
 
 def _numeric_data(parts: list[np.ndarray], source: int | None) -> ReliabilityData:

@@ -26,6 +26,7 @@ from annotator.label_stream import (
     LabelStream,
     spec_counts,
 )
+from annotator.pattern_agreement import PatternCounts
 
 DS_MAX_LABELS = 30_000  # labels per criterion Dawid-Skene is fitted on (a sample beyond that)
 
@@ -84,8 +85,9 @@ class QualityTally:
         self.raters: dict[int, RaterSums] = {}
         self.source_items: dict[int, int] = {}
         self.pairs: dict[str, PairTally] = {s.name: PairTally() for s in stream.specs}
-        self.counts: dict[str, list[np.ndarray]] = {s.name: [] for s in stream.specs}
-        self.source_counts: dict[tuple[str, int], list[np.ndarray]] = {}
+        self.counts = {s.name: PatternCounts(len(s.values)) for s in stream.specs}
+        self.source_counts: dict[tuple[str, int], PatternCounts] = {}
+        self.source_raters: dict[tuple[str, int], set[int]] = {}
         self.numeric: dict[str, list[np.ndarray]] = {}  # spec -> (item number, value, source)
         self.spec_raters: dict[str, set[int]] = {s.name: set() for s in stream.specs}
         self.ds_stride = max(1, math.ceil(total_labels / DS_MAX_LABELS))
@@ -172,7 +174,7 @@ class QualityTally:
         if counts is None:
             return
         labeled = counts.sum(axis=1) > 0
-        self.counts[spec.name].append(counts[labeled].astype(np.int32))
+        self.counts[spec.name].add(counts[labeled])
         mask = use & (chunk.codes[spec.name] >= 0)
         self.spec_raters[spec.name].update(np.unique(chunk.rater[mask]).tolist())
         for source in np.unique(chunk.source[mask]).tolist():
@@ -184,11 +186,14 @@ class QualityTally:
                 chunk.item_index,
                 chunk.n_items,
             )
-            if own is not None:
-                has = own.sum(axis=1) > 0
-                self.source_counts.setdefault((spec.name, source), []).append(
-                    own[has].astype(np.int32)
-                )
+            if own is None:
+                continue
+            key = (spec.name, source)
+            if key not in self.source_counts:
+                self.source_counts[key] = PatternCounts(len(spec.values))
+            self.source_counts[key].add(own[own.sum(axis=1) > 0])
+            raters = chunk.rater[mask & (chunk.source == source)]
+            self.source_raters.setdefault(key, set()).update(np.unique(raters).tolist())
 
     def _ds_sample(self, spec: Any, chunk: Chunk, use: np.ndarray) -> None:
         code = chunk.codes[spec.name]
