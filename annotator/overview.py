@@ -22,10 +22,9 @@ from annotator.agreement_report import agreement_report
 from annotator.clock import now_iso
 from annotator.drift import DriftReport, drift_report
 from annotator.errors import AnnotatorError
-from annotator.label_data import label_stamp, load_names
+from annotator.label_data import criterion_specs, label_stamp, load_all, load_names
 from annotator.project_agreement import Settings, tables
 from annotator.scopes import lowest_agreement_items, pairwise_matrix
-from annotator.stats import project_stats
 from annotator.store import Project
 
 ProgressFn = Callable[[int, int, str], None]
@@ -93,23 +92,65 @@ def flagged_labels(project: Project, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def consensus_summary(project: Project) -> dict[str, dict[str, Any]]:
-    """Per criterion: items with a consensus, ties, adjudicated, methods (auto method)."""
-    from annotator.aggregate import consensus_all
+    """Per criterion, under the auto method: items with a consensus, ties, adjudicated,
+    methods and mean confidence; counted for all items at once (no object per item)."""
+    from annotator.consensus_tables import vote_summary
 
+    specs = criterion_specs(project)
+    tables = load_all(project, specs=specs)
+    by_key: dict[str, list[Any]] = {}
+    for spec in specs:
+        by_key.setdefault(spec.key, []).append(spec)
     out: dict[str, dict[str, Any]] = {}
-    for key, values in consensus_all(project).items():
-        methods: dict[str, int] = {}
-        for value in values.values():
-            methods[value.method] = methods.get(value.method, 0) + 1
-        confidences = [v.confidence for v in values.values() if v.confidence is not None]
+    for key, group in by_key.items():
+        kind = group[0].kind
+        method = {"ordinal": "median", "numeric": "mean"}.get(kind, "majority")
+        c = group[0].criterion
+        span = None
+        if c is not None and c.minimum is not None and c.maximum is not None:
+            span = (float(c.minimum), float(c.maximum))
+        parts = [vote_summary(tables[s.name], method, span) for s in group]
+        seqs = np.unique(np.concatenate([p[0] for p in parts])) if parts else np.zeros(0)
+        tied = np.zeros(len(seqs), dtype=bool)
+        confidence = np.ones(len(seqs))
+        for items, tie, conf in parts:
+            at = np.searchsorted(seqs, items)
+            tied[at] |= tie
+            confidence[at] = np.minimum(confidence[at], conf)
+        decided = {
+            row[0]
+            for row in project.rows(
+                "SELECT i.seq FROM current_adjudications a JOIN items i ON i.id = a.item_id "
+                "WHERE a.criterion = ?",
+                (key,),
+            )
+        }
+        judged = np.isin(seqs, list(decided)) if decided else np.zeros(len(seqs), dtype=bool)
+        n_items = len(seqs) + len(decided - set(seqs.tolist()))
+        confidence[judged] = 1.0
+        extra = n_items - len(seqs)
+        mean_confidence = float((confidence.sum() + extra) / n_items) if n_items else None
+        methods = {method: int((~judged).sum())} if len(seqs) else {}
+        if decided:
+            methods["adjudicated"] = len(decided)
         out[key] = {
-            "items": len(values),
-            "ties": sum(v.tie for v in values.values()),
-            "adjudicated": methods.get("adjudicated", 0),
+            "items": n_items,
+            "ties": int((tied & ~judged).sum()),
+            "adjudicated": len(decided),
             "methods": methods,
-            "mean_confidence": float(np.mean(confidences)) if confidences else None,
+            "mean_confidence": mean_confidence,
         }
     return out
+
+
+def headline(project: Project) -> dict[str, Any]:
+    """The report's headline counts, cheaply (one pass over the labels)."""
+    return {
+        "items": project.scalar("SELECT count(*) FROM items"),
+        "labels": project.scalar("SELECT count(*) FROM effective_labels"),
+        "annotators": project.scalar("SELECT count(*) FROM annotators"),
+        "sources": [dict(r) for r in project.rows("SELECT name, kind FROM sources ORDER BY id")],
+    }
 
 
 def build_overview(
@@ -152,7 +193,7 @@ def build_overview(
         project=project.name,
         generated_at=now_iso(),
         label_stamp=stamp,
-        stats=project_stats(project),
+        stats=headline(project),
         agreement=agreement,
         matrices=matrices,
         drift=drift,

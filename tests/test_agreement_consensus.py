@@ -220,3 +220,18 @@ def test_the_vectorised_votes_follow_the_pure_methods(tmp_path):
             assert mine.tied_values == tuple(c.tied_values)
             assert mine.confidence == pytest.approx(c.confidence)
     project.close()
+
+
+def test_the_summary_counts_what_consensus_decides(voted):
+    from annotator.overview import consensus_summary
+
+    adjudicate(voted, "b", "quality", 2)
+    adjudicate(voted, "d", "verdict", "c")
+    summary = consensus_summary(voted)
+    for key, values in consensus_all(voted).items():
+        entry = summary[key]
+        assert entry["items"] == len(values)
+        assert entry["ties"] == sum(v.tie for v in values.values())
+        assert entry["adjudicated"] == sum(v.method == "adjudicated" for v in values.values())
+        mean = np.mean([v.confidence for v in values.values()])
+        assert entry["mean_confidence"] == pytest.approx(mean)
