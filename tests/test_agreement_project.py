@@ -299,3 +299,10 @@ def test_cli_user_errors(project, tmp_path, capsys):
     assert "No criterion 'nope'" in capsys.readouterr().err
     assert cli(["agreement", path, "--source", "nobody"]) == 2
     assert "No label source named 'nobody'" in capsys.readouterr().err
+
+
+def test_the_cli_offers_every_level_without_loading_the_statistics():
+    from annotator.cli.agreement_cmds import LEVELS as OFFERED
+    from annotator.coefficient import LEVELS
+
+    assert OFFERED == tuple(LEVELS)
