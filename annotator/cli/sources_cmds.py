@@ -30,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--real-names", action="store_true", help="show annotators' names, not pseudonyms"
     )
     parser.add_argument(
+        "--markdown", action="store_true", help="print the per-source table as markdown"
+    )
+    parser.add_argument(
         "--set-cost",
         nargs=3,
         metavar=("SOURCE", "TYPE", "AMOUNT"),
@@ -45,7 +48,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     from annotator.label_costs import set_cost_model
     from annotator.project_agreement import Settings
     from annotator.source_quality import source_quality
-    from annotator.source_table import format_report
+    from annotator.source_table import format_report, markdown_table
     from annotator.sources import make_cost_model
 
     if args.n_boot < 0:
@@ -70,6 +73,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
         )
     if args.json:
         print_json(report.to_dict())
+    elif args.markdown:
+        print(markdown_table(report))
     else:
         print(format_report(report, annotators=len(report.annotators) if args.annotators else 0))
     return 0

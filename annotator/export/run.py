@@ -33,7 +33,13 @@ from annotator.export.consensus import ChunkConsensus
 from annotator.export.options import ExportError, ExportOptions
 from annotator.export.record import record_export
 from annotator.export.rows import ITEM_FIELDS, RowBuilder
-from annotator.export.writers import TABLE_SUFFIX, TableWriter, open_writer
+from annotator.export.writers import (
+    ITEM_GROUP_ROWS,
+    ROW_GROUP_ROWS,
+    TABLE_SUFFIX,
+    TableWriter,
+    open_writer,
+)
 from annotator.label_data import criterion_specs, load_names
 from annotator.label_scope import describe
 from annotator.label_stream import Cancelled, Chunk
@@ -183,7 +189,8 @@ def _write_files(
     for table, relative in paths.items():
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        writers[table] = open_writer(_writer_kind(options.format), target, columns[table])
+        group = ITEM_GROUP_ROWS if table == "items" else ROW_GROUP_ROWS
+        writers[table] = open_writer(_writer_kind(options.format), target, columns[table], group)
     samples = None
     consensus_keys = [c.key for c in criteria if c.consensus]
     if options.format == "inspect":

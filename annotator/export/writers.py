@@ -20,7 +20,8 @@ from typing import Any
 
 from annotator.export.columns import Column
 
-ROW_GROUP_ROWS = 65_536
+ROW_GROUP_ROWS = 65_536  # labels: small rows
+ITEM_GROUP_ROWS = 4_096  # items carry their text: a few MB a group
 JSON_SLICE_ROWS = 4_096
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -118,13 +119,17 @@ class CsvWriter(TableWriter):
 
 
 class ParquetWriter(TableWriter):
-    """Row groups of exactly ROW_GROUP_ROWS rows (the last one shorter)."""
+    """Row groups of exactly `row_group_rows` rows (the last one shorter): the file does
+    not depend on how the rows were chunked, and a group is buffered at most."""
 
-    def __init__(self, path: Path, columns: Sequence[Column]) -> None:
+    def __init__(
+        self, path: Path, columns: Sequence[Column], row_group_rows: int = ROW_GROUP_ROWS
+    ) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         super().__init__(path, columns)
+        self.group = row_group_rows
         self.pa = pa
         self.schema = arrow_schema(self.columns)
         self.writer = pq.ParquetWriter(str(path), self.schema, **PARQUET_OPTIONS)
@@ -143,17 +148,17 @@ class ParquetWriter(TableWriter):
         self.pending.append(pa.Table.from_arrays(arrays, schema=self.schema))
         self.pending_rows += n
         self.rows += n
-        if self.pending_rows >= ROW_GROUP_ROWS:
+        if self.pending_rows >= self.group:
             self._flush(final=False)
 
     def _flush(self, final: bool) -> None:
         if not self.pending:
             return
         table = self.pa.concat_tables(self.pending)
-        full = (table.num_rows // ROW_GROUP_ROWS) * ROW_GROUP_ROWS
+        full = (table.num_rows // self.group) * self.group
         cut = table.num_rows if final else full
         if cut:
-            self.writer.write_table(table.slice(0, cut), row_group_size=ROW_GROUP_ROWS)
+            self.writer.write_table(table.slice(0, cut), row_group_size=self.group)
         rest = table.slice(cut)
         self.pending = [rest] if rest.num_rows else []
         self.pending_rows = rest.num_rows
@@ -180,17 +185,18 @@ def arrow_schema(columns: Sequence[Column]) -> Any:
     return pa.schema(fields)
 
 
-def open_writer(kind: str, path: Path, columns: Sequence[Column]) -> TableWriter:
-    writers: dict[str, type[TableWriter]] = {
-        "jsonl": JsonlWriter,
-        "csv": CsvWriter,
-        "parquet": ParquetWriter,
-    }
+def open_writer(
+    kind: str, path: Path, columns: Sequence[Column], row_group_rows: int = ROW_GROUP_ROWS
+) -> TableWriter:
+    if kind == "parquet":
+        return ParquetWriter(path, columns, row_group_rows)
+    writers: dict[str, type[TableWriter]] = {"jsonl": JsonlWriter, "csv": CsvWriter}
     return writers[kind](path, columns)
 
 
 __all__ = [
     "PARQUET_OPTIONS",
+    "ITEM_GROUP_ROWS",
     "ROW_GROUP_ROWS",
     "TABLE_SUFFIX",
     "CsvWriter",
