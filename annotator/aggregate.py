@@ -47,10 +47,9 @@ from annotator.label_data import (
     Names,
     criterion_specs,
     item_ids,
-    load_all,
-    load_labels,
     load_names,
 )
+from annotator.label_load import load_all, load_labels
 from annotator.store import Project
 
 METHODS = ("auto", "majority", "dawid_skene", "median", "mean")

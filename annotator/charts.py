@@ -153,8 +153,8 @@ def agreement_chart(
     ax.set_ylim(y + 0.6, 0.8)
     ax.set_xlim(left, 1.08)
     if key == "alpha":
-        ax.set_xlabel("Krippendorff's alpha with its 95% bootstrap interval  ·  bands: "
-                      "below 0.667 unreliable, 0.667-0.8 tentative, 0.8+ reliable")  # fmt: skip
+        ax.set_xlabel("Krippendorff's alpha, 95% bootstrap interval "
+                      "(bands: 0.667 tentative, 0.8 reliable)")  # fmt: skip
     else:
         ax.set_xlabel(key)
     if not rows:

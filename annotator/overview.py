@@ -22,7 +22,8 @@ from annotator.agreement_report import agreement_report
 from annotator.clock import now_iso
 from annotator.drift import DriftReport, drift_report
 from annotator.errors import AnnotatorError
-from annotator.label_data import criterion_specs, label_stamp, load_all, load_names
+from annotator.label_data import criterion_specs, load_names
+from annotator.label_load import label_stamp, load_all
 from annotator.project_agreement import Settings, tables
 from annotator.scopes import lowest_agreement_items, pairwise_matrix
 from annotator.store import Project

@@ -25,9 +25,9 @@ from annotator.label_data import (
     LabelTable,
     Names,
     criterion_specs,
-    load_all,
     load_names,
 )
+from annotator.label_load import load_all
 from annotator.reliability import ReliabilityData
 from annotator.store import Project
 

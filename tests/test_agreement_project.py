@@ -305,4 +305,4 @@ def test_the_cli_offers_every_level_without_loading_the_statistics():
     from annotator.cli.agreement_cmds import LEVELS as OFFERED
     from annotator.coefficient import LEVELS
 
-    assert OFFERED == tuple(LEVELS)
+    assert tuple(LEVELS) == OFFERED

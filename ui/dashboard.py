@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from annotator import charts
 from annotator.alerts import apply_drift_alerts
 from annotator.errors import AnnotatorError
-from annotator.label_data import label_stamp
+from annotator.label_load import label_stamp
 from annotator.overview import STEPS, Cancelled, Overview
 from annotator.store import Project
 from ui.dashboard_parts import (
