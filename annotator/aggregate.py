@@ -47,6 +47,7 @@ from annotator.label_data import (
     Names,
     criterion_specs,
     item_ids,
+    json_path,
     load_names,
 )
 from annotator.label_load import load_all, load_labels
@@ -166,6 +167,7 @@ def iter_consensus(
         if method == "dawid_skene":
             tables = [load_labels(project, spec) for spec in specs[key]]
             whole[key] = _decide(project, specs[key], tables, method, selection, names, adjudicated)
+    spans = {key: _observed_span(project, specs[key][0]) for key in keys}
     after = 0
     while True:
         chunk = project.rows(
@@ -185,8 +187,9 @@ def iter_consensus(
                 continue
             tables = [loaded[spec.name] for spec in specs[key]]
             decided[key] = _decide(
-                project, specs[key], tables, method, selection, names, adjudicated, (low, high)
-            )
+                project, specs[key], tables, method, selection, names, adjudicated, (low, high),
+                spans.get(key),
+            )  # fmt: skip
         for _, item_id in chunk:
             yield item_id, {k: decided[k][item_id] for k in keys if item_id in decided[k]}
         after = high
@@ -230,6 +233,23 @@ def dawid_skene_fit(
 
 
 # -- internals ------------------------------------------------------------------------------------
+
+
+def _observed_span(project: Project, spec: CriterionSpec) -> tuple[float, float] | None:
+    """A numeric criterion without min/max: the range of all its labels (so a streamed
+    chunk measures a mean's confidence as the whole project does)."""
+    c = spec.criterion
+    if spec.kind != "numeric" or (
+        c is not None and c.minimum is not None and c.maximum is not None
+    ):
+        return None
+    marks = ", ".join("?" * len(spec.versions))
+    row = project.row(
+        "SELECT min(v), max(v) FROM (SELECT json_extract(values_json, ?) AS v "
+        f"FROM effective_labels WHERE rubric_version_id IN ({marks})) WHERE v IS NOT NULL",
+        (json_path(spec.key), *spec.versions),
+    )
+    return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
 
 
 def _check_method(method: str) -> None:
@@ -280,6 +300,7 @@ def _decide(
     names: Names,
     adjudicated: bool,
     seq_range: tuple[int, int] | None = None,
+    span: tuple[float, float] | None = None,
 ) -> dict[str, ConsensusValue]:
     _check_method(method)
     if selection.weights and method == "dawid_skene":
@@ -294,7 +315,8 @@ def _decide(
     if specs[0].kind == "multilabel":
         out = multilabel(specs, tables, method, selection, names, ids)
     else:
-        out = single(specs[0], tables[0], _resolve(method, specs[0]), selection, names, ids)
+        resolved = _resolve(method, specs[0])
+        out = single(specs[0], tables[0], resolved, selection, names, ids, span)
     if adjudicated:
         out = _apply_adjudications(project, key, out, seq_range)
     return out

@@ -84,8 +84,13 @@ def single(
     selection: Selection,
     names: Names,
     ids: dict[int, str],
+    span: tuple[float, float] | None = None,
 ) -> dict[str, ConsensusValue]:
-    """item id -> consensus of one (non-multilabel) criterion, in item order."""
+    """item id -> consensus of one (non-multilabel) criterion, in item order.
+
+    `span` is the numeric range a mean's confidence is measured against: the
+    rubric's min and max, else this one (streaming passes the whole project's),
+    else the range of the values in `table`."""
     if len(table) == 0:
         return {}
     weights = selection.label_weights(table, names)
@@ -93,7 +98,6 @@ def single(
         return _from_result(fit_dawid_skene(table), table, method, ids)
     if weights is not None:
         return _weighted(table, weights, method, ids)
-    span = None
     c = spec.criterion
     if c is not None and c.minimum is not None and c.maximum is not None:
         span = (float(c.minimum), float(c.maximum))

@@ -235,3 +235,17 @@ def test_the_summary_counts_what_consensus_decides(voted):
         assert entry["adjudicated"] == sum(v.method == "adjudicated" for v in values.values())
         mean = np.mean([v.confidence for v in values.values()])
         assert entry["mean_confidence"] == pytest.approx(mean)
+
+
+def test_streaming_a_numeric_criterion_without_a_range_matches_the_whole(tmp_path):
+    criteria = [{"key": "score", "kind": "numeric"}]  # no min or max in the rubric
+    project = make_project(tmp_path, ["a", "b", "c"], criteria=criteria)
+    team(project, {"x": ("experts", "expert"), "y": ("experts", "expert")})
+    for item, (one, two) in {"a": (0, 2), "b": (5, 5), "c": (8, 10)}.items():
+        label(project, "x", item, {"score": one})
+        label(project, "y", item, {"score": two})
+    whole = consensus(project, "score")
+    assert whole["a"].confidence == pytest.approx(1 - 1 / 5)  # spread 1, half of 0..10
+    streamed = {i: v["score"] for i, v in iter_consensus(project, chunk_items=1)}
+    assert streamed == whole
+    project.close()
