@@ -121,11 +121,11 @@ def _cell(entry: dict[str, Any], key: str) -> str:
 
 def _row(scope: str, entry: dict[str, Any]) -> str:
     if "alpha" not in entry:
-        return f"  {scope:<28} {entry.get('reason', '-')}"
+        return f"  {scope:<34} {entry.get('reason', '-')}"
     cells = "  ".join(f"{_cell(entry, key):<22}" for key, _ in _SHOWN)
-    line = f"  {scope:<28} {cells}  {entry['n_items']:>7,} {entry['n_labels']:>8,}"
+    line = f"  {scope:<34} {cells}  {entry['n_items']:>7,} {entry['n_labels']:>8,}"
     if entry.get("alpha") is None and entry.get("alpha_reason"):
-        line += f"\n  {'':<28} alpha {entry['alpha_reason']}"
+        line += f"\n  {'':<34} alpha {entry['alpha_reason']}"
     return line
 
 
@@ -138,7 +138,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"{report['n_boot']:,} resamples, seed {report['seed']})",
     ]
     for name, entry in report["criteria"].items():
-        lines += ["", f"{name} ({entry['level']})", f"  {'scope':<28} {head}    items   labels"]
+        lines += ["", f"{name} ({entry['level']})", f"  {'scope':<34} {head}    items   labels"]
         scope = f"source {report['source']}" if report.get("source") else "all labels"
         lines.append(_row(scope, entry))
         for source, data in report["sources"].items():
@@ -148,7 +148,7 @@ def format_report(report: dict[str, Any]) -> str:
             if name in data and "alpha" in data[name]:
                 lines.append(_row(f"{source} vs expert consensus", data[name]))
         for group, data in report.get("by", {}).get(name, {}).items():
-            lines.append(_row(f"  {group}"[:28], data))
+            lines.append(_row(f"  {group}"[:34], data))
     lines += [
         "",
         "alpha: Krippendorff's alpha at the criterion's level; AC1: Gwet's AC1; agree: share "
