@@ -23,7 +23,8 @@ criteria:
     kind: ordinal
     required: true
     options:
-""" + "".join(f"      - {{value: {v}, label: '{v}', hotkey: '{v}'}}\n" for v in range(1, 6))
+"""
+    + "".join(f"      - {{value: {v}, label: '{v}', hotkey: '{v}'}}\n" for v in range(1, 6))
     for key in CRITERIA
 )
 
@@ -71,12 +72,34 @@ def build_project(data: Path, out: Path) -> Path:
         ["init", str(project), "--name", "DialSummEval"],
         ["rubric", "publish", str(project), str(inputs["rubric"]), "--note", "DialSummEval"],
         ["import-items", str(project), str(inputs["items"])],
-        ["import-labels", str(project), str(inputs["expert_labels"]),
-         "--source", "experts", "--kind", "expert"],
-        ["import-labels", str(project), *map(str, batch_files(data)),
-         "--source", "mturk", "--kind", "crowd", "--format", "mturk",
-         "--map", "coherence=Answer.Coherance", "--item-map", str(data / "hit_items.csv"),
-         "--cost-per-label", "0.04", "--currency", "USD"],
+        [
+            "import-labels",
+            str(project),
+            str(inputs["expert_labels"]),
+            "--source",
+            "experts",
+            "--kind",
+            "expert",
+        ],
+        [
+            "import-labels",
+            str(project),
+            *map(str, batch_files(data)),
+            "--source",
+            "mturk",
+            "--kind",
+            "crowd",
+            "--format",
+            "mturk",
+            "--map",
+            "coherence=Answer.Coherance",
+            "--item-map",
+            str(data / "hit_items.csv"),
+            "--cost-per-label",
+            "0.04",
+            "--currency",
+            "USD",
+        ],
     ]
     for step in steps:
         status = cli(step)
