@@ -189,6 +189,7 @@ class NewSessionForm(QWidget):
             lambda job: _select_in_background(self.project.path, options),  # type: ignore[union-attr]
             on_done=lambda selection: self._write(names, selection),
             on_error=self._failed,
+            owner=self,
         )
 
     def _write(self, names: list[str], selection: cal.Selection) -> None:

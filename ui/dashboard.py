@@ -214,6 +214,7 @@ class Dashboard(QWidget):
             on_done=lambda overview: self._done(generation, overview),
             on_error=lambda error: self._failed(generation, error),
             on_progress=self._progress,
+            owner=self,
         )
 
     def cancel(self) -> None:

@@ -234,6 +234,7 @@ class ExportDialog(QDialog):
             on_done=self._done,
             on_error=self._failed,
             on_progress=self._progress,
+            owner=self,
         )
 
     def cancel(self) -> None:

@@ -120,6 +120,7 @@ class ItemsModel(QAbstractTableModel):
             lambda _job: _read_page(path, item_filter, after),
             on_done=lambda rows: self._page_loaded(generation, rows),
             on_error=lambda _error: self._page_failed(generation),
+            owner=self,
         )
 
     def _page_loaded(self, generation: int, rows: list[ItemRow]) -> None:
@@ -277,6 +278,7 @@ class ItemsBrowser(QWidget):
         self._count_job = run_job(
             lambda _job: _read_count(path, item_filter),
             on_done=lambda n: self._counted(generation, n),
+            owner=self,
         )
 
     def _counted(self, generation: int, number: int) -> None:

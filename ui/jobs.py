@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
@@ -49,15 +50,37 @@ class Job(QRunnable):
 _running: set[Job] = set()
 
 
+def _guarded(callback: Callable[..., None] | None, owner: QObject | None) -> Any:
+    """A callback that does nothing once its owner widget is gone (a job may outlive it)."""
+    if callback is None or owner is None:
+        return callback
+
+    def call(*args: Any) -> None:
+        if shiboken6.isValid(owner):
+            callback(*args)
+
+    return call
+
+
 def run_job(
     fn: Callable[[Job], Any],
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    owner: QObject | None = None,
 ) -> Job:
-    """Start `fn` off the UI thread; callbacks run on the UI thread."""
+    """Start `fn` off the UI thread; callbacks run on the UI thread.
+
+    Pass the widget the callbacks belong to as `owner`: if it is deleted before
+    the job ends (a closed window), the callbacks are skipped instead of crashing.
+    """
     job = Job(fn)
     _running.add(job)
+    on_done, on_error, on_progress = (
+        _guarded(on_done, owner),
+        _guarded(on_error, owner),
+        _guarded(on_progress, owner),
+    )
 
     def finish(_: Any = None) -> None:
         _running.discard(job)

@@ -161,6 +161,7 @@ class PacksDialog(QDialog):
             lambda _job: _merge_in_own_connection(path, files, actor),
             on_done=self._merged,
             on_error=self._failed,
+            owner=self,
         )
 
     def _merged(self, report: Any) -> None:

@@ -79,6 +79,7 @@ class ChangesPane(QFrame):
         self.job = run_job(
             lambda job: _stale_in_background(project.path, draft),
             on_done=lambda counts: self._show_stale(draft, counts),
+            owner=self,
         )
 
     def _show_stale(self, draft: RubricDraft, counts: dict[str, int]) -> None:

@@ -232,6 +232,7 @@ class SourcesScreen(QWidget):
             on_done=self.show_report,
             on_error=self._failed,
             on_progress=self._progress,
+            owner=self,
         )
 
     def _progress(self, done: int, total: int) -> None:

@@ -163,6 +163,7 @@ class StartScreen(QWidget):
         run_job(
             lambda _job: _count(path),
             on_done=lambda stats: self._counted(path, pack_note, stats),
+            owner=self,
         )
         self.new_source.clear()
         for annotator, source in people:

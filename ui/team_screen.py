@@ -207,6 +207,7 @@ class QueuesTab(QWidget):
             lambda _job: _assign_in_background(path, names, options),
             on_done=self._assigned,
             on_error=self._failed,
+            owner=self,
         )
 
     def _assigned(self, summary: str) -> None:
