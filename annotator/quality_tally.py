@@ -17,15 +17,8 @@ from typing import Any
 import numpy as np
 
 from annotator.expert_pairs import PairTally, adjudicated_positions, tally_chunk
-from annotator.label_stream import (
-    L_ANCHOR_N,
-    L_ANCHOR_OK,
-    L_DURATION,
-    L_TOKENS,
-    Chunk,
-    LabelStream,
-    spec_counts,
-)
+from annotator.label_columns import L_ANCHOR_N, L_ANCHOR_OK, L_DURATION, L_TOKENS
+from annotator.label_stream import Chunk, LabelStream, spec_counts
 from annotator.pattern_agreement import PatternCounts
 
 DS_MAX_LABELS = 30_000  # labels per criterion Dawid-Skene is fitted on (a sample beyond that)

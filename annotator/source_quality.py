@@ -33,17 +33,10 @@ from typing import Any
 
 import numpy as np
 
+from annotator.label_columns import L_COST, L_DURATION, L_TOKENS
 from annotator.label_costs import label_costs, project_currency, sources_by_id
 from annotator.label_scope import Scope
-from annotator.label_stream import (
-    L_COST,
-    L_DURATION,
-    L_TOKENS,
-    CancelCheck,
-    Chunk,
-    LabelStream,
-    Progress,
-)
+from annotator.label_stream import CancelCheck, Chunk, LabelStream, Progress
 from annotator.project_agreement import Settings
 from annotator.quality_parts import (
     criterion_agreement,

@@ -9,7 +9,7 @@ import numpy as np
 from annotator.aggregate import ConsensusValue
 from annotator.export.columns import CriterionColumn, convert, stat
 from annotator.export.consensus import ChunkConsensus, KeyConsensus
-from annotator.label_stream import (
+from annotator.label_columns import (
     L_RATER,
     L_RATIONALE,
     L_SOURCE,
@@ -19,8 +19,8 @@ from annotator.label_stream import (
     L_UID,
     L_VALUES,
     L_VERSION,
-    Chunk,
 )
+from annotator.label_stream import Chunk
 from annotator.quality_tally import ChunkFigures
 from annotator.store import Project
 

@@ -270,7 +270,7 @@ class _Counts:
             self.per_item[int(n)] = self.per_item.get(int(n), 0) + int(count)
         self.annotators.update(np.unique(chunk.rater[chunk.in_scope]).tolist())
         self.sources.update(np.unique(chunk.source[chunk.in_scope]).tolist())
-        from annotator.label_stream import L_VERSION
+        from annotator.label_columns import L_VERSION
 
         self.versions.update(
             {
@@ -279,7 +279,7 @@ class _Counts:
                 if keep
             }
         )
-        from annotator.label_stream import L_SUBMITTED
+        from annotator.label_columns import L_SUBMITTED
 
         latest = max(
             (
