@@ -6,7 +6,8 @@ Per source and per annotator:
   match the anchor's reference;
 - agreement with the expert consensus: Cohen's kappa (unweighted for nominal
   criteria, quadratic weights for ordinal and numeric), Krippendorff's alpha,
-  and the match rate (the share of labels equal to the consensus), each label
+  and the match rate (the share of labels equal to the consensus; pooled over
+  criteria with a scale, numeric ones left out), each label
   against its item's adjudicated value or else the expert consensus, an
   expert's own label left out (see `expert_pairs`); means over criteria, and
   per criterion with bootstrap intervals for sources;

@@ -178,3 +178,25 @@ def test_a_non_empty_folder_is_refused_unless_overwrite(
     assert not (target / "keep.txt").exists() and (target / "manifest.json").exists()
     with pytest.raises(ExportError, match="consensus"):
         ExportOptions(consensus="vote").check()
+
+
+def test_cli_user_errors_are_one_paragraph_and_write_nothing(
+    built: SmallProject, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from annotator.cli import main as cli
+
+    path = str(built.project.path)
+    out = str(tmp_path / "out")
+    cases = [
+        (["--tag", "nonsense"], "KEY=VALUE"),
+        (["--since", "yesterday"], "--since"),
+        (["--source", "nobody"], "nobody"),
+        (["--consensus", "mean"], "mean needs numbers"),
+        (["--min-agreement", "1.5"], "between 0 and 1"),
+    ]
+    for extra, message in cases:
+        assert cli(["export", path, "--out", out, "--bootstrap", "0", *extra]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []
