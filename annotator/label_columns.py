@@ -87,9 +87,10 @@ class Columns:
             item = np.asarray(columns[L_SEQ], dtype=np.int64)
             rater = np.asarray(columns[L_RATER], dtype=np.int64)
             source = np.asarray(columns[L_SOURCE], dtype=np.int64)
+            version = np.asarray(columns[L_VERSION], dtype=np.int64)
         else:
             columns = [()] * (L_VALUES + len(stream.keys))
-            label_id = item = rater = source = np.zeros(0, dtype=np.int64)
+            label_id = item = rater = source = version = np.zeros(0, dtype=np.int64)
         item_index = np.searchsorted(seq, item)
         in_scope = (
             np.isin(source, sorted(stream.source_ids))
@@ -114,6 +115,14 @@ class Columns:
                 codes[spec.name] = _ticked(spec, raw, pairwise)
             else:
                 codes[spec.name] = option_codes(spec, raw)
+            # a label made under a version where the criterion had another kind is no label
+            # of it (as in label_data): its value means something else there
+            other = ~np.isin(version, spec.versions)
+            if other.any():
+                if spec.kind == "numeric":
+                    numbers[spec.name][other] = math.nan
+                else:
+                    codes[spec.name][other] = -1
         return cls(
             list(rows),
             label_id,
