@@ -93,3 +93,23 @@ def test_dialsummeval_consensus_matches_aggregate(tmp_path: Path) -> None:
                 assert _same(project, items, key, method) == 1400
             ties = int(items["coherence_tie"].sum())
             assert 0 < ties < 1400
+
+
+def test_a_mean_without_a_scale_range_uses_the_whole_projects_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annotator.label_stream as stream
+    from tests.support.agreement_project import label, make_project, team
+
+    project = make_project(
+        tmp_path, 9, criteria=[{"key": "score", "kind": "numeric"}], name="mean.annotator"
+    )
+    team(project, {"A": ("experts", "expert"), "B": ("experts", "expert")})
+    for n in range(9):
+        label(project, "A", f"it-{n:04d}", {"score": n})
+        label(project, "B", f"it-{n:04d}", {"score": n + (n % 3)})
+    monkeypatch.setattr(stream, "CHUNK_LABELS", 1)  # three items a chunk: ranges differ
+    monkeypatch.setattr(stream, "CHUNK_ITEMS", 3)
+    items = _items(project, tmp_path / "mean", "mean")
+    assert _same(project, items, "score", "mean") == 9
+    assert items["score_confidence"].nunique() > 1

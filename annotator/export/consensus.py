@@ -23,7 +23,7 @@ import numpy as np
 
 from annotator.adjudications import current_adjudications
 from annotator.aggregate import ADJUDICATED, ConsensusError, ConsensusValue, iter_consensus
-from annotator.label_data import CriterionSpec
+from annotator.label_data import CriterionSpec, json_path
 from annotator.label_scope import Scope
 from annotator.label_stream import CHUNK_ITEMS, Chunk, spec_counts
 from annotator.store import Project
@@ -112,7 +112,26 @@ def _vote(counts: np.ndarray, values: tuple[Any, ...], method: str) -> KeyConsen
     return out
 
 
-def _mean(chunk: Chunk, spec: CriterionSpec, use: np.ndarray) -> KeyConsensus:
+def observed_span(project: Project, spec: CriterionSpec) -> tuple[float, float] | None:
+    """A numeric criterion without min/max: the range of all its labels in the project,
+    which `aggregate` measures a mean's confidence against too."""
+    c = spec.criterion
+    if spec.kind != "numeric" or (
+        c is not None and c.minimum is not None and c.maximum is not None
+    ):
+        return None
+    marks = ", ".join("?" * len(spec.versions))
+    row = project.row(
+        "SELECT min(v), max(v) FROM (SELECT json_extract(values_json, ?) AS v "
+        f"FROM effective_labels WHERE rubric_version_id IN ({marks})) WHERE v IS NOT NULL",
+        (json_path(spec.key), *spec.versions),
+    )
+    return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
+
+
+def _mean(
+    chunk: Chunk, spec: CriterionSpec, use: np.ndarray, span: tuple[float, float] | None
+) -> KeyConsensus:
     numbers = chunk.numbers[spec.name]
     mask = use & np.isfinite(numbers)
     n = chunk.n_items
@@ -124,7 +143,9 @@ def _mean(chunk: Chunk, spec: CriterionSpec, use: np.ndarray) -> KeyConsensus:
     criterion = spec.criterion
     if criterion is not None and criterion.minimum is not None and criterion.maximum is not None:
         low, high = float(criterion.minimum), float(criterion.maximum)
-    else:  # as `aggregate` does per chunk: the observed range
+    elif span is not None:  # the whole project's observed range, as `aggregate` uses
+        low, high = span
+    else:
         low, high = (float(x.min()), float(x.max())) if len(x) else (0.0, 0.0)
     half = (high - low) / 2
     out = KeyConsensus.empty(n)
@@ -177,6 +198,7 @@ class ChunkConsensus:
                 self.by_key.setdefault(spec.key, []).append(spec)
         for parts in self.by_key.values():
             resolve(method, parts[0])  # refuse a method that does not fit, before any work
+        self.spans = {key: observed_span(project, parts[0]) for key, parts in self.by_key.items()}
         self._walk = None
         if method == "dawid_skene" and self.by_key:
             self._walk = iter_consensus(
@@ -212,7 +234,7 @@ class ChunkConsensus:
     def _one(self, chunk: Chunk, spec: CriterionSpec, use: np.ndarray) -> KeyConsensus:
         method = resolve(self.method, spec)
         if method == "mean":
-            return _mean(chunk, spec, use)
+            return _mean(chunk, spec, use, self.spans.get(spec.key))
         counts, values = spec_counts(
             spec, chunk.codes, chunk.numbers, use, chunk.item_index, chunk.n_items
         )
