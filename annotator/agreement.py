@@ -109,7 +109,7 @@ def _thin_data_reason(data: ReliabilityData) -> str | None:
     return None
 
 
-def _estimate(
+def estimate(
     name: str,
     statistic: item_bootstrap.Statistic,
     patterns: ItemPatterns,
@@ -119,6 +119,7 @@ def _estimate(
     seed: int | None,
     confidence: float,
 ) -> Coefficient:
+    """A coefficient from item patterns: the point value and a bootstrap interval over items."""
     value = item_bootstrap.point(statistic, patterns)
     if value is None:
         return undefined(name, undefined_because, patterns.n_items, n_labels)
@@ -128,7 +129,7 @@ def _estimate(
     return Coefficient(name, value, ci, patterns.n_items, n_labels)
 
 
-def _pairwise_agreement(rows: np.ndarray) -> np.ndarray:
+def pairwise_agreement_rows(rows: np.ndarray) -> np.ndarray:
     """(P,) share of agreeing ordered rater pairs in each row (0 where fewer than 2 labels)."""
     m = rows.sum(axis=1)
     agreeing = (rows * (rows - 1)).sum(axis=1)
@@ -201,7 +202,7 @@ def _fleiss(
     if raters < 2:
         return undefined(FLEISS, "every item has only one label", len(rows), n_labels)
     patterns = ItemPatterns.of(rows)
-    agreement = _pairwise_agreement(patterns.rows)
+    agreement = pairwise_agreement_rows(patterns.rows)
     category_rows = patterns.rows.astype(float)
 
     def statistic(weights: np.ndarray) -> np.ndarray:
@@ -216,7 +217,7 @@ def _fleiss(
     used = np.nonzero(rows.sum(axis=0))[0]
     only = show_value(values[used[0]]) if len(used) else "?"
     because = f"every label is {only}, so chance agreement is already perfect"
-    return _estimate(FLEISS, statistic, patterns, n_labels, because, n_boot, seed, confidence)
+    return estimate(FLEISS, statistic, patterns, n_labels, because, n_boot, seed, confidence)
 
 
 # -- Gwet's AC1 -----------------------------------------------------------------------------------
@@ -256,7 +257,7 @@ def gwet_ac1(
     patterns = ItemPatterns.of(rows)
     m = patterns.rows.sum(axis=1)
     pairable = (m >= 2).astype(float)
-    agreement = _pairwise_agreement(patterns.rows)
+    agreement = pairwise_agreement_rows(patterns.rows)
     shares = patterns.rows / m[:, None]
 
     def statistic(weights: np.ndarray) -> np.ndarray:
@@ -268,7 +269,7 @@ def gwet_ac1(
         return np.where(weights @ pairable > 0, value, np.nan)
 
     because = "no item has labels from two or more raters"
-    return _estimate(AC1, statistic, patterns, n_labels, because, n_boot, seed, confidence)
+    return estimate(AC1, statistic, patterns, n_labels, because, n_boot, seed, confidence)
 
 
 # -- percent agreement ----------------------------------------------------------------------------
@@ -289,11 +290,11 @@ def percent_agreement(
     pairable = data.ratings_per_item >= 2
     rows = data.value_counts[pairable]
     patterns = ItemPatterns.of(rows)
-    agreement = _pairwise_agreement(patterns.rows)
+    agreement = pairwise_agreement_rows(patterns.rows)
 
     def statistic(weights: np.ndarray) -> np.ndarray:
         return weights @ agreement / weights.sum(axis=1)
 
     because = "no item has labels from two or more raters"
     n_labels = int(rows.sum())
-    return _estimate(PERCENT, statistic, patterns, n_labels, because, n_boot, seed, confidence)
+    return estimate(PERCENT, statistic, patterns, n_labels, because, n_boot, seed, confidence)

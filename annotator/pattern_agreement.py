@@ -17,6 +17,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 from annotator import item_bootstrap
+from annotator.agreement import estimate, pairwise_agreement_rows
 from annotator.alpha import NAME as ALPHA
 from annotator.alpha import alpha_statistic
 from annotator.coefficient import Coefficient, show_value, undefined
@@ -82,21 +83,16 @@ def _estimate(
     because: str,
     settings: Settings,
 ) -> Coefficient:
-    value = item_bootstrap.point(statistic, patterns)
-    if value is None:
-        return undefined(name, because, patterns.n_items, n_labels)
-    ci = None
-    if settings.n_boot > 0:
-        draws = item_bootstrap.bootstrap(statistic, patterns, settings.n_boot, settings.seed)
-        ci = draws.interval(settings.confidence)
-    return Coefficient(name, value, ci, patterns.n_items, n_labels)
-
-
-def _pairwise(rows: np.ndarray) -> np.ndarray:
-    m = rows.sum(axis=1)
-    agreeing = (rows * (rows - 1)).sum(axis=1)
-    pairs = m * (m - 1)
-    return np.divide(agreeing, pairs, out=np.zeros(len(m)), where=pairs > 0)
+    return estimate(
+        name,
+        statistic,
+        patterns,
+        n_labels,
+        because,
+        settings.n_boot,
+        settings.seed,
+        settings.confidence,
+    )
 
 
 def pattern_coefficients(
@@ -172,7 +168,7 @@ def pattern_coefficients(
     else:
         raters = int(sizes[0])
         patterns = _patterns(rated_rows, rated_freq)
-        agreement = _pairwise(patterns.rows)
+        agreement = pairwise_agreement_rows(patterns.rows)
         category_rows = patterns.rows.astype(float)
 
         def fleiss(weights: np.ndarray) -> np.ndarray:
@@ -195,7 +191,7 @@ def pattern_coefficients(
         patterns = _patterns(rated_rows, rated_freq)
         size = patterns.rows.sum(axis=1)
         can_pair = (size >= 2).astype(float)
-        agreement = _pairwise(patterns.rows)
+        agreement = pairwise_agreement_rows(patterns.rows)
         shares = patterns.rows / size[:, None]
 
         def ac1(weights: np.ndarray) -> np.ndarray:
@@ -209,7 +205,7 @@ def pattern_coefficients(
         because = "no item has labels from two or more raters"
         out["gwet_ac1"] = _estimate(AC1, ac1, patterns, rated_labels, because, settings)
     # Percent agreement over items with two or more labels.
-    agreement = _pairwise(pair_patterns.rows)
+    agreement = pairwise_agreement_rows(pair_patterns.rows)
 
     def percent(weights: np.ndarray) -> np.ndarray:
         return weights @ agreement / weights.sum(axis=1)

@@ -28,6 +28,15 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def print_result(args: argparse.Namespace, result: Any) -> int:
+    """Print a result object as JSON (`--json`) or as its one-paragraph summary."""
+    if getattr(args, "json", False):
+        print_json(result.to_dict())
+    else:
+        print(result.summary())
+    return 0
+
+
 def split_names(text: str) -> list[str]:
     """'A,B, C' -> ['A', 'B', 'C']."""
     return [name.strip() for name in text.split(",") if name.strip()]

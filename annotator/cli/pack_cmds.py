@@ -10,6 +10,7 @@ from annotator.cli.common import (
     add_project_argument,
     open_from_args,
     print_json,
+    print_result,
     split_names,
 )
 from annotator.errors import AnnotatorError
@@ -109,21 +110,13 @@ def cmd_create(args: argparse.Namespace) -> int:
             anchor_rate=args.anchor_rate,
             note=args.note,
         )
-    if args.json:
-        print_json(info.to_dict())
-    else:
-        print(info.summary())
-    return 0
+    return print_result(args, info)
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
         report = merge_packs(project, args.packs)
-    if args.json:
-        print_json(report.to_dict())
-    else:
-        print(report.summary())
-    return 0
+    return print_result(args, report)
 
 
 def cmd_topup(args: argparse.Namespace) -> int:

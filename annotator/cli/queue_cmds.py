@@ -12,6 +12,7 @@ from annotator.cli.common import (
     add_project_argument,
     open_from_args,
     print_json,
+    print_result,
     split_names,
 )
 from annotator.labels import require_annotator
@@ -95,11 +96,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
             anchor_window_days=args.anchor_window_days,
             repeat_delay=args.repeat_delay,
         )
-    if args.json:
-        print_json(result.to_dict())
-    else:
-        print(result.summary())
-    return 0
+    return print_result(args, result)
 
 
 def cmd_unassign(args: argparse.Namespace) -> int:

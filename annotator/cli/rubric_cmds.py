@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
+from annotator.cli.common import (
+    add_json_flag,
+    add_project_argument,
+    open_from_args,
+    print_json,
+    print_result,
+)
 from annotator.rubric_diff import diff_rubrics
 from annotator.rubric_file import load_rubric_file, rubric_to_yaml
 from annotator.rubrics import list_versions, publish, resolve_version
@@ -179,11 +185,7 @@ def cmd_requeue(args: argparse.Namespace) -> int:
 
     with open_from_args(args) as project:
         result = requeue_stale(project, split_names(args.annotators), args.criterion)
-    if args.json:
-        print_json(result.to_dict())
-    else:
-        print(result.summary())
-    return 0
+    return print_result(args, result)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
