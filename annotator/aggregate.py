@@ -47,8 +47,8 @@ from annotator.label_data import (
     Names,
     criterion_specs,
     item_ids,
-    json_path,
     load_names,
+    observed_span,
 )
 from annotator.label_load import load_all, load_labels
 from annotator.store import Project
@@ -167,7 +167,7 @@ def iter_consensus(
         if method == "dawid_skene":
             tables = [load_labels(project, spec) for spec in specs[key]]
             whole[key] = _decide(project, specs[key], tables, method, selection, names, adjudicated)
-    spans = {key: _observed_span(project, specs[key][0]) for key in keys}
+    spans = {key: observed_span(project, specs[key][0]) for key in keys}
     after = 0
     while True:
         chunk = project.rows(
@@ -233,23 +233,6 @@ def dawid_skene_fit(
 
 
 # -- internals ------------------------------------------------------------------------------------
-
-
-def _observed_span(project: Project, spec: CriterionSpec) -> tuple[float, float] | None:
-    """A numeric criterion without min/max: the range of all its labels (so a streamed
-    chunk measures a mean's confidence as the whole project does)."""
-    c = spec.criterion
-    if spec.kind != "numeric" or (
-        c is not None and c.minimum is not None and c.maximum is not None
-    ):
-        return None
-    marks = ", ".join("?" * len(spec.versions))
-    row = project.row(
-        "SELECT min(v), max(v) FROM (SELECT json_extract(values_json, ?) AS v "
-        f"FROM effective_labels WHERE rubric_version_id IN ({marks})) WHERE v IS NOT NULL",
-        (json_path(spec.key), *spec.versions),
-    )
-    return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
 
 
 def _check_method(method: str) -> None:

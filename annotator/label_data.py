@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from annotator.errors import AnnotatorError, NotFoundError
+from annotator.label_scope import json_path
 from annotator.reliability import MISSING, ReliabilityData, is_number
 from annotator.rubric import Criterion, RubricVersion
 from annotator.rubrics import get_version, list_versions
@@ -252,11 +253,6 @@ def criterion_spec(project: Project, key: str, rubric_version: int | None = None
 # -- loading ----------------------------------------------------------------------------------
 
 
-def json_path(key: str) -> str:
-    """The JSON path of a criterion key (quoted: keys may hold dots)."""
-    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def same_value(option: Any, raw: Any) -> bool:
     """Whether a value read back by json_extract (true -> 1) is this option's value."""
     if isinstance(option, bool):
@@ -367,3 +363,20 @@ __all__ = [
     "same_value",
     "week_start",
 ]
+
+
+def observed_span(project: Project, spec: CriterionSpec) -> tuple[float, float] | None:
+    """A numeric criterion without min/max: the range of all its labels in the project,
+    which `aggregate` measures a mean's confidence against too."""
+    c = spec.criterion
+    if spec.kind != "numeric" or (
+        c is not None and c.minimum is not None and c.maximum is not None
+    ):
+        return None
+    marks = ", ".join("?" * len(spec.versions))
+    row = project.row(
+        "SELECT min(v), max(v) FROM (SELECT json_extract(values_json, ?) AS v "
+        f"FROM effective_labels WHERE rubric_version_id IN ({marks})) WHERE v IS NOT NULL",
+        (json_path(spec.key), *spec.versions),
+    )
+    return None if row is None or row[0] is None else (float(row[0]), float(row[1]))

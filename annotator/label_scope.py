@@ -127,6 +127,7 @@ class Scope:
 
 
 def json_path(key: str) -> str:
+    """The JSON path of a criterion key (quoted: keys may hold dots)."""
     return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from annotator.adjudications import current_adjudications
 from annotator.aggregate import ADJUDICATED, ConsensusError, ConsensusValue, iter_consensus
-from annotator.label_data import CriterionSpec, json_path
+from annotator.label_data import CriterionSpec, observed_span
 from annotator.label_scope import Scope
 from annotator.label_stream import CHUNK_ITEMS, Chunk, spec_counts
 from annotator.store import Project
@@ -110,23 +110,6 @@ def _vote(counts: np.ndarray, values: tuple[Any, ...], method: str) -> KeyConsen
         else:
             out.value[i] = values[first[i]]
     return out
-
-
-def observed_span(project: Project, spec: CriterionSpec) -> tuple[float, float] | None:
-    """A numeric criterion without min/max: the range of all its labels in the project,
-    which `aggregate` measures a mean's confidence against too."""
-    c = spec.criterion
-    if spec.kind != "numeric" or (
-        c is not None and c.minimum is not None and c.maximum is not None
-    ):
-        return None
-    marks = ", ".join("?" * len(spec.versions))
-    row = project.row(
-        "SELECT min(v), max(v) FROM (SELECT json_extract(values_json, ?) AS v "
-        f"FROM effective_labels WHERE rubric_version_id IN ({marks})) WHERE v IS NOT NULL",
-        (json_path(spec.key), *spec.versions),
-    )
-    return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
 
 
 def _mean(
