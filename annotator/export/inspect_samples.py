@@ -19,6 +19,7 @@ from typing import Any
 
 from annotator.aggregate import ConsensusValue
 from annotator.export.columns import stat
+from annotator.export.rows import ITEM_FIELDS
 
 SAMPLES = "samples.jsonl"
 INSPECT_ROLES = {
@@ -71,6 +72,14 @@ class SampleWriter:
         self.handle.close()
 
 
+# What a sample's metadata carries about its item (the input and id are the sample's own).
+METADATA_FIELDS = tuple(
+    f
+    for f in ITEM_FIELDS
+    if f not in ("id", "input", "input_kind", "tags", "metadata", "content_hash")
+)
+
+
 def _input(item: Any) -> str | list[dict[str, str]]:
     if item["input_kind"] != "chat":
         return item["input"]
@@ -84,18 +93,7 @@ def _metadata(
     item: Any, decided: dict[str, ConsensusValue], keys: list[str], overall: float | None
 ) -> dict[str, Any]:
     meta: dict[str, Any] = {}
-    for name in (
-        "output",
-        "output_a",
-        "output_b",
-        "reference",
-        "context",
-        "model",
-        "model_version",
-        "prompt_version",
-        "source_system",
-        "created_at",
-    ):
+    for name in METADATA_FIELDS:
         if item[name] is not None:
             meta[name] = item[name]
     meta["tags"] = json.loads(item["tags"])

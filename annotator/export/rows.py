@@ -9,6 +9,7 @@ import numpy as np
 from annotator.aggregate import ConsensusValue
 from annotator.export.columns import CriterionColumn, convert, stat
 from annotator.export.consensus import ChunkConsensus, KeyConsensus
+from annotator.items import ITEM_COLUMNS
 from annotator.label_columns import (
     L_RATER,
     L_RATIONALE,
@@ -24,24 +25,8 @@ from annotator.label_stream import Chunk
 from annotator.quality_tally import ChunkFigures
 from annotator.store import Project
 
-ITEM_FIELDS = (
-    "id",
-    "input",
-    "input_kind",
-    "output",
-    "output_a",
-    "output_b",
-    "reference",
-    "context",
-    "model",
-    "model_version",
-    "prompt_version",
-    "source_system",
-    "created_at",
-    "tags",
-    "metadata",
-    "content_hash",
-)
+# The exported item columns: what is stored, less the bookkeeping.
+ITEM_FIELDS = tuple(c for c in ITEM_COLUMNS if c not in ("pairwise", "batch_id"))
 
 
 class RowBuilder:
