@@ -40,10 +40,10 @@ from ui.dashboard_parts import (
     compute_overview,
     fill_agreement_table,
     fill_attention_table,
-    make_table,
     write_report_in_background,
 )
 from ui.jobs import Job, run_job
+from ui.tables import make_table
 
 POLL_MS = 5_000
 ITEM_ROLE = Qt.ItemDataRole.UserRole

@@ -30,7 +30,7 @@ from annotator.source_quality import QualityReport, source_quality
 from annotator.source_table import money
 from annotator.store import Project, open_reader
 from ui.jobs import Job, run_job
-from ui.team_screen import fill_table, make_table
+from ui.tables import fill_table, make_table
 
 KIND_TITLES = {"expert": "Experts", "crowd": "Crowd", "llm_judge": "LLM judge", "other": "Other"}
 

@@ -24,8 +24,11 @@ def fill_table(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -
     table.resizeColumnsToContents()
 
 
-def make_table() -> QTableWidget:
-    table = QTableWidget()
+def make_table(headers: list[str] | None = None) -> QTableWidget:
+    """A read-only, row-selecting table with alternating rows (optionally with headers)."""
+    table = QTableWidget(0, len(headers or []))
+    if headers:
+        table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
