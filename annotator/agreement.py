@@ -137,6 +137,51 @@ def pairwise_agreement_rows(rows: np.ndarray) -> np.ndarray:
     return np.divide(agreeing, pairs, out=np.zeros(len(m)), where=pairs > 0)
 
 
+def fleiss_statistic(patterns: ItemPatterns, raters: int) -> item_bootstrap.Statistic:
+    """Fleiss' kappa as a function of item weights (every item has `raters` labels)."""
+    agreement = pairwise_agreement_rows(patterns.rows)
+    category_rows = patterns.rows.astype(float)
+
+    def statistic(weights: np.ndarray) -> np.ndarray:
+        items = weights.sum(axis=1)
+        observed = weights @ agreement / items
+        shares = weights @ category_rows / (items * raters)[:, None]
+        chance = (shares**2).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = (observed - chance) / (1 - chance)
+        return np.where(1 - chance > 1e-12, value, np.nan)
+
+    return statistic
+
+
+def ac1_statistic(patterns: ItemPatterns, q: int) -> item_bootstrap.Statistic:
+    """Gwet's AC1 over `q` categories as a function of item weights."""
+    m = patterns.rows.sum(axis=1)
+    pairable = (m >= 2).astype(float)
+    agreement = pairwise_agreement_rows(patterns.rows)
+    shares = patterns.rows / m[:, None]
+
+    def statistic(weights: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            observed = (weights @ agreement) / (weights @ pairable)
+            pi = (weights @ shares) / weights.sum(axis=1)[:, None]
+            chance = (pi * (1 - pi)).sum(axis=1) / (q - 1)
+            value = (observed - chance) / (1 - chance)
+        return np.where(weights @ pairable > 0, value, np.nan)
+
+    return statistic
+
+
+def percent_statistic(patterns: ItemPatterns) -> item_bootstrap.Statistic:
+    """Percent agreement (mean share of agreeing pairs) as a function of item weights."""
+    agreement = pairwise_agreement_rows(patterns.rows)
+
+    def statistic(weights: np.ndarray) -> np.ndarray:
+        return weights @ agreement / weights.sum(axis=1)
+
+    return statistic
+
+
 # -- Fleiss' kappa --------------------------------------------------------------------------------
 
 
@@ -202,18 +247,7 @@ def _fleiss(
     if raters < 2:
         return undefined(FLEISS, "every item has only one label", len(rows), n_labels)
     patterns = ItemPatterns.of(rows)
-    agreement = pairwise_agreement_rows(patterns.rows)
-    category_rows = patterns.rows.astype(float)
-
-    def statistic(weights: np.ndarray) -> np.ndarray:
-        items = weights.sum(axis=1)
-        observed = weights @ agreement / items
-        shares = weights @ category_rows / (items * raters)[:, None]
-        chance = (shares**2).sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = (observed - chance) / (1 - chance)
-        return np.where(1 - chance > 1e-12, value, np.nan)
-
+    statistic = fleiss_statistic(patterns, raters)
     used = np.nonzero(rows.sum(axis=0))[0]
     only = show_value(values[used[0]]) if len(used) else "?"
     because = f"every label is {only}, so chance agreement is already perfect"
@@ -255,19 +289,7 @@ def gwet_ac1(
             n_labels,
         )
     patterns = ItemPatterns.of(rows)
-    m = patterns.rows.sum(axis=1)
-    pairable = (m >= 2).astype(float)
-    agreement = pairwise_agreement_rows(patterns.rows)
-    shares = patterns.rows / m[:, None]
-
-    def statistic(weights: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            observed = (weights @ agreement) / (weights @ pairable)
-            pi = (weights @ shares) / weights.sum(axis=1)[:, None]
-            chance = (pi * (1 - pi)).sum(axis=1) / (q - 1)
-            value = (observed - chance) / (1 - chance)
-        return np.where(weights @ pairable > 0, value, np.nan)
-
+    statistic = ac1_statistic(patterns, q)
     because = "no item has labels from two or more raters"
     return estimate(AC1, statistic, patterns, n_labels, because, n_boot, seed, confidence)
 
@@ -290,11 +312,7 @@ def percent_agreement(
     pairable = data.ratings_per_item >= 2
     rows = data.value_counts[pairable]
     patterns = ItemPatterns.of(rows)
-    agreement = pairwise_agreement_rows(patterns.rows)
-
-    def statistic(weights: np.ndarray) -> np.ndarray:
-        return weights @ agreement / weights.sum(axis=1)
-
+    statistic = percent_statistic(patterns)
     because = "no item has labels from two or more raters"
     n_labels = int(rows.sum())
     return estimate(PERCENT, statistic, patterns, n_labels, because, n_boot, seed, confidence)

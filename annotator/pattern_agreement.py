@@ -17,7 +17,12 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 from annotator import item_bootstrap
-from annotator.agreement import estimate, pairwise_agreement_rows
+from annotator.agreement import (
+    ac1_statistic,
+    estimate,
+    fleiss_statistic,
+    percent_statistic,
+)
 from annotator.alpha import NAME as ALPHA
 from annotator.alpha import alpha_statistic
 from annotator.coefficient import Coefficient, show_value, undefined
@@ -168,18 +173,7 @@ def pattern_coefficients(
     else:
         raters = int(sizes[0])
         patterns = _patterns(rated_rows, rated_freq)
-        agreement = pairwise_agreement_rows(patterns.rows)
-        category_rows = patterns.rows.astype(float)
-
-        def fleiss(weights: np.ndarray) -> np.ndarray:
-            items = weights.sum(axis=1)
-            observed = weights @ agreement / items
-            shares = weights @ category_rows / (items * raters)[:, None]
-            chance = (shares**2).sum(axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                value = (observed - chance) / (1 - chance)
-            return np.where(1 - chance > 1e-12, value, np.nan)
-
+        fleiss = fleiss_statistic(patterns, raters)
         only = show_value(values[used[0]]) if len(used) else "?"
         because = f"every label is {only}, so chance agreement is already perfect"
         out["fleiss_kappa"] = _estimate(FLEISS, fleiss, patterns, rated_labels, because, settings)
@@ -189,27 +183,11 @@ def pattern_coefficients(
         out["gwet_ac1"] = undefined(AC1, "there is only one value in the domain")
     else:
         patterns = _patterns(rated_rows, rated_freq)
-        size = patterns.rows.sum(axis=1)
-        can_pair = (size >= 2).astype(float)
-        agreement = pairwise_agreement_rows(patterns.rows)
-        shares = patterns.rows / size[:, None]
-
-        def ac1(weights: np.ndarray) -> np.ndarray:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                observed = (weights @ agreement) / (weights @ can_pair)
-                pi = (weights @ shares) / weights.sum(axis=1)[:, None]
-                chance = (pi * (1 - pi)).sum(axis=1) / (q - 1)
-                value = (observed - chance) / (1 - chance)
-            return np.where(weights @ can_pair > 0, value, np.nan)
-
+        ac1 = ac1_statistic(patterns, q)
         because = "no item has labels from two or more raters"
         out["gwet_ac1"] = _estimate(AC1, ac1, patterns, rated_labels, because, settings)
     # Percent agreement over items with two or more labels.
-    agreement = pairwise_agreement_rows(pair_patterns.rows)
-
-    def percent(weights: np.ndarray) -> np.ndarray:
-        return weights @ agreement / weights.sum(axis=1)
-
+    percent = percent_statistic(pair_patterns)
     because = "no item has labels from two or more raters"
     out["percent_agreement"] = _estimate(
         PERCENT, percent, pair_patterns, pair_labels, because, settings
