@@ -10,7 +10,7 @@ import pytest
 
 from annotator.errors import InputError, ManyInputErrors
 from annotator.item_import import import_items
-from tests.support.foundation import make_project, snapshot
+from tests.support.foundation import assert_refused_unchanged, make_project, snapshot
 
 GOOD = json.dumps({"id": "n1", "input": "Q?", "output": "A."})
 
@@ -118,24 +118,9 @@ CASES: dict[str, tuple[str, bytes, int | None, str | None, str]] = {
 def test_bad_item_file_is_refused_and_changes_nothing(tmp_path: Path, case: str) -> None:
     name, content, line, field, words = CASES[case]
     project = make_project(tmp_path)
-    counts, tables = project.table_counts(), snapshot(project.path)
     bad = tmp_path / name
     bad.write_bytes(content)
-
-    with pytest.raises(InputError) as caught:
-        import_items(project, bad)
-
-    error = caught.value
-    assert error.path == str(bad)
-    assert error.line == line
-    assert error.field == field
-    assert words in str(error)
-    where = f"{bad}:{line}:" if line is not None else f"{bad}:"
-    assert str(error).startswith(where)
-    if field is not None:
-        assert f"field '{field}'" in str(error)
-    assert project.table_counts() == counts
-    assert snapshot(project.path) == tables
+    assert_refused_unchanged(project, bad, lambda: import_items(project, bad), line, field, words)
     project.close()
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from annotator.errors import InputError
 from annotator.label_import import import_labels
-from tests.support.foundation import make_project, snapshot, write_jsonl
+from tests.support.foundation import assert_refused_unchanged, make_project, snapshot, write_jsonl
 
 
 def label(item: str = "q1", annotator: str = "ann", **values: object) -> str:
@@ -161,21 +161,13 @@ CASES: dict[str, tuple[str, bytes, int | None, str | None, str]] = {
 def test_bad_label_file_is_refused_and_changes_nothing(tmp_path: Path, case: str) -> None:
     name, content, line, field, words = CASES[case]
     project = make_project(tmp_path)
-    counts, tables = project.table_counts(), snapshot(project.path)
     bad = tmp_path / name
     bad.write_bytes(content)
 
-    with pytest.raises(InputError) as caught:
-        import_labels(project, bad, source="panel", kind="expert")
+    def load() -> object:
+        return import_labels(project, bad, source="panel", kind="expert")
 
-    error = caught.value
-    assert error.path == str(bad)
-    assert (error.line, error.field) == (line, field), str(error)
-    assert words in str(error)
-    if field is not None:
-        assert f"{bad}:{line}: field '{field}'" in str(error)
-    assert project.table_counts() == counts
-    assert snapshot(project.path) == tables
+    assert_refused_unchanged(project, bad, load, line, field, words)
     project.close()
 
 

@@ -10,9 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from annotator.errors import InputError
 from annotator.item_import import import_items
 from annotator.rubric_file import parse_rubric_text
 from annotator.rubrics import publish
@@ -127,3 +131,28 @@ def file_state(path: Path) -> dict[str, bytes]:
         if side.exists():
             state[suffix or "main"] = side.read_bytes()
     return state
+
+
+def assert_refused_unchanged(
+    project: Project,
+    bad: Path,
+    load: Callable[[], object],
+    line: int | None,
+    field: str | None,
+    words: str,
+) -> None:
+    """`load()` must raise an InputError that starts with `bad:line:`, names `field`,
+    says `words`, and leaves every table of the project exactly as it was."""
+    counts, tables = project.table_counts(), snapshot(project.path)
+    with pytest.raises(InputError) as caught:
+        load()
+    error = caught.value
+    assert error.path == str(bad)
+    assert (error.line, error.field) == (line, field), str(error)
+    assert words in str(error)
+    where = f"{bad}:{line}:" if line is not None else f"{bad}:"
+    assert str(error).startswith(where)
+    if field is not None:
+        assert f"field '{field}'" in str(error)
+    assert project.table_counts() == counts
+    assert snapshot(project.path) == tables
