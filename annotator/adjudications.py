@@ -40,7 +40,8 @@ class Adjudication:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def _from_row(row: Any) -> Adjudication:
+def adjudication_from_row(row: Any) -> Adjudication:
+    """An Adjudication from a row of `adjudications` or `current_adjudications`."""
     return Adjudication(
         id=row["id"],
         item_id=row["item_id"],
@@ -104,7 +105,7 @@ def adjudicate(
             details={"criterion": criterion, "adjudication_id": new_id, "session_id": session_id},
         )
     row = project.row("SELECT * FROM adjudications WHERE id = ?", (new_id,))
-    return _from_row(row)
+    return adjudication_from_row(row)
 
 
 def current_adjudication(project: Project, item_id: str, criterion: str) -> Adjudication | None:
@@ -114,7 +115,7 @@ def current_adjudication(project: Project, item_id: str, criterion: str) -> Adju
         "ORDER BY id DESC LIMIT 1",
         (item_id, criterion),
     )
-    return _from_row(row) if row else None
+    return adjudication_from_row(row) if row else None
 
 
 def current_adjudications(
@@ -132,13 +133,13 @@ def current_adjudications(
                 sql + f" AND item_id IN ({', '.join('?' * len(chunk))}) ORDER BY id",
                 (criterion, *chunk),
             )
-    return {row["item_id"]: _from_row(row) for row in rows}
+    return {row["item_id"]: adjudication_from_row(row) for row in rows}
 
 
 def adjudication_history(project: Project, item_id: str) -> list[Adjudication]:
     """Every decision ever made on an item, oldest first."""
     rows = project.rows("SELECT * FROM adjudications WHERE item_id = ? ORDER BY id", (item_id,))
-    return [_from_row(row) for row in rows]
+    return [adjudication_from_row(row) for row in rows]
 
 
 __all__ = [

@@ -264,7 +264,9 @@ def _single_spec(project: Project, key: str, rubric_version: int | None) -> Crit
     return specs[0]
 
 
-def _resolve(method: str, spec: CriterionSpec) -> str:
+def resolve_method(method: str, spec: CriterionSpec) -> str:
+    """The method `auto` stands for, for a single-choice criterion; refuses a median of
+    a nominal scale and a mean of anything but numbers."""
     if method != "auto":
         if method == "median" and spec.kind != "ordinal":
             raise ConsensusError(f"The median needs an ordinal scale; {spec.key!r} is {spec.kind}.")
@@ -298,7 +300,7 @@ def _decide(
     if specs[0].kind == "multilabel":
         out = multilabel(specs, tables, method, selection, names, ids)
     else:
-        resolved = _resolve(method, specs[0])
+        resolved = resolve_method(method, specs[0])
         out = single(specs[0], tables[0], resolved, selection, names, ids, span)
     if adjudicated:
         out = _apply_adjudications(project, key, out, seq_range)

@@ -13,11 +13,15 @@ summary's "rubric changes it led to".
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from annotator import anchors
-from annotator.adjudications import Adjudication, adjudicate, current_adjudications
+from annotator.adjudications import (
+    Adjudication,
+    adjudicate,
+    adjudication_from_row,
+    current_adjudications,
+)
 from annotator.anchors import Anchor
 from annotator.calibration import CalibrationError, Round, Session, get_session
 from annotator.clock import now_iso
@@ -111,20 +115,7 @@ def session_decisions(project: Project, session: int | str | Session) -> list[Ad
     rows = project.rows(
         "SELECT * FROM current_adjudications WHERE session_id = ? ORDER BY id", (found.id,)
     )
-    return [
-        Adjudication(
-            id=row["id"],
-            item_id=row["item_id"],
-            criterion=row["criterion"],
-            value=json.loads(row["value_json"]),
-            rationale=row["rationale"],
-            session_id=row["session_id"],
-            created_at=row["created_at"],
-            created_by=row["created_by"],
-            supersedes=row["supersedes"],
-        )
-        for row in rows
-    ]
+    return [adjudication_from_row(row) for row in rows]
 
 
 def session_anchors(project: Project, session: int | str | Session) -> list[dict[str, Any]]:

@@ -164,10 +164,16 @@ def option_codes(spec: CriterionSpec, raw: Any) -> np.ndarray:
     return position[found]
 
 
-def _ticked(spec: CriterionSpec, raw: Any, pairwise: np.ndarray) -> np.ndarray:
-    """1 when a multilabel option is ticked, 0 when not, -1 where the criterion does not apply."""
+def ticked_codes(
+    spec: CriterionSpec, raw: Any, pairwise: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(1 when the multilabel option is ticked, else 0; whether the criterion applies to
+    the item: a pairwise-only criterion does not apply to a single answer, and back)."""
     criterion = spec.criterion
-    out = np.zeros(len(pairwise), dtype=np.int32)
+    applies = np.ones(len(pairwise), dtype=bool)
+    if criterion is not None and criterion.applies_to != "all":
+        applies = pairwise == (criterion.applies_to == "pairwise")
+    code = np.zeros(len(pairwise), dtype=np.int32)
     cache: dict[Any, int] = {}
     for i, value in enumerate(raw):
         if value is None:
@@ -177,11 +183,15 @@ def _ticked(spec: CriterionSpec, raw: Any, pairwise: np.ndarray) -> np.ndarray:
             chosen = json.loads(value) if isinstance(value, str) else []
             hit = int(any(same_value(spec.option, c) for c in chosen))
             cache[value] = hit
-        out[i] = hit
-    if criterion is not None and criterion.applies_to != "all":
-        applies = pairwise == (criterion.applies_to == "pairwise")
-        out[~applies] = -1
-    return out
+        code[i] = hit
+    return code, applies
+
+
+def _ticked(spec: CriterionSpec, raw: Any, pairwise: np.ndarray) -> np.ndarray:
+    """1 when a multilabel option is ticked, 0 when not, -1 where the criterion does not apply."""
+    code, applies = ticked_codes(spec, raw, pairwise)
+    code[~applies] = -1
+    return code
 
 
 def _latest(item: np.ndarray, rater: np.ndarray, label_id: np.ndarray) -> np.ndarray:

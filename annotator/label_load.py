@@ -11,7 +11,6 @@ are append-only, so the newest label id says whether anything changed).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from annotator.label_columns import ticked_codes
 from annotator.label_data import (
     CriterionSpec,
     LabelTable,
@@ -248,21 +248,7 @@ def _multilabel_codes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """1 when the option is ticked, 0 when not; a criterion that does not apply to
     the item (pairwise vs single) is no label, a complete label without it is "none"."""
-    criterion = spec.criterion
-    applies = np.ones(len(raw), dtype=bool)
-    if criterion is not None and criterion.applies_to != "all":
-        applies = pairwise == (criterion.applies_to == "pairwise")
-    cache: dict[Any, int] = {}
-    code = np.zeros(len(raw), dtype=np.int32)
-    for i, value in enumerate(raw.tolist()):
-        if value is None:
-            continue
-        hit = cache.get(value)
-        if hit is None:
-            chosen = json.loads(value) if isinstance(value, str) else []
-            hit = int(any(same_value(spec.option, c) for c in chosen))
-            cache[value] = hit
-        code[i] = hit
+    code, applies = ticked_codes(spec, raw.tolist(), pairwise)
     return code[applies], applies
 
 

@@ -24,10 +24,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--only", help="comma-separated shot names")
+    parser.add_argument(
+        "--theme",
+        choices=["light", "dark"],
+        default="light",
+        help="dark adds '-dark' to every file name",
+    )
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp())
     os.environ["XDG_DATA_HOME"] = str(home / "data")
     os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+
+    from annotator.settings import load_settings, save_settings
+
+    settings = load_settings()
+    settings.theme = args.theme
+    save_settings(settings)
+    suffix = "-dark" if args.theme == "dark" else ""
 
     from PySide6.QtWidgets import QApplication
 
@@ -49,7 +62,7 @@ def main() -> None:
         widget = shoot(window)
         for _ in range(20):
             QApplication.processEvents()
-        target = args.out / f"{name}.png"
+        target = args.out / f"{name}{suffix}.png"
         widget.grab().save(str(target))
         print(target)
     window.close()

@@ -184,14 +184,15 @@ class ItemsBrowser(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setWordWrap(False)  # one line per row, elided at the right edge
         header = self.table.horizontalHeader()
-        for column, mode in enumerate((0, 0, 1, 1, 0, 0, 0)):
-            header.setSectionResizeMode(
-                column,
-                QHeaderView.ResizeMode.Stretch if mode else QHeaderView.ResizeMode.Interactive,
-            )
-        header.resizeSection(0, 150)
-        header.resizeSection(4, 200)
+        fixed = {0: 110, 1: 70, 2: 60, 3: 70, 6: 160}  # prompt and response share the rest
+        for column in range(len(COLUMNS)):
+            if column in fixed:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(column, fixed[column])
+            else:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
 
         self.preview = ItemPanel()

@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 
 from annotator.adjudications import current_adjudications
-from annotator.aggregate import ADJUDICATED, ConsensusError, ConsensusValue, iter_consensus
+from annotator.aggregate import (
+    ADJUDICATED,
+    ConsensusError,
+    ConsensusValue,
+    iter_consensus,
+    resolve_method,
+)
 from annotator.label_data import CriterionSpec, observed_span
 from annotator.label_scope import Scope
 from annotator.label_stream import CHUNK_ITEMS, Chunk, spec_counts
@@ -68,13 +74,7 @@ def resolve(method: str, spec: CriterionSpec) -> str:
         if method not in ("auto", "majority", "dawid_skene"):
             raise ConsensusError(f"A multilabel criterion is decided by majority, not {method}.")
         return "majority" if method == "auto" else method
-    if method != "auto":
-        if method == "median" and spec.kind != "ordinal":
-            raise ConsensusError(f"The median needs an ordinal scale; {spec.key!r} is {spec.kind}.")
-        if method == "mean" and spec.kind != "numeric":
-            raise ConsensusError(f"The mean needs numbers; {spec.key!r} is {spec.kind}.")
-        return method
-    return {"ordinal": "median", "numeric": "mean"}.get(spec.kind, "majority")
+    return resolve_method(method, spec)
 
 
 def _vote(counts: np.ndarray, values: tuple[Any, ...], method: str) -> KeyConsensus:
