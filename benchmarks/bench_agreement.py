@@ -35,6 +35,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+from benchmarks.measure import peak_mb  # noqa: E402
 
 RATERS = 5
 EXPERTS = 3
@@ -49,19 +50,6 @@ RUBRIC = {
          "options": [{"value": v} for v in ("med", "law", "code")]},
     ],
 }  # fmt: skip
-
-
-def _peak_mb() -> float:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    import resource
-
-    divisor = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / divisor, 1)
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -346,7 +334,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "--measure":
         out = measure(sys.argv[2], sys.argv[3])
-        out["peak_mb"] = _peak_mb()
+        out["peak_mb"] = peak_mb()
         print(json.dumps(out))
     else:
         for row in run(quick="--quick" in sys.argv):

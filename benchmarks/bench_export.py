@@ -35,27 +35,13 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+from benchmarks.measure import RUBRIC_YAML, WORDS  # noqa: E402
+
 LABELS_PER_ITEM = 10
 EXPERTS = 3
 CROWD = 50
-RUBRIC = """\
-rubric: Export bench
-guidelines: Judge the answer.
-criteria:
-  - key: correctness
-    kind: ordinal
-    required: true
-    options: [{value: 1}, {value: 2}, {value: 3}, {value: 4}, {value: 5}]
-  - key: safety
-    kind: categorical
-    options: [{value: safe}, {value: unsafe}, {value: unclear}]
-  - key: helpful
-    kind: binary
-"""
-WORDS = (  # noqa: SIM905 - a sentence reads better than a list of words
-    "the quick brown fox jumps over the lazy dog while a patient reviewer reads every "
-    "answer twice before deciding how correct and how safe it is"
-).split()
 
 
 def build(path: str, n_labels: int, seed: int = 1) -> None:
@@ -72,7 +58,7 @@ def build(path: str, n_labels: int, seed: int = 1) -> None:
 
     rng = random.Random(seed)
     project = create_project(path, name="Export bench", actor="bench")
-    publish(project, rubric_from_dict(yaml.safe_load(RUBRIC)), note="bench")
+    publish(project, rubric_from_dict(yaml.safe_load(RUBRIC_YAML)), note="bench")
     with project.transaction():
         experts = ensure_source(
             project, "experts", "expert", cost_model=CostModel("per_hour", 60.0)
@@ -163,19 +149,6 @@ def build(path: str, n_labels: int, seed: int = 1) -> None:
     project.close()
 
 
-def _peak_mb() -> float:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    import resource
-
-    divisor = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / divisor, 1)
-
-
 def measure_export(path: str, fmt: str, out: str) -> dict[str, Any]:
     sys.path.insert(0, str(REPO))
     from annotator.export import ExportOptions, export_project
@@ -262,7 +235,8 @@ def measure_bare(path: str, fmt: str, out: str) -> dict[str, Any]:
 def _child(function: str, *args: str) -> dict[str, Any]:
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import benchmarks.bench_export as b; "
-        "r = getattr(b, sys.argv[2])(*sys.argv[3:]) or {}; r['peak_mb'] = b._peak_mb(); "
+        "from benchmarks.measure import peak_mb; "
+        "r = getattr(b, sys.argv[2])(*sys.argv[3:]) or {}; r['peak_mb'] = peak_mb(); "
         "print(json.dumps(r))"
     )
     done = subprocess.run(

@@ -28,18 +28,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if __package__ in (None, ""):
+if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from benchmarks.measure import percentile  # noqa: E402
 
 SUBMITS = 300
 OTHER_ANNOTATORS = 20
 QUEUE_ITEMS = 2000
 PERSON = "bench-person"
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def build(folder: Path, n_items: int, n_labels: int) -> Path:
@@ -184,7 +180,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         result = json.loads(line)
     submit_ms = [1000 * t for t in result["submit"]]
     raw_ms = [1000 * t for t in result["raw_commit"]]
-    median, p99 = statistics.median(submit_ms), _percentile(submit_ms, 0.99)
+    median, p99 = statistics.median(submit_ms), percentile(submit_ms, 0.99)
     raw_median = statistics.median(raw_ms)
     note = f"{n:,} items, {n:,} labels; project built in {build_s:.0f} s"
     return [
@@ -215,8 +211,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
             "value": round(p99, 1),
             "unit": "ms",
             "baseline_name": "raw SQLite insert+commit p99",
-            "baseline_value": round(_percentile(raw_ms, 0.99), 2),
-            "ratio": round(p99 / _percentile(raw_ms, 0.99), 1),
+            "baseline_value": round(percentile(raw_ms, 0.99), 2),
+            "ratio": round(p99 / percentile(raw_ms, 0.99), 1),
             "seconds": round(p99 / 1000, 4),
             "peak_mb": None,
             "note": "aim: under 50 ms",

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -34,32 +33,17 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+from benchmarks.measure import RUBRIC_YAML, WORDS, peak_mb  # noqa: E402
+
 ANNOTATORS = 10  # labels per item
-RUBRIC = """\
-rubric: Import bench
-guidelines: Judge the answer.
-criteria:
-  - key: correctness
-    kind: ordinal
-    required: true
-    options: [{value: 1}, {value: 2}, {value: 3}, {value: 4}, {value: 5}]
-  - key: safety
-    kind: categorical
-    options: [{value: safe}, {value: unsafe}, {value: unclear}]
-  - key: helpful
-    kind: binary
-"""
-LOREM_TEXT = (
-    "the quick brown fox jumps over the lazy dog while a patient reviewer reads every "
-    "answer twice before deciding how correct and how safe it is"
-)
-LOREM = LOREM_TEXT.split(" ")
 IMPORT_TIME = "2026-01-01T00:00:00.000Z"
 
 
 # -- input files ----------------------------------------------------------------------
 def _words(rng: random.Random, count: int) -> str:
-    return " ".join(rng.choice(LOREM) for _ in range(count))
+    return " ".join(rng.choice(WORDS) for _ in range(count))
 
 
 def write_items(path: Path, count: int, seed: int = 1) -> None:
@@ -101,23 +85,6 @@ def write_labels(path: Path, items: int, count: int, seed: int = 2) -> None:
 
 
 # -- one measurement per process -------------------------------------------------------
-def _peak_mb() -> float:
-    """This process's peak resident memory.
-
-    On Linux, ru_maxrss of a freshly started process still counts the parent's
-    memory at fork time (exec keeps the high-water mark), so a child started from
-    a big parent would report the parent's size; VmHWM is the new image's own peak.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    divisor = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / divisor, 1)
-
-
 def _timed(action: Any) -> dict[str, Any]:
     cpu, wall = time.process_time(), time.perf_counter()
     rows = action()
@@ -268,7 +235,7 @@ def _child_main(argv: list[str]) -> None:
     else:
         mode, table = kind.split("-")
         figures = measure_raw(table, *rest, mode=mode)
-    figures["peak_mb"] = _peak_mb()
+    figures["peak_mb"] = peak_mb()
     print(json.dumps(figures))
 
 
@@ -306,7 +273,7 @@ def _prepare(folder: Path, items: int, labels: int) -> dict[str, Path]:
     write_labels(paths["labels"], items, labels)
     write_labels(paths["labels_small"], items, labels // 10)
     project = create_project(paths["empty"], name="bench", actor="bench")
-    publish(project, parse_rubric_text(RUBRIC))
+    publish(project, parse_rubric_text(RUBRIC_YAML))
     for table, target in (("items", "item_ddl"), ("labels", "label_ddl")):
         ddl = [
             row[0]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import resource
 import sqlite3
 import sys
 import tempfile
@@ -28,9 +27,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 from annotator import packs  # noqa: E402
 from annotator.anchors import add_anchor  # noqa: E402
 from annotator.clock import now_iso  # noqa: E402
@@ -41,6 +40,7 @@ from annotator.rubric_file import rubric_from_dict  # noqa: E402
 from annotator.rubrics import current_version, publish  # noqa: E402
 from annotator.sources import ensure_annotator, ensure_source  # noqa: E402
 from annotator.store import Project, create_project  # noqa: E402
+from benchmarks.measure import peak_mb  # noqa: E402
 
 ANCHORS = 100
 PERSON = "Dr. Bench"
@@ -52,10 +52,6 @@ RUBRIC = {
         {"key": "topic", "kind": "categorical", "options": [{"value": v} for v in "abc"]},
     ],
 }
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _item_rows(n: int) -> Any:
@@ -172,7 +168,7 @@ def _result(
         "baseline_value": None if baseline is None else round(baseline, 4),
         "ratio": None if ratio is None else round(ratio, 2),
         "seconds": round(seconds, 2),
-        "peak_mb": round(_peak_mb(), 1),
+        "peak_mb": round(peak_mb(), 1),
         "note": note,
     }
 

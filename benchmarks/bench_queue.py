@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import resource
 import statistics
 import sys
 import tempfile
@@ -30,9 +29,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 from annotator import anchors, assignments, queue  # noqa: E402
 from annotator.clock import now_iso  # noqa: E402
 from annotator.items import INSERT_ITEM_SQL  # noqa: E402
@@ -40,6 +39,7 @@ from annotator.rubric_file import rubric_from_dict  # noqa: E402
 from annotator.rubrics import current_version, publish  # noqa: E402
 from annotator.sources import ensure_annotator, ensure_source  # noqa: E402
 from annotator.store import Project, create_project  # noqa: E402
+from benchmarks.measure import peak_mb, percentile  # noqa: E402
 
 ANNOTATORS = 100
 ANCHORS = 200
@@ -51,15 +51,6 @@ RUBRIC = {
         {"key": "quality", "kind": "ordinal", "options": [{"value": v} for v in range(1, 6)]},
     ],
 }
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def _item_rows(n: int) -> Any:
@@ -237,7 +228,7 @@ def _result(
         "baseline_value": None if baseline is None else round(baseline, 4),
         "ratio": None if ratio is None else round(ratio, 2),
         "seconds": round(seconds, 2),
-        "peak_mb": round(_peak_mb(), 1),
+        "peak_mb": round(peak_mb(), 1),
         "note": note,
     }
 
@@ -257,7 +248,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
             repeat_delay=20,
         )  # fmt: skip
         assign_s = time.perf_counter() - t0
-        assign_peak = _peak_mb()
+        assign_peak = peak_mb()
         baseline_s = measure_assign_baseline(project)
         version_id = current_version(project).id
         labeled = prelabel(project, version_id)
@@ -286,16 +277,16 @@ def run(quick: bool) -> list[dict[str, Any]]:
         ),
         _result(
             "queue next_entry p99",
-            _percentile(ms, 0.99),
+            percentile(ms, 0.99),
             "ms",
             "bare indexed SELECT next unlabeled (p99)",
-            _percentile(bare_ms, 0.99),
+            percentile(bare_ms, 0.99),
             measured["seconds"],
             context + "; aim: under 5 ms",
         ),
         _result(
             "queue_status p99",
-            _percentile(status_ms, 0.99),
+            percentile(status_ms, 0.99),
             "ms",
             None,
             None,
