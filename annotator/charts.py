@@ -302,3 +302,57 @@ def distribution_chart(entry: dict[str, Any], colors: dict[str, str] | None = No
     ax.legend(handles[::-1], names[::-1], loc="center left", bbox_to_anchor=(1.0, 0.5),
               fontsize=7, frameon=False)  # fmt: skip
     return figure
+
+
+VERSION_HEADERS = [
+    "Criterion", "Versions", "Items", "Jensen-Shannon", "α before → after",
+    "Same person changed", "Mean shift",
+]  # fmt: skip
+
+
+def version_rows(versions: list[dict[str, Any]]) -> list[list[str]]:
+    """The rubric-version comparison as table cells, the same in the dashboard and report."""
+
+    def num(value: float | None, digits: int = 2) -> str:
+        return "–" if value is None else f"{value:.{digits}f}"
+
+    return [
+        [
+            v["criterion"], f"{v['from']} → {v['to']}", f"{v['n_items']:,}", num(v["jsd"]),
+            f"{num(v['alpha_from']['value'])} → {num(v['alpha_to']['value'])}",
+            num(v["changed_share"]), num(v["mean_shift"]),
+        ]
+        for v in versions
+    ]  # fmt: skip
+
+
+def version_chart(entry: dict[str, Any], colors: dict[str, str] | None = None) -> Figure:
+    """The same items' labels under the old and the new version: the share of each value,
+    one stacked bar per version, so a moved scale point shows at a glance."""
+    colors = colors or LIGHT
+    figure = _figure(7.6, 2.6, colors)
+    figure.subplots_adjust(left=0.2, right=0.84, bottom=0.2, top=0.8)
+    ax = figure.add_subplot()
+    _style(ax, colors)
+    counts = np.array([entry["distribution_to"], entry["distribution_from"]], dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    palette = LinearSegmentedColormap.from_list(
+        "values", [colors["danger"], "#e8e2c8", colors["accent"]]
+    )
+    k = max(len(entry["values"]), 1)
+    left = np.zeros(2)
+    for v, name in enumerate(entry["values"]):
+        ax.barh([0, 1], shares[:, v], left=left, color=palette(v / max(k - 1, 1)), height=0.6,
+                label=name, edgecolor=colors["surface"], linewidth=0.5)  # fmt: skip
+        left += shares[:, v]
+    ax.set_yticks([0, 1], [entry["to"], entry["from"]], fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of labels on the same items")
+    before, after = entry["alpha_from"]["value"], entry["alpha_to"]["value"]
+    alphas = "" if before is None or after is None else f" · α {before:.2f} → {after:.2f}"
+    jsd = "" if entry["jsd"] is None else f" · JS {entry['jsd']:.2f}"
+    ax.set_title(f"{entry['criterion']} · {entry['n_items']:,} items{alphas}{jsd}",
+                 fontsize=10, loc="left")  # fmt: skip
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False)
+    return figure

@@ -15,12 +15,15 @@ from typing import Any
 
 from annotator import __version__
 from annotator.charts import (
+    VERSION_HEADERS,
     agreement_chart,
     agreement_rows,
     distribution_chart,
     drift_chart,
     matrix_chart,
     to_svg,
+    version_chart,
+    version_rows,
 )
 from annotator.drift import alert_rules
 from annotator.errors import AnnotatorError
@@ -204,21 +207,22 @@ def _drift_section(overview: Overview) -> str:
             + rows + "</tbody></table>"
         )  # fmt: skip
     if drift.versions:
+        head = "".join(f"<th>{_e(h)}</th>" for h in VERSION_HEADERS)
         rows = "".join(
-            f"<tr><td>{_e(v['criterion'])}</td><td>{_e(v['from'])} → {_e(v['to'])}</td>"
-            f"<td class='num'>{v['n_items']}</td><td class='num'>{_num(v['jsd'], 2)}</td>"
-            f"<td class='num'>{_num(v['alpha_from']['value'], 2)} → "
-            f"{_num(v['alpha_to']['value'], 2)}</td>"
-            f"<td class='num'>{_num(v['changed_share'], 2)}</td>"
-            f"<td class='num'>{_num(v['mean_shift'], 2)}</td></tr>"
-            for v in drift.versions
-        )
+            f"<tr data-criterion='{_e(v['criterion'])}' data-from='{_e(v['from'])}' "
+            f"data-to='{_e(v['to'])}' data-n-items='{v['n_items']}' "
+            f"data-alpha-from='{_num(v['alpha_from']['value'], 4)}' "
+            f"data-alpha-to='{_num(v['alpha_to']['value'], 4)}'>" + "".join(
+                f"<td>{_e(cell)}</td>" if c < 2 else f"<td class='num'>{_e(cell)}</td>"
+                for c, cell in enumerate(row)
+            ) + "</tr>"
+            for v, row in zip(drift.versions, version_rows(drift.versions), strict=True)
+        )  # fmt: skip
         parts.append(
             "<h3>Rubric version changes on the same items</h3><table id='versions'><thead><tr>"
-            "<th>Criterion</th><th>Versions</th><th>Items</th><th>Jensen-Shannon</th>"
-            "<th>α before → after</th><th>Same person changed</th><th>Mean shift</th></tr>"
-            "</thead><tbody>" + rows + "</tbody></table>"
+            + head + "</tr></thead><tbody>" + rows + "</tbody></table>"
         )  # fmt: skip
+        parts += [_figure(to_svg(version_chart(v))) for v in drift.versions[:12]]
     if drift.notes:
         parts.append("<p class='note'>" + "<br>".join(_e(n) for n in drift.notes) + "</p>")
     return "".join(parts)

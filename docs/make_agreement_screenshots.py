@@ -125,6 +125,7 @@ def main() -> None:
         drift = drift_project.build(Path(folder))
         dashboard(app, dse, DOCS / "dashboard.png", tab=0)
         dashboard(app, drift, DOCS / "dashboard-drift.png", tab=2, who=drift_project.DRIFTER)
+        dashboard(app, drift, DOCS / "dashboard-versions.png", tab=4)
         report(app, dse, DOCS / "report.png")
     print("wrote", ", ".join(p.name for p in sorted(DOCS.glob("*.png"))))
 

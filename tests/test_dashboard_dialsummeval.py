@@ -63,6 +63,12 @@ def table_rows(screen) -> dict[tuple[str, str], list[str]]:
     return rows
 
 
+def tab_index(screen, title: str) -> int:
+    found = [i for i in range(screen.tabs.count()) if screen.tabs.tabText(i) == title]
+    assert found, title
+    return found[0]
+
+
 def shown_alpha(cell: str) -> float:
     return float(cell.split()[0])
 
@@ -100,7 +106,7 @@ def test_the_other_tabs_are_filled(dashboard):
 
 def test_a_needs_attention_row_opens_the_item(dashboard, qtbot):
     window, screen = dashboard
-    screen.tabs.setCurrentIndex(4)
+    screen.tabs.setCurrentIndex(tab_index(screen, "Needs attention"))
     item_id = screen.attention.item(0, 1).text()
     assert screen.attention.item(0, 0).text() == "low agreement"
     screen.open_row(0)

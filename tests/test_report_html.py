@@ -100,6 +100,9 @@ def test_the_drift_project_report_lists_the_planted_alerts(tmp_path):
     assert ("distribution", drift_project.JUDGE) in alerts
     text = out.read_text(encoding="utf-8")
     assert "Self-consistency on repeats" in text and "Rubric version changes" in text
+    versions = {r["data-criterion"]: r for r in report.tables["versions"]}
+    assert versions["quality"]["data-n-items"] == "40"  # the 40 items relabeled under v2
+    assert versions["quality"]["data-to"].endswith("v2")
     assert "Alert rules" in text and "Bernoulli CUSUM" in text
     assert report.tags.get("svg", 0) >= 6  # agreement, matrices, drift and distribution charts
 

@@ -1,5 +1,5 @@
 """The lead's dashboard: agreement, the annotator matrix, drift, label distributions,
-and what needs attention.
+rubric versions compared on the same items, and what needs attention.
 
 Everything is computed off the UI thread by `annotator.overview.build_overview`
 on its own connection, with a progress bar and a cancel button; the charts are
@@ -42,6 +42,7 @@ from ui.dashboard_parts import (
     fill_attention_table,
     write_report_in_background,
 )
+from ui.dashboard_versions import VersionsTab
 from ui.jobs import Job, run_job
 from ui.tables import make_table
 
@@ -90,6 +91,7 @@ class Dashboard(QWidget):
         self._build_matrix_tab()
         self._build_drift_tab()
         self._build_distribution_tab()
+        self._build_versions_tab()
         self._build_attention_tab()
 
         self.poll = QTimer(self)
@@ -158,6 +160,10 @@ class Dashboard(QWidget):
         self.distribution_chart = ChartView()
         layout.addWidget(self.distribution_chart, 1)
         self.tabs.addTab(page, "Distributions")
+
+    def _build_versions_tab(self) -> None:
+        self.versions = VersionsTab()
+        self.tabs.addTab(self.versions, "Rubric versions")
 
     def _build_attention_tab(self) -> None:
         page = QWidget()
@@ -258,6 +264,7 @@ class Dashboard(QWidget):
         self._fill_matrix_choices()
         self._fill_drift_choices()
         self._fill_distribution_choices()
+        self.versions.show_versions(overview.drift.versions)
         self._fill_attention()
 
     def _apply_alerts(self, overview: Overview) -> str:
@@ -283,6 +290,7 @@ class Dashboard(QWidget):
         for view in (self.agreement_chart, self.matrix_chart, self.drift_chart,
                      self.distribution_chart):  # fmt: skip
             view.show_figure(None)
+        self.versions.clear()
         self.status.setText("")
 
     # -- filling ----------------------------------------------------------------------------
