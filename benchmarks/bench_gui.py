@@ -162,6 +162,43 @@ def _launch(command: list[str]) -> tuple[float, subprocess.Popen]:
     return first["first_item"] - start, process
 
 
+def _timed(action: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = action()
+    return value, time.perf_counter() - started
+
+
+def _browser_queries(path: Path, n_items: int) -> list[dict[str, Any]]:
+    """What the items browser asks of the core at this size (it asks off the UI thread):
+    the first page and the count: unfiltered, labeled, not labeled (none are: the whole
+    table is read to find nothing), and a text search that finds one item."""
+    from annotator.item_query import PAGE_SIZE, ItemFilter, count_items_matching, items_page
+    from annotator.store import open_reader
+
+    reader = open_reader(path)
+    try:
+        bare_page = _timed(
+            lambda: reader.rows("SELECT id FROM items ORDER BY seq LIMIT ?", (PAGE_SIZE,))
+        )[1]
+        bare_count = _timed(lambda: reader.scalar("SELECT count(*) FROM items"))[1]
+        out = []
+        for name, item_filter in (
+            ("all items", ItemFilter()),
+            ("labeled", ItemFilter(labeled=True)),
+            ("not labeled", ItemFilter(labeled=False)),
+            ("text search", ItemFilter(text=f"Question {n_items // 2}:")),
+        ):
+            page, page_s = _timed(lambda f=item_filter: items_page(reader, f))
+            found, count_s = _timed(lambda f=item_filter: count_items_matching(reader, f))
+            out.append(
+                {"filter": name, "page_s": page_s, "count_s": count_s, "found": found,
+                 "rows": len(page), "bare_page_s": bare_page, "bare_count_s": bare_count}
+            )  # fmt: skip
+        return out
+    finally:
+        reader.close()
+
+
 def run(quick: bool) -> list[dict[str, Any]]:
     n = 50_000 if quick else 1_000_000
     with tempfile.TemporaryDirectory() as folder:
@@ -178,6 +215,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         if not line:
             raise RuntimeError(f"the app process failed: {process.stderr.read()[-2000:]}")
         result = json.loads(line)
+        browse = _browser_queries(path, n)
     submit_ms = [1000 * t for t in result["submit"]]
     raw_ms = [1000 * t for t in result["raw_commit"]]
     median, p99 = statistics.median(submit_ms), percentile(submit_ms, 0.99)
@@ -217,6 +255,21 @@ def run(quick: bool) -> list[dict[str, Any]]:
             "peak_mb": None,
             "note": "aim: under 50 ms",
         },
+        *(
+            {
+                "name": f"items browser, {b['filter']}: first page / count",
+                "value": round(b["page_s"] * 1000, 1),
+                "unit": "ms",
+                "baseline_name": "bare SELECT of a page of ids (count: bare count(*))",
+                "baseline_value": round(b["bare_page_s"] * 1000, 2),
+                "ratio": round(b["page_s"] / b["bare_page_s"], 1),
+                "seconds": round(b["count_s"], 2),
+                "peak_mb": None,
+                "note": f"{b['rows']} rows shown; count {b['found']:,} in {b['count_s']:.2f} s "
+                f"(bare count(*) {b['bare_count_s']:.2f} s), both off the UI thread; {note}",
+            }
+            for b in browse
+        ),
     ]
 
 
