@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,21 @@ def print_result(args: argparse.Namespace, result: Any) -> int:
         print_json(result.to_dict())
     else:
         print(result.summary())
+    return 0
+
+
+def print_records(
+    args: argparse.Namespace, records: Sequence[Any], empty: str, line: Callable[[Any], str]
+) -> int:
+    """A list command's output: the records as JSON (`--json`), else one line each, or
+    `empty` when there are none."""
+    if getattr(args, "json", False):
+        print_json([record.to_dict() for record in records])
+        return 0
+    if not records:
+        print(empty)
+    for record in records:
+        print(line(record))
     return 0
 
 

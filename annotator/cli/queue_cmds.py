@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from annotator import anchor_rate, anchor_scoring, anchors, assignments, queue
 from annotator.cli.common import (
@@ -12,6 +13,7 @@ from annotator.cli.common import (
     add_project_argument,
     open_from_args,
     print_json,
+    print_records,
     print_result,
     split_names,
 )
@@ -211,15 +213,12 @@ def cmd_anchors_add(args: argparse.Namespace) -> int:
 def cmd_anchors_list(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
         found = anchors.list_anchors(project, args.status)
-    if args.json:
-        print_json([anchor.to_dict() for anchor in found])
-        return 0
-    if not found:
-        print("No anchors.")
-    for anchor in found:
-        review = f"  review: {', '.join(sorted(anchor.review))}" if anchor.review else ""
-        print(f"{anchor.item_id:<24} {anchor.status:<13} {anchor.reference}{review}")
-    return 0
+    return print_records(args, found, "No anchors.", _anchor_line)
+
+
+def _anchor_line(anchor: Any) -> str:
+    review = f"  review: {', '.join(sorted(anchor.review))}" if anchor.review else ""
+    return f"{anchor.item_id:<24} {anchor.status:<13} {anchor.reference}{review}"
 
 
 def cmd_anchors_retire(args: argparse.Namespace) -> int:
@@ -241,9 +240,12 @@ def cmd_anchors_confirm(args: argparse.Namespace) -> int:
 def cmd_anchors_rate_log(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
         changes = anchor_rate.rate_log(project, args.annotator)
-    if args.json:
-        print_json([change.to_dict() for change in changes])
-        return 0
+    return print_records(
+        args,
+        changes,
+        "No anchor-rate changes.",
+        lambda c: f"{c.at}  {c.annotator:<20} {c.old_rate:.2f} -> {c.new_rate:.2f}  {c.reason}",
+    )
     if not changes:
         print("No anchor-rate changes.")
     for change in changes:

@@ -14,6 +14,7 @@ from annotator.cli.common import (
     add_project_argument,
     open_from_args,
     print_json,
+    print_records,
     split_names,
 )
 from annotator.lazy import lazy_module
@@ -165,18 +166,17 @@ def cmd_create(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
         sessions = cal.list_sessions(project)
-    if args.json:
-        print_json([s.to_dict() for s in sessions])
-        return 0
-    if not sessions:
-        print("No calibration sessions yet ('annotator session create').")
-    for s in sessions:
-        rounds = ", ".join(f"round {r.number} {r.status}" for r in s.rounds)
-        print(
-            f"{s.id}  {s.name}  {s.mode}  {s.status}  {len(s.items)} items  "
-            f"{', '.join(s.participants)}  ({rounds})"
-        )
-    return 0
+    return print_records(
+        args, sessions, "No calibration sessions yet ('annotator session create').", _session_line
+    )
+
+
+def _session_line(s: cal.Session) -> str:
+    rounds = ", ".join(f"round {r.number} {r.status}" for r in s.rounds)
+    return (
+        f"{s.id}  {s.name}  {s.mode}  {s.status}  {len(s.items)} items  "
+        f"{', '.join(s.participants)}  ({rounds})"
+    )
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
