@@ -13,14 +13,19 @@ import os
 import tempfile
 from pathlib import Path
 
-from annotator.errors import ProjectFileError
-from annotator.item_import import import_items
-from annotator.label_import import import_labels
-from annotator.paths import resources_dir, user_data_dir
-from annotator.rubric_file import load_rubric_file
-from annotator.rubrics import publish
-from annotator.sources import ensure_annotator, ensure_source, make_cost_model
-from annotator.store import Project, check_project_file, create_project, remove_project_files
+from annotator.base.errors import ProjectFileError
+from annotator.exchange.item_import import import_items
+from annotator.exchange.label_import import import_labels
+from annotator.prefs.paths import resources_dir, user_data_dir
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import load_rubric_file
+from annotator.sources.sources import ensure_annotator, ensure_source, make_cost_model
+from annotator.store.project import (
+    Project,
+    check_project_file,
+    create_project,
+    remove_project_files,
+)
 
 DEMO_NAME = "Demo: assistant answer review"
 DEMO_PERSON = "You (demo)"
@@ -111,7 +116,8 @@ def _import_demo_labels(project: Project, labels_file: Path, people: dict) -> No
 
 def _seed_queue(project: Project, source: Path) -> None:
     """Anchors from the demo file, and a queue for the demo person with anchors mixed in."""
-    from annotator import anchors, assignments
+    from annotator.anchors import anchors
+    from annotator.queue import assignments
 
     anchors.add_anchor_file(project, source / "anchors.jsonl")
     assignments.assign(

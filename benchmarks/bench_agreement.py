@@ -7,7 +7,7 @@ whole report at a million labels.
   matrix (the one figure every tool computes).
 - `alpha bootstrap`: 1,000 item resamples of the same data; baseline: the
   package's alpha on each resample, measured on 20 resamples and scaled to 1,000.
-- `report at 1M labels`: `annotator.report.write_report` on a project of 200k
+- `report at 1M labels`: `annotator.report.html.write_report` on a project of 200k
   items x 5 raters (3 experts, 2 crowd; three criteria; anchors answered each
   week) with 1,000-resample intervals: agreement per criterion, source and
   against the experts, matrices, drift, lowest-agreement items, consensus, all
@@ -66,7 +66,7 @@ def matrix(n_items: int, seed: int = 0) -> np.ndarray:
 
 
 def reliability(values: np.ndarray) -> Any:
-    from annotator.reliability import MISSING, ReliabilityData
+    from annotator.stats.reliability import MISSING, ReliabilityData
 
     codes = np.where(np.isnan(values), MISSING, values - 1).astype(np.int32).T
     return ReliabilityData(
@@ -76,14 +76,14 @@ def reliability(values: np.ndarray) -> Any:
 
 def build_project(path: Path, n_items: int, seed: int = 0) -> None:
     """A project of n_items x 5 labels through bulk inserts (the importer is measured elsewhere)."""
-    from annotator.anchor_scoring import score_labels
-    from annotator.anchors import add_anchor
-    from annotator.items import INSERT_ITEM_SQL
-    from annotator.labels import INSERT_LABEL_SQL
-    from annotator.rubric_file import rubric_from_dict
-    from annotator.rubrics import publish
-    from annotator.sources import ensure_annotator, ensure_source
-    from annotator.store import create_project
+    from annotator.anchors.anchors import add_anchor
+    from annotator.anchors.scoring import score_labels
+    from annotator.items.items import INSERT_ITEM_SQL
+    from annotator.labels.labels import INSERT_LABEL_SQL
+    from annotator.rubric.versions import publish
+    from annotator.rubric.yaml_file import rubric_from_dict
+    from annotator.sources.sources import ensure_annotator, ensure_source
+    from annotator.store.project import create_project
 
     rng = np.random.default_rng(seed)
     project = create_project(path, name="agreement bench", actor="bench")
@@ -153,8 +153,8 @@ def build_project(path: Path, n_items: int, seed: int = 0) -> None:
 
 def measure(name: str, arg: str) -> dict[str, Any]:
     if name == "coefficients":
-        from annotator.agreement import gwet_ac1, krippendorff_alpha
-        from annotator.kappa import cohen_kappa_pairwise
+        from annotator.stats.agreement import gwet_ac1, krippendorff_alpha
+        from annotator.stats.kappa import cohen_kappa_pairwise
 
         data = reliability(matrix(int(arg)))
         t0 = time.perf_counter()
@@ -172,7 +172,7 @@ def measure(name: str, arg: str) -> dict[str, Any]:
         )
         return {"seconds": time.perf_counter() - t0, "value": float(alpha)}
     if name == "bootstrap":
-        from annotator.alpha import bootstrap_alpha
+        from annotator.stats.alpha import bootstrap_alpha
 
         data = reliability(matrix(int(arg)))
         t0 = time.perf_counter()
@@ -193,8 +193,8 @@ def measure(name: str, arg: str) -> dict[str, Any]:
             )
         return {"seconds": (time.perf_counter() - t0) * 50}
     if name == "report":
-        from annotator.report import write_report
-        from annotator.store import open_project
+        from annotator.report.html import write_report
+        from annotator.store.project import open_project
 
         path = Path(arg)
         with open_project(path) as project:
@@ -203,8 +203,8 @@ def measure(name: str, arg: str) -> dict[str, Any]:
             seconds = time.perf_counter() - t0
         return {"seconds": seconds, "size_kb": path.with_suffix(".html").stat().st_size // 1024}
     if name == "consensus":
-        from annotator.aggregate import consensus_all
-        from annotator.store import open_project
+        from annotator.quality.aggregate import consensus_all
+        from annotator.store.project import open_project
 
         with open_project(Path(arg)) as project:
             t0 = time.perf_counter()

@@ -22,7 +22,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
-from annotator.control_chart import bernoulli_cusum, detection, false_alarm_rate  # noqa: E402
+from annotator.stats.control_chart import bernoulli_cusum, detection, false_alarm_rate  # noqa: E402
 from benchmarks.measure import peak_mb  # noqa: E402
 
 LENGTH = 5_000

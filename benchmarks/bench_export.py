@@ -3,7 +3,7 @@
 A project of 100k items x 10 labels (3 experts priced per hour, 7 of a
 50-person crowd priced per label; three criteria) is built with bulk
 `executemany` (no importer: the point is the export). For each format the full
-export (`annotator.export.export_project`: the streaming pass, consensus per
+export (`annotator.exchange.export.export_project`: the streaming pass, consensus per
 item, item agreement, per-source quality with 1,000-resample bootstrap
 intervals, the manifest) is set against a bare writer measured in the same run
 on the same file:
@@ -49,12 +49,12 @@ def build(path: str, n_labels: int, seed: int = 1) -> None:
     sys.path.insert(0, str(REPO))
     import yaml
 
-    from annotator.items import INSERT_ITEM_SQL
-    from annotator.labels import INSERT_LABEL_SQL
-    from annotator.rubric_file import rubric_from_dict
-    from annotator.rubrics import publish
-    from annotator.sources import CostModel, ensure_annotator, ensure_source
-    from annotator.store import create_project
+    from annotator.items.items import INSERT_ITEM_SQL
+    from annotator.labels.labels import INSERT_LABEL_SQL
+    from annotator.rubric.versions import publish
+    from annotator.rubric.yaml_file import rubric_from_dict
+    from annotator.sources.sources import CostModel, ensure_annotator, ensure_source
+    from annotator.store.project import create_project
 
     rng = random.Random(seed)
     project = create_project(path, name="Export bench", actor="bench")
@@ -151,8 +151,8 @@ def build(path: str, n_labels: int, seed: int = 1) -> None:
 
 def measure_export(path: str, fmt: str, out: str) -> dict[str, Any]:
     sys.path.insert(0, str(REPO))
-    from annotator.export import ExportOptions, export_project
-    from annotator.store import open_project
+    from annotator.exchange.export import ExportOptions, export_project
+    from annotator.store.project import open_project
 
     project = open_project(path, actor="bench")
     started = time.perf_counter()

@@ -39,15 +39,16 @@ PERSON = "bench-person"
 
 
 def build(folder: Path, n_items: int, n_labels: int) -> Path:
-    from annotator import anchors, assignments
-    from annotator.clock import now_iso
+    from annotator.anchors import anchors
+    from annotator.base.clock import now_iso
     from annotator.demo import demo_dir
-    from annotator.items import INSERT_ITEM_SQL
-    from annotator.labels import INSERT_LABEL_SQL
-    from annotator.rubric_file import load_rubric_file
-    from annotator.rubrics import publish
-    from annotator.sources import ensure_annotator, ensure_source
-    from annotator.store import create_project
+    from annotator.items.items import INSERT_ITEM_SQL
+    from annotator.labels.labels import INSERT_LABEL_SQL
+    from annotator.queue import assignments
+    from annotator.rubric.versions import publish
+    from annotator.rubric.yaml_file import load_rubric_file
+    from annotator.sources.sources import ensure_annotator, ensure_source
+    from annotator.store.project import create_project
 
     path = folder / "gui-bench.annotator"
     project = create_project(path, name="gui bench", actor="bench")
@@ -130,7 +131,7 @@ def child(path: str, submits: int) -> None:
 
 
 def _raw_commit_times(path: str, n: int) -> list[float]:
-    from annotator.store import connect
+    from annotator.store.project import connect
 
     conn = connect(Path(path))
     conn.execute("CREATE TABLE IF NOT EXISTS bench_scratch (id INTEGER PRIMARY KEY, v TEXT)")
@@ -172,8 +173,8 @@ def _browser_queries(path: Path, n_items: int) -> list[dict[str, Any]]:
     """What the items browser asks of the core at this size (it asks off the UI thread):
     the first page and the count: unfiltered, labeled, not labeled (none are: the whole
     table is read to find nothing), and a text search that finds one item."""
-    from annotator.item_query import PAGE_SIZE, ItemFilter, count_items_matching, items_page
-    from annotator.store import open_reader
+    from annotator.items.query import PAGE_SIZE, ItemFilter, count_items_matching, items_page
+    from annotator.store.project import open_reader
 
     reader = open_reader(path)
     try:

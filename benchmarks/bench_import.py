@@ -97,9 +97,9 @@ def _timed(action: Any) -> dict[str, Any]:
 
 def measure_ours(kind: str, project_path: str, source: str) -> dict[str, Any]:
     sys.path.insert(0, str(REPO))
-    from annotator.item_import import import_items
-    from annotator.label_import import import_labels
-    from annotator.store import open_project
+    from annotator.exchange.item_import import import_items
+    from annotator.exchange.label_import import import_labels
+    from annotator.store.project import open_project
 
     project = open_project(project_path, actor="bench")
     if kind == "items":
@@ -174,7 +174,7 @@ LABEL_COLUMNS = (
 )
 
 
-BATCH_ROWS = 2000  # as annotator.import_batches.CHUNK_ROWS
+BATCH_ROWS = 2000  # as annotator.exchange.import_batches.CHUNK_ROWS
 
 
 def _batches(rows: Any, size: int) -> Any:
@@ -255,10 +255,10 @@ def _measure(*args: str) -> dict[str, Any]:
 # -- the benchmark ----------------------------------------------------------------------
 def _prepare(folder: Path, items: int, labels: int) -> dict[str, Path]:
     sys.path.insert(0, str(REPO))
-    from annotator.item_import import import_items
-    from annotator.rubric_file import parse_rubric_text
-    from annotator.rubrics import publish
-    from annotator.store import create_project
+    from annotator.exchange.item_import import import_items
+    from annotator.rubric.versions import publish
+    from annotator.rubric.yaml_file import parse_rubric_text
+    from annotator.store.project import create_project
 
     paths = {
         "items": folder / "items.jsonl",
@@ -286,7 +286,7 @@ def _prepare(folder: Path, items: int, labels: int) -> dict[str, Path]:
         paths[target].write_text(json.dumps(ddl), encoding="utf-8")
     project.close()
     shutil.copyfile(paths["empty"], paths["with_items"])
-    from annotator.store import open_project
+    from annotator.store.project import open_project
 
     project = open_project(paths["with_items"], actor="bench")
     import_items(project, paths["items"])

@@ -30,16 +30,16 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
-from annotator import packs  # noqa: E402
-from annotator.anchors import add_anchor  # noqa: E402
-from annotator.clock import now_iso  # noqa: E402
-from annotator.items import INSERT_ITEM_SQL, ITEM_COLUMNS  # noqa: E402
-from annotator.labels import INSERT_LABEL_SQL, LABEL_COLUMNS  # noqa: E402
-from annotator.queue_settings import configure  # noqa: E402
-from annotator.rubric_file import rubric_from_dict  # noqa: E402
-from annotator.rubrics import current_version, publish  # noqa: E402
-from annotator.sources import ensure_annotator, ensure_source  # noqa: E402
-from annotator.store import Project, create_project  # noqa: E402
+from annotator.anchors.anchors import add_anchor  # noqa: E402
+from annotator.base.clock import now_iso  # noqa: E402
+from annotator.exchange import packs  # noqa: E402
+from annotator.items.items import INSERT_ITEM_SQL, ITEM_COLUMNS  # noqa: E402
+from annotator.labels.labels import INSERT_LABEL_SQL, LABEL_COLUMNS  # noqa: E402
+from annotator.queue.settings import configure  # noqa: E402
+from annotator.rubric.versions import current_version, publish  # noqa: E402
+from annotator.rubric.yaml_file import rubric_from_dict  # noqa: E402
+from annotator.sources.sources import ensure_annotator, ensure_source  # noqa: E402
+from annotator.store.project import Project, create_project  # noqa: E402
 from benchmarks.measure import peak_mb  # noqa: E402
 
 ANCHORS = 100

@@ -32,13 +32,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
-from annotator import anchors, assignments, queue  # noqa: E402
-from annotator.clock import now_iso  # noqa: E402
-from annotator.items import INSERT_ITEM_SQL  # noqa: E402
-from annotator.rubric_file import rubric_from_dict  # noqa: E402
-from annotator.rubrics import current_version, publish  # noqa: E402
-from annotator.sources import ensure_annotator, ensure_source  # noqa: E402
-from annotator.store import Project, create_project  # noqa: E402
+from annotator.anchors import anchors  # noqa: E402
+from annotator.base.clock import now_iso  # noqa: E402
+from annotator.items.items import INSERT_ITEM_SQL  # noqa: E402
+from annotator.queue import assignments, queue  # noqa: E402
+from annotator.rubric.versions import current_version, publish  # noqa: E402
+from annotator.rubric.yaml_file import rubric_from_dict  # noqa: E402
+from annotator.sources.sources import ensure_annotator, ensure_source  # noqa: E402
+from annotator.store.project import Project, create_project  # noqa: E402
 from benchmarks.measure import peak_mb, percentile  # noqa: E402
 
 ANNOTATORS = 100

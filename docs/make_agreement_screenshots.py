@@ -64,8 +64,8 @@ def dashboard(
 def report(app: QApplication, project: Path, out: Path) -> None:
     """The report's agreement section as Qt draws it (Qt rich text has no inline SVG:
     each chart is rasterised and handed to the document as an image)."""
-    from annotator.report import write_report
-    from annotator.store import open_project
+    from annotator.report.html import write_report
+    from annotator.store.project import open_project
 
     html_path = out.with_suffix(".html")
     with open_project(project) as opened:

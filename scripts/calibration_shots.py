@@ -80,8 +80,8 @@ ROUND_ONE: dict[str, list[tuple[dict[str, Any], str]]] = {
 
 def _session(window: Any) -> int:
     """The demo session, made once per run: round 1 labeled and revealed."""
-    from annotator import calibration as cal
-    from annotator.workbench import WorkSession
+    from annotator.calibration import sessions as cal
+    from annotator.workbench.session import WorkSession
 
     project = window.project
     existing = cal.list_sessions(project)
@@ -118,7 +118,7 @@ def shot_reveal(window: Any) -> Any:
 
 
 def shot_adjudication(window: Any) -> Any:
-    from annotator.calibration_decisions import adjudicate_item
+    from annotator.calibration.decisions import adjudicate_item
 
     session_id = _session(window)
     project = window.project

@@ -35,7 +35,7 @@ def main() -> None:
     os.environ["XDG_DATA_HOME"] = str(home / "data")
     os.environ["XDG_CONFIG_HOME"] = str(home / "config")
 
-    from annotator.settings import load_settings, save_settings
+    from annotator.prefs.settings import load_settings, save_settings
 
     settings = load_settings()
     settings.theme = args.theme
@@ -71,7 +71,7 @@ def main() -> None:
 
 def _show_kind(window, predicate: Callable) -> object:
     """Open the first item the predicate likes, as its annotator would see it."""
-    from annotator.items import get_item
+    from annotator.items.items import get_item
 
     project = window.project
     for row in project.rows("SELECT id FROM items ORDER BY seq"):

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from annotator.agreement import (
+from annotator.cli import main as cli
+from annotator.stats.agreement import (
     cohen_kappa,
     fleiss_kappa,
     fleiss_kappa_from_counts,
     krippendorff_alpha,
     percent_agreement,
 )
-from annotator.cli import main as cli
-from annotator.consensus_methods import dawid_skene
-from annotator.reliability import ReliabilityData
+from annotator.stats.consensus import dawid_skene
+from annotator.stats.reliability import ReliabilityData
 from tests.conftest import shared_path
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")

@@ -10,16 +10,16 @@ import json
 import numpy as np
 import pytest
 
-from annotator.adjudications import AdjudicationError, adjudicate
-from annotator.aggregate import (
+from annotator.labels.adjudications import AdjudicationError, adjudicate
+from annotator.quality.aggregate import (
     ConsensusError,
     consensus,
     consensus_all,
     dawid_skene_fit,
     iter_consensus,
 )
-from annotator.rubric_file import rubric_from_dict
-from annotator.rubrics import current_version, publish
+from annotator.rubric.versions import current_version, publish
+from annotator.rubric.yaml_file import rubric_from_dict
 from tests.conftest import shared_path
 from tests.support.agreement_project import label, make_project, team
 
@@ -188,7 +188,7 @@ def test_dawid_skene_reproduces_crowd_kit_through_the_project(tmp_path):
 
 def test_the_vectorised_votes_follow_the_pure_methods(tmp_path):
     """consensus() counts every item at once; consensus_methods decides item by item."""
-    from annotator.consensus_methods import majority_vote, mean_score, median_vote
+    from annotator.stats.consensus import majority_vote, mean_score, median_vote
 
     rng = np.random.default_rng(8)
     project = make_project(tmp_path, 120)
@@ -223,7 +223,7 @@ def test_the_vectorised_votes_follow_the_pure_methods(tmp_path):
 
 
 def test_the_summary_counts_what_consensus_decides(voted):
-    from annotator.overview import consensus_summary
+    from annotator.report.overview import consensus_summary
 
     adjudicate(voted, "b", "quality", 2)
     adjudicate(voted, "d", "verdict", "c")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from annotator.aggregate import consensus
 from annotator.cli import main as cli
-from annotator.store import open_project
+from annotator.quality.aggregate import consensus
+from annotator.store.project import open_project
 from tests.conftest import shared_path
 from tests.support import dialsummeval
 from tests.support.dialsummeval_raw import (

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from annotator.agreement_report import agreement_report
 from annotator.cli import main as cli
-from annotator.project_agreement import Settings, project_agreement
-from annotator.reference import reference_from_counts
-from annotator.scopes import lowest_agreement_items
+from annotator.quality.agreement_report import agreement_report
+from annotator.quality.project_agreement import Settings, project_agreement
+from annotator.quality.scopes import lowest_agreement_items
+from annotator.stats.reference import reference_from_counts
 from tests.support.agreement_project import label, make_project, team
 
 EXPERTS = {"ann": ("experts", "expert"), "bob": ("experts", "expert"), "cy": ("experts", "expert")}
@@ -152,7 +152,7 @@ def test_per_source_and_against_the_expert_consensus(project):
 
 
 def test_the_vectorised_reference_follows_the_consensus_rules():
-    from annotator.consensus_methods import majority_vote, median_vote
+    from annotator.stats.consensus import majority_vote, median_vote
 
     rng = np.random.default_rng(3)
     records = [
@@ -303,6 +303,6 @@ def test_cli_user_errors(project, tmp_path, capsys):
 
 def test_the_cli_offers_every_level_without_loading_the_statistics():
     from annotator.cli.agreement_cmds import LEVELS as OFFERED
-    from annotator.coefficient import LEVELS
+    from annotator.stats.coefficient import LEVELS
 
     assert tuple(LEVELS) == OFFERED

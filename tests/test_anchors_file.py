@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from annotator import anchors
-from annotator.anchor_file import AnchorFileError
+from annotator.anchors import anchors
+from annotator.anchors.file import AnchorFileError
 from tests.support.queue_project import make_project, write_jsonl
 
 GOOD = [

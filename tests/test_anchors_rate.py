@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from annotator import anchor_rate, anchors, assignments, queue
-from annotator.anchor_rate import RateInputs, RatePolicy, decide_rate
-from annotator.queue_settings import get_settings
+from annotator.anchors import anchors
+from annotator.anchors import rate as anchor_rate
+from annotator.anchors.rate import RateInputs, RatePolicy, decide_rate
+from annotator.queue import assignments, queue
+from annotator.queue.settings import get_settings
 from tests.support.queue_project import answer, make_project, people
 
 POLICY = {"threshold": 0.7, "recover_at": 0.8, "step": 0.05, "cap": 0.3, "window": 10}

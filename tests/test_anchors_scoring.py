@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from annotator import anchors
-from annotator.anchor_scoring import label_scores, option_stats, score_labels, score_value
-from annotator.label_import import import_labels
-from annotator.rubrics import current_version
+from annotator.anchors import anchors
+from annotator.anchors.scoring import label_scores, option_stats, score_labels, score_value
+from annotator.exchange.label_import import import_labels
+from annotator.rubric.versions import current_version
 from tests.support.queue_project import answer, make_project, people, write_jsonl
 
 
@@ -57,7 +57,7 @@ def test_ordinal_distance_is_in_scale_steps_with_the_tolerance(
 
 
 def test_ordinal_steps_count_scale_points_not_values(tmp_path):
-    from annotator.rubric_file import rubric_from_dict
+    from annotator.rubric.yaml_file import rubric_from_dict
 
     draft = rubric_from_dict(
         {

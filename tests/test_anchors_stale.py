@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from annotator import anchors
-from annotator.anchor_scoring import label_scores
-from annotator.rubrics import current_version, publish
+from annotator.anchors import anchors
+from annotator.anchors.scoring import label_scores
+from annotator.rubric.versions import current_version, publish
 from tests.support.queue_project import answer, make_project, people, rubric
 
 FOUR_POINT = {

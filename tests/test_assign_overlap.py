@@ -7,9 +7,10 @@ from itertools import combinations
 
 import pytest
 
-from annotator import anchors, assignments, overlap
-from annotator.queue_settings import QueueError, get_settings
-from annotator.sources import get_annotator, get_source
+from annotator.anchors import anchors
+from annotator.queue import assignments, overlap
+from annotator.queue.settings import QueueError, get_settings
+from annotator.sources.sources import get_annotator, get_source
 from tests.support.queue_project import make_project, people
 
 NAMES = ["A", "B", "C", "D", "E"]
@@ -104,7 +105,7 @@ def test_a_slice_selects_by_tag(project):
 def test_new_annotators_are_created_in_the_experts_source(project):
     people(project, ["A"])  # exists already, in "experts"
     with project.transaction():
-        from annotator.sources import ensure_annotator, ensure_source
+        from annotator.sources.sources import ensure_annotator, ensure_source
 
         ensure_annotator(project, "Crowd1", ensure_source(project, "crowd", "crowd"))
     result = assignments.assign(project, ["A", "Crowd1", "New"], sample=30, seed=1)

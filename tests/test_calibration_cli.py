@@ -7,10 +7,10 @@ import json
 import pytest
 
 from annotator.cli import main
-from annotator.labels import submit_label
-from annotator.rubric_file import rubric_from_dict
-from annotator.rubrics import publish
-from annotator.store import open_project
+from annotator.labels.labels import submit_label
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import rubric_from_dict
+from annotator.store.project import open_project
 from tests.support.calibration_project import PEOPLE, label_round, make_project, rubric_data
 
 QUALITY = {"c-00": (3, 3, 4), "c-01": (1, 3, 5), "c-02": (2, 2, 2)}

@@ -6,16 +6,17 @@ import krippendorff
 import numpy as np
 import pytest
 
-from annotator import aggregate, anchors
-from annotator import calibration as cal
-from annotator.calibration_decisions import adjudicate_item, promote_to_anchor
-from annotator.calibration_reveal import reveal, round_agreement
-from annotator.calibration_summary import session_summary, summary_markdown
-from annotator.errors import NotFoundError
-from annotator.labels import current_label, label_history, submit_label
-from annotator.rubric_drafts import new_draft, publish_draft, save_draft
-from annotator.sources import get_annotator
-from annotator.workbench import WorkSession
+from annotator.anchors import anchors
+from annotator.base.errors import NotFoundError
+from annotator.calibration import sessions as cal
+from annotator.calibration.decisions import adjudicate_item, promote_to_anchor
+from annotator.calibration.reveal import reveal, round_agreement
+from annotator.calibration.summary import session_summary, summary_markdown
+from annotator.labels.labels import current_label, label_history, submit_label
+from annotator.quality import aggregate
+from annotator.revision.drafts import new_draft, publish_draft, save_draft
+from annotator.sources.sources import get_annotator
+from annotator.workbench.session import WorkSession
 from tests.support.calibration_project import PEOPLE, label_round, make_project
 
 ITEMS = ["c-00", "c-01", "c-02", "c-03"]
@@ -256,7 +257,7 @@ def test_choosing_items(project):
 
 
 def test_the_report_carries_each_sessions_summary(project, session, tmp_path):
-    from annotator.report import write_report
+    from annotator.report.html import write_report
 
     run_round_one(project, session)
     cal.reveal_round(project, session.id)

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from annotator import calibration as cal
-from annotator import packs
-from annotator.calibration_packs import make_round_packs, merge_round_packs, round_packs
-from annotator.calibration_reveal import reveal
-from annotator.workbench import WorkSession
+from annotator.calibration import sessions as cal
+from annotator.calibration.packs import make_round_packs, merge_round_packs, round_packs
+from annotator.calibration.reveal import reveal
+from annotator.exchange import packs
+from annotator.workbench.session import WorkSession
 from tests.support.calibration_project import PEOPLE, make_project
 
 ITEMS = ["c-01", "c-02", "c-03"]

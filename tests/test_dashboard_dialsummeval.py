@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.labels import submit_label
-from annotator.overview import Cancelled
+from annotator.labels.labels import submit_label
+from annotator.report.overview import Cancelled
 from tests.conftest import shared_path
 from tests.support import dialsummeval
 from tests.support.dialsummeval_raw import (

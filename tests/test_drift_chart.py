@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from annotator.control_chart import (
+from annotator.stats.control_chart import (
     ChartSettings,
     bernoulli_cusum,
     detection,

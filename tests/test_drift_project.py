@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from annotator.alerts import apply_drift_alerts
-from annotator.anchors import add_anchor
+from annotator.anchors.anchors import add_anchor
 from annotator.cli import main as cli
-from annotator.drift import drift_report
-from annotator.label_import import import_labels
-from annotator.queue_settings import configure, get_settings
-from annotator.shift import compare_counts
-from annotator.sources import get_annotator
-from annotator.store import open_project
+from annotator.exchange.label_import import import_labels
+from annotator.quality.alerts import apply_drift_alerts
+from annotator.quality.drift import drift_report
+from annotator.quality.shift import compare_counts
+from annotator.queue.settings import configure, get_settings
+from annotator.sources.sources import get_annotator
+from annotator.store.project import open_project
 from tests.support import drift_project
 from tests.support.agreement_project import make_project, team
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from annotator.adjudications import adjudicate
-from annotator.aggregate import ConsensusError, consensus
-from annotator.export import ExportOptions, export_project
-from annotator.label_scope import Scope
+from annotator.exchange.export import ExportOptions, export_project
+from annotator.labels.adjudications import adjudicate
+from annotator.labels.scope import Scope
+from annotator.quality.aggregate import ConsensusError, consensus
 from tests.conftest import shared_path
 from tests.support.export_project import SmallProject, dialsummeval_copy, small_project
 
@@ -84,7 +84,7 @@ def test_median_and_mean_match_aggregate(built: SmallProject, tmp_path: Path) ->
 
 def test_dialsummeval_consensus_matches_aggregate(tmp_path: Path) -> None:
     path = dialsummeval_copy(shared_path("data", "dialsummeval"), tmp_path, tmp_path / "cache")
-    from annotator.store import open_project
+    from annotator.store.project import open_project
 
     with open_project(path) as project:
         for method in ("auto", "majority"):
@@ -98,7 +98,7 @@ def test_dialsummeval_consensus_matches_aggregate(tmp_path: Path) -> None:
 def test_a_mean_without_a_scale_range_uses_the_whole_projects_range(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import annotator.label_stream as stream
+    import annotator.labels.stream as stream
     from tests.support.agreement_project import label, make_project, team
 
     project = make_project(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.export import FORMATS, ExportOptions, export_project
-from annotator.labels import submit_label
+from annotator.exchange.export import FORMATS, ExportOptions, export_project
+from annotator.labels.labels import submit_label
 from tests.support.export_project import CROWD, SmallProject, small_project
 
 

@@ -36,7 +36,7 @@ def test_export_from_the_dialog(qtbot, built, tmp_path):
 
 
 def test_cancel_leaves_no_folder(qtbot, built, tmp_path, monkeypatch):
-    import annotator.label_stream as stream
+    import annotator.labels.stream as stream
 
     monkeypatch.setattr(stream, "CHUNK_LABELS", 1)  # many small chunks: time to cancel
     monkeypatch.setattr(stream, "CHUNK_ITEMS", 1)

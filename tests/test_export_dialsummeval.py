@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from annotator.cli import main as cli
-from annotator.export import table_paths
+from annotator.exchange.export import table_paths
 from tests.conftest import shared_path
 from tests.support.export_project import dialsummeval_copy
 
@@ -179,9 +179,9 @@ def test_sources_table_shows_cost_agreement_and_cost_per_correct_label(
 def test_crowd_vs_experts_matches_the_agreement_report(
     project_file: Path, exports: dict[str, Path]
 ) -> None:
-    from annotator.agreement_report import agreement_report
-    from annotator.project_agreement import Settings
-    from annotator.store import open_project
+    from annotator.quality.agreement_report import agreement_report
+    from annotator.quality.project_agreement import Settings
+    from annotator.store.project import open_project
 
     with open_project(project_file) as project:
         report = agreement_report(project, settings=Settings(n_boot=0))

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from annotator.adjudications import adjudicate
-from annotator.aggregate import consensus
-from annotator.export import Cancelled, ExportError, ExportOptions, export_project
-from annotator.label_scope import Scope, ScopeError
-from annotator.rubric_file import rubric_from_dict
-from annotator.rubrics import publish
+from annotator.exchange.export import Cancelled, ExportError, ExportOptions, export_project
+from annotator.labels.adjudications import adjudicate
+from annotator.labels.scope import Scope, ScopeError
+from annotator.quality.aggregate import consensus
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import rubric_from_dict
 from tests.support.agreement_project import RUBRIC
 from tests.support.export_project import ANCHORS, SmallProject, small_project
 
@@ -114,7 +114,7 @@ def test_rubric_version_filter(tmp_path: Path) -> None:
     data = json.loads(json.dumps(RUBRIC))
     data["criteria"][0]["options"].append({"value": 6})
     version = publish(built.project, rubric_from_dict(data), note="six points").version
-    from annotator.labels import submit_label
+    from annotator.labels.labels import submit_label
 
     submit_label(
         built.project, item_id="it-0003", annotator="Crowdworker Dan Q", values={"quality": 6}

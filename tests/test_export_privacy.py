@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.export import FORMATS, ExportOptions, export_project
-from annotator.store import open_project
+from annotator.exchange.export import FORMATS, ExportOptions, export_project
+from annotator.store.project import open_project
 from tests.conftest import shared_path
 from tests.support.export_project import SmallProject, dialsummeval_copy, small_project
 

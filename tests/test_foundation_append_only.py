@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from annotator.label_import import import_labels
-from annotator.labels import current_label, get_label, label_history, submit_label
-from annotator.sources import ensure_annotator, ensure_source
-from annotator.store import Project
+from annotator.exchange.label_import import import_labels
+from annotator.labels.labels import current_label, get_label, label_history, submit_label
+from annotator.sources.sources import ensure_annotator, ensure_source
+from annotator.store.project import Project
 from tests.support.foundation import make_project, snapshot, write_jsonl
 
 FORBIDDEN = {
@@ -111,8 +111,8 @@ def test_a_reimported_label_for_the_same_pair_supersedes(labelled: Project, tmp_
 
 
 def test_a_label_keeps_the_rubric_version_it_was_made_under(labelled: Project) -> None:
-    from annotator.rubric_file import parse_rubric_text
-    from annotator.rubrics import current_version, publish
+    from annotator.rubric.versions import current_version, publish
+    from annotator.rubric.yaml_file import parse_rubric_text
     from tests.support.foundation import RUBRIC_YAML
 
     v1 = current_version(labelled)

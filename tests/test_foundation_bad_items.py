@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.errors import InputError, ManyInputErrors
-from annotator.item_import import import_items
+from annotator.base.errors import InputError, ManyInputErrors
+from annotator.exchange.item_import import import_items
 from tests.support.foundation import assert_refused_unchanged, make_project, snapshot
 
 GOOD = json.dumps({"id": "n1", "input": "Q?", "output": "A."})

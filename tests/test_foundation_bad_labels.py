@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.errors import InputError
-from annotator.label_import import import_labels
+from annotator.base.errors import InputError
+from annotator.exchange.label_import import import_labels
 from tests.support.foundation import assert_refused_unchanged, make_project, snapshot, write_jsonl
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.store import PACK_APPLICATION_ID
+from annotator.store.project import PACK_APPLICATION_ID
 from tests.support.foundation import file_state, make_project_file, snapshot
 
 

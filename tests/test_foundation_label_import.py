@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.errors import InputError
-from annotator.label_import import Candidate, import_labels, label_uid
+from annotator.base.errors import InputError
+from annotator.exchange.label_import import Candidate, import_labels, label_uid
 from tests.support.foundation import make_project, snapshot, write_jsonl
 
 TRICKY = [

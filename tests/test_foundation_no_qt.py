@@ -94,7 +94,8 @@ print(json.dumps({"modules": names, "qt_or_ui": loaded}))
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
-    assert {"annotator.store", "annotator.cli", "annotator.item_import"} <= set(result["modules"])
+    expected = {"annotator.store.project", "annotator.cli", "annotator.exchange.item_import"}
+    assert expected <= set(result["modules"])
     assert result["qt_or_ui"] == []
 
 

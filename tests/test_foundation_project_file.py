@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-import annotator.schema
-import annotator.store
-from annotator.errors import NewerVersionError, NotAProjectError
-from annotator.store import PACK_APPLICATION_ID, create_project, open_project
+import annotator.store.project
+import annotator.store.schema
+from annotator.base.errors import NewerVersionError, NotAProjectError
+from annotator.store.project import PACK_APPLICATION_ID, create_project, open_project
 from tests.support.foundation import file_state, make_project_file, snapshot
 
 
@@ -23,7 +23,7 @@ def add_future_migration(path: Path) -> None:
     conn = sqlite3.connect(str(path))
     conn.execute(
         "INSERT INTO _sqlite_migrations(migration_set, name, applied_at) VALUES (?, ?, ?)",
-        (annotator.schema.MIGRATION_SET, "m999_from_the_future", "2031-01-01 00:00:00"),
+        (annotator.store.schema.MIGRATION_SET, "m999_from_the_future", "2031-01-01 00:00:00"),
     )
     conn.commit()
     conn.close()
@@ -134,7 +134,7 @@ def test_create_refuses_to_overwrite(tmp_path: Path) -> None:
     path = tmp_path / "x.annotator"
     write_text_file(path)
     before = file_state(path)
-    with pytest.raises(annotator.errors.AnnotatorError, match="already exists"):
+    with pytest.raises(annotator.base.errors.AnnotatorError, match="already exists"):
         create_project(path)
     assert file_state(path) == before
 
@@ -172,7 +172,7 @@ def with_extra_migration(fail: bool = False) -> list[Callable[[Database], None]]
         if fail:
             raise RuntimeError("simulated failure half-way through a migration")
 
-    return [*annotator.schema.MIGRATIONS, m900_test_added_column]
+    return [*annotator.store.schema.MIGRATIONS, m900_test_added_column]
 
 
 def test_older_file_is_backed_up_then_migrated(
@@ -181,8 +181,8 @@ def test_older_file_is_backed_up_then_migrated(
     path = make_project_file(tmp_path)
     tables_before = snapshot(path)
     assert "test_extra" not in tables_before
-    known = annotator.schema.known_names()
-    monkeypatch.setattr(annotator.schema, "MIGRATIONS", with_extra_migration())
+    known = annotator.store.schema.known_names()
+    monkeypatch.setattr(annotator.store.schema, "MIGRATIONS", with_extra_migration())
 
     project = open_project(path)
     try:
@@ -211,7 +211,7 @@ def test_a_failing_migration_leaves_the_file_as_it_was(
 ) -> None:
     path = make_project_file(tmp_path)
     tables_before = snapshot(path)
-    monkeypatch.setattr(annotator.schema, "MIGRATIONS", with_extra_migration(fail=True))
+    monkeypatch.setattr(annotator.store.schema, "MIGRATIONS", with_extra_migration(fail=True))
 
     with pytest.raises(RuntimeError, match="simulated failure"):
         open_project(path)

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from annotator.cli import main as cli
-from annotator.sources import get_source
-from annotator.store import open_project
+from annotator.sources.sources import get_source
+from annotator.store.project import open_project
 from tests.conftest import shared_path
 from tests.support import dialsummeval
 from tests.support.foundation import item_rows_digest, label_rows_digest, snapshot
@@ -133,7 +133,7 @@ def test_crowd_costs_and_cost_model(built: Path) -> None:
 
 def test_rubric_is_four_ordinal_criteria_1_to_5(built: Path) -> None:
     with open_project(built) as project:
-        from annotator.rubrics import current_version
+        from annotator.rubric.versions import current_version
 
         version = current_version(project)
     assert version.keys == list(dialsummeval.CRITERIA)

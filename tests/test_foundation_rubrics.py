@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from annotator.cli import main as cli
-from annotator.rubric_file import parse_rubric_text
-from annotator.rubrics import find_version, publish
+from annotator.rubric.versions import find_version, publish
+from annotator.rubric.yaml_file import parse_rubric_text
 from tests.support.foundation import RUBRIC_YAML, make_project, make_project_file, snapshot
 
 V2_YAML = """\

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from annotator.cli import main as cli
-from annotator.item_import import import_items
-from annotator.label_import import import_labels
+from annotator.exchange.item_import import import_items
+from annotator.exchange.label_import import import_labels
 from tests.support.foundation import make_project, make_project_file
 
 
@@ -102,7 +102,7 @@ def test_default_report_sits_beside_the_project(tmp_path: Path) -> None:
 
 
 def test_an_unwritable_report_imports_nothing(tmp_path: Path) -> None:
-    from annotator.errors import AnnotatorError
+    from annotator.base.errors import AnnotatorError
     from tests.support.foundation import snapshot
 
     project = make_project(tmp_path)

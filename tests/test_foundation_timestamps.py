@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from annotator.clock import normalize_time
-from annotator.label_import import import_labels
+from annotator.base.clock import normalize_time
+from annotator.exchange.label_import import import_labels
 from tests.support.foundation import make_project
 
 PACIFIC = ZoneInfo("America/Los_Angeles")

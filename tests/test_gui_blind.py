@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator import anchors
-from annotator.anchors import Anchor
+from annotator.anchors import anchors
+from annotator.anchors.anchors import Anchor
 from annotator.demo import DEMO_PERSON
-from annotator.labels import submit_label
-from annotator.sources import ensure_annotator, ensure_source, set_annotator_mode
+from annotator.labels.labels import submit_label
+from annotator.sources.sources import ensure_annotator, ensure_source, set_annotator_mode
 from tests.support.gui import answer_all, planned_values, press
 from ui.main_window import MainWindow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotator import calibration as cal
+from annotator.calibration import sessions as cal
 from tests.support.calibration_project import PEOPLE, make_project
 from tests.test_calibration_packs import ITEMS, label_in_pack
 from tests.test_gui_blind import widget_texts

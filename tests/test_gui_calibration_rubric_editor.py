@@ -7,11 +7,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidgetItem
 
-from annotator import calibration as cal
-from annotator.labels import submit_label
-from annotator.requeue import list_requeues
-from annotator.rubric_drafts import list_drafts
-from annotator.rubrics import current_version
+from annotator.calibration import sessions as cal
+from annotator.labels.labels import submit_label
+from annotator.queue.requeue import list_requeues
+from annotator.revision.drafts import list_drafts
+from annotator.rubric.versions import current_version
 from tests.support.calibration_project import PEOPLE, make_project
 from tests.support.gui import CTRL, press
 from ui.jobs import wait_for_jobs

@@ -15,17 +15,18 @@ import pytest
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QComboBox
 
-from annotator import aggregate, anchors
-from annotator import calibration as cal
-from annotator.adjudications import current_adjudication
-from annotator.calibration_reveal import reveal
-from annotator.calibration_summary import session_summary
+from annotator.anchors import anchors
+from annotator.calibration import sessions as cal
+from annotator.calibration.reveal import reveal
+from annotator.calibration.summary import session_summary
 from annotator.demo import demo_dir
-from annotator.item_import import import_items
-from annotator.rubric_file import load_rubric_file
-from annotator.rubrics import publish
-from annotator.sources import ensure_annotator, ensure_source
-from annotator.store import create_project
+from annotator.exchange.item_import import import_items
+from annotator.labels.adjudications import current_adjudication
+from annotator.quality import aggregate
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import load_rubric_file
+from annotator.sources.sources import ensure_annotator, ensure_source
+from annotator.store.project import create_project
 from tests.support.gui import CTRL, answer_all, planned_values, press, type_text
 from tests.test_gui_blind import SKIP_TYPES, widget_texts
 from ui.main_window import MainWindow

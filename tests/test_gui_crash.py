@@ -10,9 +10,9 @@ import sys
 import time
 
 from annotator.demo import DEMO_PERSON, ensure_demo
-from annotator.labels import current_label
-from annotator.sources import get_annotator
-from annotator.store import open_project
+from annotator.labels.labels import current_label
+from annotator.sources.sources import get_annotator
+from annotator.store.project import open_project
 from tests.conftest import REPO
 from ui.main_window import MainWindow
 

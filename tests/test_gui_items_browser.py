@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from annotator.item_query import ItemFilter, count_items_matching, items_page
-from annotator.items import add_items, item_from_record
-from annotator.labels import submit_label
-from annotator.rubric_file import rubric_from_dict
-from annotator.rubrics import publish
-from annotator.sources import ensure_annotator, ensure_source
-from annotator.store import create_project
+from annotator.items.items import add_items, item_from_record
+from annotator.items.query import ItemFilter, count_items_matching, items_page
+from annotator.labels.labels import submit_label
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import rubric_from_dict
+from annotator.sources.sources import ensure_annotator, ensure_source
+from annotator.store.project import create_project
 from ui.main_window import MainWindow
 
 N_ITEMS = 1234
@@ -47,7 +47,7 @@ def project_path(tmp_path):
 
 
 def test_core_paging_and_filters(project_path):
-    from annotator.store import open_project
+    from annotator.store.project import open_project
 
     with open_project(project_path) as project:
         first = items_page(project, ItemFilter(), limit=500)

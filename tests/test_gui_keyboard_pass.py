@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from annotator.active_time import ActiveClock
 from annotator.demo import DEMO_PERSON
-from annotator.labels import current_label, label_history
-from annotator.rubrics import current_version
-from annotator.sources import get_annotator
+from annotator.labels.labels import current_label, label_history
+from annotator.rubric.versions import current_version
+from annotator.sources.sources import get_annotator
+from annotator.workbench.active_time import ActiveClock
 from tests.support.gui import ALT, CTRL, answer_all, planned_values, press, type_text
 from ui.main_window import MainWindow
 

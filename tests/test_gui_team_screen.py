@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from annotator import anchors
+from annotator.anchors import anchors
 from annotator.demo import demo_dir
-from annotator.item_import import import_items
-from annotator.rubric_file import load_rubric_file
-from annotator.rubrics import publish
-from annotator.sources import get_annotator
-from annotator.store import create_project
+from annotator.exchange.item_import import import_items
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import load_rubric_file
+from annotator.sources.sources import get_annotator
+from annotator.store.project import create_project
 from ui.main_window import MainWindow
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from annotator import packs
-from annotator.anchors import list_anchors
-from annotator.workbench import WorkSession
+from annotator.anchors.anchors import list_anchors
+from annotator.exchange import packs
+from annotator.workbench.session import WorkSession
 from tests.support.pack_project import ANCHOR_IDS, MARKERS, make_lead, topic_of
 
 # Tables that hold, in a project, what a pack must not: answers, scores, kinds, records.

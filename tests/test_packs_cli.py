@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from annotator import packs
 from annotator.cli import main
-from annotator.store import open_project
+from annotator.exchange import packs
+from annotator.store.project import open_project
 from tests.support.pack_project import dump, label_all, make_lead
 
 

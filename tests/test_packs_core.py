@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from annotator import packs, queue
-from annotator.anchor_scoring import anchor_accuracy
-from annotator.labels import current_label, submit_label
-from annotator.pack_file import read_meta
-from annotator.sources import get_annotator
-from annotator.workbench import WorkSession
+from annotator.anchors.scoring import anchor_accuracy
+from annotator.exchange import packs
+from annotator.exchange.pack_file import read_meta
+from annotator.labels.labels import current_label, submit_label
+from annotator.queue import queue
+from annotator.sources.sources import get_annotator
+from annotator.workbench.session import WorkSession
 from tests.support.pack_project import (
     ANCHOR_IDS,
     TEAM,

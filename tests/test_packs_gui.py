@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from annotator import packs
-from annotator.agreement import compute_all
-from annotator.anchor_scoring import anchor_accuracy
-from annotator.reliability import ReliabilityData
-from annotator.store import open_project
+from annotator.anchors.scoring import anchor_accuracy
+from annotator.exchange import packs
+from annotator.stats.agreement import compute_all
+from annotator.stats.reliability import ReliabilityData
+from annotator.store.project import open_project
 from tests.support.gui import answer_all, press
 from tests.support.pack_project import (
     ANCHOR_IDS,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from annotator import packs
+from annotator.base.errors import NotAProjectError
 from annotator.cli import main as cli_main
-from annotator.errors import NotAProjectError
-from annotator.store import copy_project, open_project
+from annotator.exchange import packs
+from annotator.store.project import copy_project, open_project
 from tests.support.pack_project import (
     TEAM,
     dump,

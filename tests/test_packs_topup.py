@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from annotator import packs
-from annotator.pack_file import read_meta
-from annotator.sources import get_annotator
-from annotator.workbench import WorkSession
+from annotator.exchange import packs
+from annotator.exchange.pack_file import read_meta
+from annotator.sources.sources import get_annotator
+from annotator.workbench.session import WorkSession
 from tests.support.pack_project import dump, make_lead, topic_of
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from annotator import anchors, assignments, queue
-from annotator.store import open_project
+from annotator.anchors import anchors
+from annotator.queue import assignments, queue
+from annotator.store.project import open_project
 from tests.support.queue_project import answer, make_project, people
 
 
@@ -200,7 +201,7 @@ def test_different_annotators_get_different_orders(project):
 
 
 def test_an_unknown_annotator_is_refused_and_nothing_is_written(project):
-    from annotator.errors import NotFoundError
+    from annotator.base.errors import NotFoundError
 
     before = project.table_counts()
     with pytest.raises(NotFoundError):

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from annotator.cli import main
-from annotator.sources import get_annotator
-from annotator.store import open_project
+from annotator.sources.sources import get_annotator
+from annotator.store.project import open_project
 from tests.support.queue_project import make_project, write_jsonl
 
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from annotator import anchor_rate, anchors, assignments, queue
-from annotator.queue import anchor_gap
+from annotator.anchors import anchors
+from annotator.anchors import rate as anchor_rate
+from annotator.queue import assignments, queue
+from annotator.queue.queue import anchor_gap
 from tests.support.queue_project import answer, make_project, people
 
 DRAWS = 1000

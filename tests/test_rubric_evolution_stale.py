@@ -8,19 +8,20 @@ import krippendorff
 import numpy as np
 import pytest
 
-from annotator import anchors, assignments, queue
-from annotator.labels import current_label, submit_label
-from annotator.rubric_evolution import (
+from annotator.anchors import anchors
+from annotator.labels.labels import current_label, submit_label
+from annotator.queue import assignments, queue
+from annotator.revision.evolution import (
     EvolutionError,
     compare_versions,
     meaning_changes,
     requeue_stale,
     stale_labels,
 )
-from annotator.rubric_file import rubric_from_dict
-from annotator.rubrics import find_version, publish
-from annotator.sources import get_annotator
-from annotator.workbench import WorkSession
+from annotator.rubric.versions import find_version, publish
+from annotator.rubric.yaml_file import rubric_from_dict
+from annotator.sources.sources import get_annotator
+from annotator.workbench.session import WorkSession
 from tests.support.calibration_project import RUBRIC, make_project, rubric_data
 
 TONE_V2 = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from annotator.agreement import compute_all
-from annotator.pattern_agreement import PatternCounts, pattern_coefficients
-from annotator.project_agreement import Settings
-from annotator.reliability import ReliabilityData
+from annotator.quality.pattern_agreement import PatternCounts, pattern_coefficients
+from annotator.quality.project_agreement import Settings
+from annotator.stats.agreement import compute_all
+from annotator.stats.reliability import ReliabilityData
 
 KEYS = ("alpha", "fleiss_kappa", "gwet_ac1", "percent_agreement")
 

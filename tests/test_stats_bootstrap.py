@@ -7,15 +7,15 @@ import krippendorff
 import numpy as np
 import pytest
 
-import annotator.alpha as alpha_module
-from annotator.agreement import (
+import annotator.stats.alpha as alpha_module
+from annotator.stats.agreement import (
     bootstrap_alpha,
     compute_all,
     gwet_ac1,
     krippendorff_alpha,
 )
-from annotator.item_bootstrap import ItemPatterns, percentile_interval
-from annotator.reliability import ReliabilityData
+from annotator.stats.bootstrap import ItemPatterns, percentile_interval
+from annotator.stats.reliability import ReliabilityData
 
 LEVELS = ["nominal", "ordinal", "interval", "ratio"]
 

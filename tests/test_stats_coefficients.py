@@ -12,7 +12,7 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss
 
-from annotator.agreement import (
+from annotator.stats.agreement import (
     cohen_kappa,
     cohen_kappa_from_table,
     cohen_kappa_pairwise,
@@ -24,7 +24,7 @@ from annotator.agreement import (
     krippendorff_alpha,
     percent_agreement,
 )
-from annotator.reliability import ReliabilityData, ReliabilityError
+from annotator.stats.reliability import ReliabilityData, ReliabilityError
 from tests.conftest import shared_path
 
 # -- Fleiss' kappa against statsmodels ------------------------------------------------------------

@@ -8,14 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from annotator.consensus_methods import (
+from annotator.stats.consensus import (
     dawid_skene,
     majority_vote,
     mean_score,
     median_vote,
     weighted_majority_vote,
 )
-from annotator.reliability import ReliabilityError
+from annotator.stats.reliability import ReliabilityError
 
 VOTES = [
     ("clear", "a", "yes"), ("clear", "b", "yes"), ("clear", "c", "no"),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from annotator.base.errors import AnnotatorError, InputError
 from annotator.cli.agreement_quick import add_quick_arguments, run_quick_command
-from annotator.errors import AnnotatorError, InputError
-from annotator.quick_agreement import format_table, parse_scale, read_labels, run_quick
+from annotator.stats.quick import format_table, parse_scale, read_labels, run_quick
 from tests.conftest import shared_path
 
 # irrCAC's cont3x3abstractors (Gwet, irrCAC README): published Cohen's kappa 0.7964094,

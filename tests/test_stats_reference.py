@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from annotator.agreement import (
+from annotator.stats.agreement import (
     cohen_kappa,
     compute_all,
     fleiss_kappa,
@@ -19,8 +19,8 @@ from annotator.agreement import (
     krippendorff_alpha,
     percent_agreement,
 )
-from annotator.consensus_methods import dawid_skene
-from annotator.reliability import ReliabilityData
+from annotator.stats.consensus import dawid_skene
+from annotator.stats.reliability import ReliabilityData
 from tests.conftest import shared_path
 
 

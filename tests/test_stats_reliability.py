@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from annotator.errors import AnnotatorError
-from annotator.reliability import MISSING, ReliabilityData, ReliabilityError
+from annotator.base.errors import AnnotatorError
+from annotator.stats.reliability import MISSING, ReliabilityData, ReliabilityError
 
 
 def test_records_become_an_items_by_raters_code_matrix_in_first_seen_order():

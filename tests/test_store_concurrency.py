@@ -6,11 +6,11 @@ import subprocess
 import sys
 import textwrap
 
-from annotator.items import add_items, item_from_record
-from annotator.rubric_file import rubric_from_dict
-from annotator.rubrics import publish
-from annotator.sources import ensure_annotator, ensure_source
-from annotator.store import create_project, open_project
+from annotator.items.items import add_items, item_from_record
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import rubric_from_dict
+from annotator.sources.sources import ensure_annotator, ensure_source
+from annotator.store.project import create_project, open_project
 from tests.conftest import REPO
 
 RUBRIC = {"rubric": "r", "criteria": [{"key": "ok", "kind": "binary", "required": True}]}
@@ -19,8 +19,8 @@ PER_WRITER = 60
 WRITER = textwrap.dedent(
     """
     import sys
-    from annotator.labels import submit_label
-    from annotator.store import open_project
+    from annotator.labels.labels import submit_label
+    from annotator.store.project import open_project
     path, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with open_project(path) as project:
         for i in range(n):

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from annotator import queue
-from annotator.items import add_items, item_from_record
-from annotator.labels import current_label
-from annotator.rubric_file import rubric_from_dict
-from annotator.rubrics import publish
-from annotator.sources import ensure_annotator, ensure_source
-from annotator.store import create_project
-from annotator.workbench import WorkSession
+from annotator.items.items import add_items, item_from_record
+from annotator.labels.labels import current_label
+from annotator.queue import queue
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import rubric_from_dict
+from annotator.sources.sources import ensure_annotator, ensure_source
+from annotator.store.project import create_project
+from annotator.workbench.session import WorkSession
 
 RUBRIC = {"rubric": "r", "criteria": [{"key": "ok", "kind": "binary", "required": True}]}
 

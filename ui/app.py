@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from annotator.settings import load_settings
+from annotator.prefs.settings import load_settings
 from ui.main_window import MainWindow
 from ui.theme import apply_theme
 

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.calibration_reveal import CriterionReveal, show_value
-from annotator.rubric import Criterion
+from annotator.calibration.reveal import CriterionReveal, show_value
+from annotator.rubric.model import Criterion
 
 if TYPE_CHECKING:
     from ui.calibration_reveal import RevealPage

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator import calibration as cal
-from annotator.errors import AnnotatorError
-from annotator.rubrics import get_version, list_versions
-from annotator.sources import list_annotators, source_by_id
-from annotator.store import Project, open_reader
+from annotator.base.errors import AnnotatorError
+from annotator.calibration import sessions as cal
+from annotator.rubric.versions import get_version, list_versions
+from annotator.sources.sources import list_annotators, source_by_id
+from annotator.store.project import Project, open_reader
 from ui.jobs import run_job
 
 HOW = (

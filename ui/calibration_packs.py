@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
-from annotator.calibration_packs import make_round_packs, merge_round_packs
-from annotator.errors import AnnotatorError
+from annotator.base.errors import AnnotatorError
+from annotator.calibration.packs import make_round_packs, merge_round_packs
 
 if TYPE_CHECKING:
     from ui.calibration_screen import CalibrationScreen

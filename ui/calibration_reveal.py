@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.calibration import add_note
-from annotator.calibration_decisions import adjudicate_item, promote_to_anchor
-from annotator.calibration_reveal import ItemReveal, Reveal, reveal
-from annotator.errors import AnnotatorError
-from annotator.items import get_item
-from annotator.store import Project
+from annotator.base.errors import AnnotatorError
+from annotator.calibration.decisions import adjudicate_item, promote_to_anchor
+from annotator.calibration.reveal import ItemReveal, Reveal, reveal
+from annotator.calibration.sessions import add_note
+from annotator.items.items import get_item
+from annotator.store.project import Project
 from ui.annotate.item_panel import BASE_TEXT_POINTS, ItemPanel
 from ui.calibration_cards import CriterionPanel, font_of, label
 

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator import calibration as cal
-from annotator.calibration_summary import session_summary, summary_markdown
-from annotator.errors import AnnotatorError
-from annotator.store import Project
+from annotator.base.errors import AnnotatorError
+from annotator.calibration import sessions as cal
+from annotator.calibration.summary import session_summary, summary_markdown
+from annotator.store.project import Project
 from ui.calibration_new import NewSessionForm
 from ui.calibration_reveal import RevealPage
 from ui.calibration_session import SessionPanel
@@ -190,7 +190,7 @@ class CalibrationScreen(QWidget):
         self.pages.setCurrentWidget(self.summary)
 
     def draft_rubric(self, session_id: int) -> None:
-        from annotator.rubric_drafts import new_draft
+        from annotator.revision.drafts import new_draft
 
         if self.project is None:
             return

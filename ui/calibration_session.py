@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from annotator import calibration as cal
-from annotator.errors import AnnotatorError
-from annotator.rubrics import current_version, get_version
-from annotator.store import Project
+from annotator.base.errors import AnnotatorError
+from annotator.calibration import sessions as cal
+from annotator.rubric.versions import current_version, get_version
+from annotator.store.project import Project
 
 if TYPE_CHECKING:
     from ui.calibration_screen import CalibrationScreen

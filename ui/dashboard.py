@@ -1,12 +1,12 @@
 """The lead's dashboard: agreement, the annotator matrix, drift, label distributions,
 rubric versions compared on the same items, and what needs attention.
 
-Everything is computed off the UI thread by `annotator.overview.build_overview`
+Everything is computed off the UI thread by `annotator.report.overview.build_overview`
 on its own connection, with a progress bar and a cancel button; the charts are
 the report's matplotlib figures in a Qt canvas. The screen recomputes when it
 is shown and, while visible, whenever new labels arrive (a cheap check of the
 newest label id every few seconds). New drift alerts raise the anchor rate of
-the annotators concerned (each alert once; see `annotator.alerts`).
+the annotators concerned (each alert once; see `annotator.quality.alerts`).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator import charts
-from annotator.alerts import apply_drift_alerts
-from annotator.errors import AnnotatorError
-from annotator.label_load import label_stamp
-from annotator.overview import STEPS, Cancelled, Overview
-from annotator.store import Project
+from annotator.base.errors import AnnotatorError
+from annotator.labels.load import label_stamp
+from annotator.quality.alerts import apply_drift_alerts
+from annotator.report import charts
+from annotator.report.overview import STEPS, Cancelled, Overview
+from annotator.store.project import Project
 from ui.dashboard_parts import (
     ChartView,
     chart_colors,

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator import charts
-from annotator.overview import Overview, build_overview
-from annotator.store import open_reader
+from annotator.report import charts
+from annotator.report.overview import Overview, build_overview
+from annotator.store.project import open_reader
 from ui.jobs import Job, run_job
 from ui.theme import current_colors
 
@@ -127,7 +127,7 @@ def write_report_in_background(project_path: Path, out: Path, say: Callable[[str
     """Write the HTML report on its own connection; `say` gets the outcome."""
 
     def write(_job: Job) -> str:
-        from annotator.report import write_report
+        from annotator.report.html import write_report
 
         reader = open_reader(project_path)
         try:

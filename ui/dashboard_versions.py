@@ -1,7 +1,7 @@
 """The dashboard's rubric-versions tab: the same items labeled under an old and a new
 rubric version, side by side (agreement under each, how often the same person's
 answer changed, the shift of the label distribution), with a chart of the selected
-criterion. The figures are `annotator.shift.version_effect`'s, as in the report."""
+criterion. The figures are `annotator.quality.shift.version_effect`'s, as in the report."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from annotator import charts
+from annotator.report import charts
 from ui.dashboard_parts import ChartView, chart_colors
 from ui.tables import fill_table, make_table
 

@@ -29,13 +29,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.errors import AnnotatorError
-from annotator.export import FORMAT_TITLES, FORMATS, Cancelled, ExportOptions, export_project
-from annotator.label_data import criterion_specs
-from annotator.label_scope import ANCHOR_CHOICES, Scope
-from annotator.rubrics import list_versions
-from annotator.sources import list_sources
-from annotator.store import Project, open_reader
+from annotator.base.errors import AnnotatorError
+from annotator.exchange.export import (
+    FORMAT_TITLES,
+    FORMATS,
+    Cancelled,
+    ExportOptions,
+    export_project,
+)
+from annotator.labels.data import criterion_specs
+from annotator.labels.scope import ANCHOR_CHOICES, Scope
+from annotator.rubric.versions import list_versions
+from annotator.sources.sources import list_sources
+from annotator.store.project import Project, open_reader
 from ui.flow_layout import FlowLayout
 from ui.jobs import Job, run_job
 

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.item_query import ItemFilter, ItemRow, count_items_matching, items_page
-from annotator.items import get_item, tag_keys, tag_values
-from annotator.labels import label_history
-from annotator.sources import list_sources
-from annotator.store import Project, open_reader
+from annotator.items.items import get_item, tag_keys, tag_values
+from annotator.items.query import ItemFilter, ItemRow, count_items_matching, items_page
+from annotator.labels.labels import label_history
+from annotator.sources.sources import list_sources
+from annotator.store.project import Project, open_reader
 from ui.annotate.item_panel import ItemPanel
 from ui.jobs import Job, run_job
 

@@ -3,7 +3,7 @@
 `run_job(fn, on_done, on_error)` runs `fn(job)` on Qt's thread pool; `job`
 offers `progress(done, total)` and `cancelled`. Results come back on the UI
 thread through signals. Jobs that touch the project open their own SQLite
-connection (`annotator.store.open_project` on the same path) so the UI
+connection (`annotator.store.project.open_project` on the same path) so the UI
 thread's connection is never shared across threads.
 """
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.keymap import Action
+from annotator.prefs.keymap import Action
 
 ActionHandler = Callable[[str], bool]
 TextHandler = Callable[[str], bool]

@@ -30,18 +30,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.errors import AnnotatorError
-from annotator.keymap import build_keymap
-from annotator.settings import Settings, load_settings, save_settings
-from annotator.sources import ensure_annotator, ensure_source, list_annotators, source_by_id
-from annotator.store import (
+from annotator.base.errors import AnnotatorError
+from annotator.prefs.keymap import build_keymap
+from annotator.prefs.settings import Settings, load_settings, save_settings
+from annotator.sources.sources import ensure_annotator, ensure_source, list_annotators, source_by_id
+from annotator.store.project import (
     PACK_APPLICATION_ID,
     Project,
     create_project,
     open_project,
     read_application_id,
 )
-from annotator.workbench import ItemSource, WorkSession
+from annotator.workbench.session import ItemSource, WorkSession
 from ui.annotate.view import AnnotateView
 from ui.keys import KeyDispatcher
 from ui.start_screen import StartScreen

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.errors import AnnotatorError
-from annotator.pack_file import read_meta
-from annotator.packs import list_packs, merge_packs
-from annotator.packs import open_pack as open_pack_file
-from annotator.store import PACK_APPLICATION_ID, open_project, read_application_id
+from annotator.base.errors import AnnotatorError
+from annotator.exchange.pack_file import read_meta
+from annotator.exchange.packs import list_packs, merge_packs
+from annotator.exchange.packs import open_pack as open_pack_file
+from annotator.store.project import PACK_APPLICATION_ID, open_project, read_application_id
 from ui.jobs import run_job
 
 if TYPE_CHECKING:

@@ -34,14 +34,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator import calibration as cal
-from annotator import rubric_drafts as drafts
-from annotator.errors import AnnotatorError
-from annotator.rubric import RubricDraft
-from annotator.rubric_evolution import requeue_stale, stale_labels
-from annotator.rubric_file import parse_rubric_text, rubric_to_yaml
-from annotator.rubrics import get_version, list_versions
-from annotator.store import Project
+from annotator.base.errors import AnnotatorError
+from annotator.calibration import sessions as cal
+from annotator.revision import drafts
+from annotator.revision.evolution import requeue_stale, stale_labels
+from annotator.rubric.model import RubricDraft
+from annotator.rubric.versions import get_version, list_versions
+from annotator.rubric.yaml_file import parse_rubric_text, rubric_to_yaml
+from annotator.store.project import Project
 from ui.annotate.rubric_form import RubricForm
 from ui.rubric_editor_changes import ChangesPane
 from ui.rubric_editor_form import CriterionEditor

@@ -9,11 +9,11 @@ from typing import Any
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout
 
-from annotator.rubric import RubricDraft
-from annotator.rubric_diff import diff_rubrics
-from annotator.rubric_evolution import stale_if_published
-from annotator.rubrics import get_version, list_versions
-from annotator.store import Project, open_reader
+from annotator.revision.evolution import stale_if_published
+from annotator.rubric.diff import diff_rubrics
+from annotator.rubric.model import RubricDraft
+from annotator.rubric.versions import get_version, list_versions
+from annotator.store.project import Project, open_reader
 from ui.jobs import run_job
 
 

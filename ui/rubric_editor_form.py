@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.rubric import APPLIES_TO, KINDS
+from annotator.rubric.model import APPLIES_TO, KINDS
 
 OPTION_COLUMNS = ("value", "label", "description", "hotkey")
 EXAMPLE_COLUMNS = ("item", "value", "why")

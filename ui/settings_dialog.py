@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from annotator.keymap import DEFAULT_ACTIONS, KeymapError, build_keymap
+from annotator.prefs.keymap import DEFAULT_ACTIONS, KeymapError, build_keymap
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from annotator.keymap import Action, keymap_rows
+from annotator.prefs.keymap import Action, keymap_rows
 
 HIDDEN_ALIASES = {"Backtab", "Enter"}  # the same key as another one listed
 

@@ -3,7 +3,7 @@
 One card per source (cost per label, agreement with the expert consensus,
 anchor accuracy, cost per correct label...), then the figures per criterion
 with intervals, and every annotator. Computed off the UI thread on its own
-connection (`annotator.source_quality`), with a progress bar.
+connection (`annotator.quality.source_quality`), with a progress bar.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.project_agreement import Settings
-from annotator.source_quality import QualityReport, source_quality
-from annotator.source_table import money
-from annotator.store import Project, open_reader
+from annotator.quality.project_agreement import Settings
+from annotator.quality.source_quality import QualityReport, source_quality
+from annotator.quality.source_table import money
+from annotator.store.project import Project, open_reader
 from ui.jobs import Job, run_job
 from ui.tables import fill_table, make_table
 

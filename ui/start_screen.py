@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.sources import SOURCE_KINDS, Annotator, Source
-from annotator.stats import project_stats
-from annotator.store import Project, open_reader
+from annotator.quality.headline import project_stats
+from annotator.sources.sources import SOURCE_KINDS, Annotator, Source
+from annotator.store.project import Project, open_reader
 from ui.jobs import run_job
 
 

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from annotator import anchor_rate, anchors
-from annotator.anchor_scoring import anchor_accuracy
-from annotator.errors import AnnotatorError
+from annotator.anchors import anchors
+from annotator.anchors import rate as anchor_rate
+from annotator.anchors.scoring import anchor_accuracy
+from annotator.base.errors import AnnotatorError
 from ui.tables import fill_table, make_table
 
 if TYPE_CHECKING:

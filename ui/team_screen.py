@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator import assignments, queue
-from annotator.errors import AnnotatorError
-from annotator.sources import get_annotator, set_annotator_mode
-from annotator.store import Project, open_reader
+from annotator.base.errors import AnnotatorError
+from annotator.queue import assignments, queue
+from annotator.sources.sources import get_annotator, set_annotator_mode
+from annotator.store.project import Project, open_reader
 from ui.jobs import run_job
 from ui.tables import fill_table, make_table
 from ui.team_anchors import AnchorsTab, RatesTab

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from annotator.paths import resources_dir
+from annotator.prefs.paths import resources_dir
 
 LIGHT = {
     "window": "#f4f5f7",

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from annotator import __version__
-from annotator.errors import AnnotatorError
+from annotator.base.errors import AnnotatorError
 
 # Appended to by each feature; order is the order in `annotator --help`.
 COMMAND_MODULES = [

@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from annotator.base.errors import AnnotatorError
+from annotator.base.levels import LEVELS
 from annotator.cli.common import open_from_args, print_json
-from annotator.errors import AnnotatorError
-from annotator.levels import LEVELS
 
 BY = ("annotator", "source", "slice", "week", "rubric-version")
 
@@ -88,9 +88,9 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         raise AnnotatorError(f"--confidence must be between 0 and 1, got {args.confidence}.")
     if args.n_boot < 0:
         raise AnnotatorError("--bootstrap must be 0 or more.")
-    from annotator.agreement_report import agreement_report, format_report
-    from annotator.project_agreement import Settings
-    from annotator.rubrics import resolve_version
+    from annotator.quality.agreement_report import agreement_report, format_report
+    from annotator.quality.project_agreement import Settings
+    from annotator.rubric.versions import resolve_version
 
     with open_from_args(args) as project:
         version = resolve_version(project, args.rubric_version).id if args.rubric_version else None
@@ -111,7 +111,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 def _quick(args: argparse.Namespace) -> int:
     """Quick mode: every coefficient on the file, and with --consensus each item's value."""
-    from annotator.quick_agreement import format_table, read_labels, run_quick
+    from annotator.stats.quick import format_table, read_labels, run_quick
 
     result = run_quick(
         args.labels,
@@ -143,7 +143,7 @@ def _quick(args: argparse.Namespace) -> int:
 
 
 def _file_consensus(labels: object, method: str) -> dict[str, object]:
-    from annotator.consensus_methods import dawid_skene, majority_vote, mean_score, median_vote
+    from annotator.stats.consensus import dawid_skene, majority_vote, mean_score, median_vote
 
     data = labels.data  # type: ignore[attr-defined]
     records = data.to_records()

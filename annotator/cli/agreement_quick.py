@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from annotator.base.lazy import lazy_module
+from annotator.base.levels import LEVELS
 from annotator.cli.common import print_json
-from annotator.lazy import lazy_module
-from annotator.levels import LEVELS
 
-quick = lazy_module("annotator.quick_agreement")  # numpy and pandas, on first use
+quick = lazy_module("annotator.stats.quick")  # numpy and pandas, on first use
 
 
 def add_quick_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from annotator.store import Project, open_project
+from annotator.store.project import Project, open_project
 
 
 def add_project_argument(parser: argparse.ArgumentParser) -> None:

@@ -43,8 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
-    from annotator.alerts import apply_drift_alerts
-    from annotator.drift import drift_report, format_drift
+    from annotator.quality.alerts import apply_drift_alerts
+    from annotator.quality.drift import drift_report, format_drift
 
     with open_from_args(args) as project:
         report = drift_report(project)
@@ -63,8 +63,8 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from annotator.errors import AnnotatorError
-    from annotator.report import write_report
+    from annotator.base.errors import AnnotatorError
+    from annotator.report.html import write_report
 
     if args.n_boot < 0:
         raise AnnotatorError("--bootstrap must be 0 or more.")

@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from annotator.export import ExportOptions, export_project
+    from annotator.exchange.export import ExportOptions, export_project
 
     def progress(done: int, total: int) -> None:
         if not args.quiet and sys.stderr.isatty():

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from annotator.base.readers import FORMATS, parse_mapping
 from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
-from annotator.item_import import ALLOWED_MAP_FIELDS, import_items
-from annotator.label_import import LABEL_FORMATS, import_labels
-from annotator.readers import FORMATS, parse_mapping
-from annotator.sources import SOURCE_KINDS
+from annotator.exchange.item_import import ALLOWED_MAP_FIELDS, import_items
+from annotator.exchange.label_import import LABEL_FORMATS, import_labels
+from annotator.sources.sources import SOURCE_KINDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from annotator.base.errors import AnnotatorError
 from annotator.cli.common import (
     add_json_flag,
     add_project_argument,
@@ -13,8 +14,7 @@ from annotator.cli.common import (
     print_result,
     split_names,
 )
-from annotator.errors import AnnotatorError
-from annotator.packs import create_pack, list_packs, merge_packs, top_up_pack
+from annotator.exchange.packs import create_pack, list_packs, merge_packs, top_up_pack
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

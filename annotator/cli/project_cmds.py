@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
-from annotator.stats import format_stats, project_stats
-from annotator.store import create_project
+from annotator.quality.headline import format_stats, project_stats
+from annotator.store.project import create_project
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

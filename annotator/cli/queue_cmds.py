@@ -7,7 +7,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from annotator import anchor_rate, anchor_scoring, anchors, assignments, queue
+from annotator.anchors import anchors
+from annotator.anchors import rate as anchor_rate
+from annotator.anchors import scoring as anchor_scoring
 from annotator.cli.common import (
     add_json_flag,
     add_project_argument,
@@ -17,8 +19,9 @@ from annotator.cli.common import (
     print_result,
     split_names,
 )
-from annotator.labels import require_annotator
-from annotator.sources import set_annotator_mode
+from annotator.labels.labels import require_annotator
+from annotator.queue import assignments, queue
+from annotator.sources.sources import set_annotator_mode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,9 +12,9 @@ from annotator.cli.common import (
     print_json,
     print_result,
 )
-from annotator.rubric_diff import diff_rubrics
-from annotator.rubric_file import load_rubric_file, rubric_to_yaml
-from annotator.rubrics import list_versions, publish, resolve_version
+from annotator.rubric.diff import diff_rubrics
+from annotator.rubric.versions import list_versions, publish, resolve_version
+from annotator.rubric.yaml_file import load_rubric_file, rubric_to_yaml
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -168,7 +168,7 @@ def _register_evolution(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_stale(args: argparse.Namespace) -> int:
-    from annotator.rubric_evolution import stale_labels
+    from annotator.revision.evolution import stale_labels
 
     with open_from_args(args) as project:
         report = stale_labels(project)
@@ -181,7 +181,7 @@ def cmd_stale(args: argparse.Namespace) -> int:
 
 def cmd_requeue(args: argparse.Namespace) -> int:
     from annotator.cli.common import split_names
-    from annotator.rubric_evolution import requeue_stale
+    from annotator.revision.evolution import requeue_stale
 
     with open_from_args(args) as project:
         result = requeue_stale(project, split_names(args.annotators), args.criterion)
@@ -189,7 +189,7 @@ def cmd_requeue(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from annotator.rubric_evolution import compare_versions
+    from annotator.revision.evolution import compare_versions
 
     with open_from_args(args) as project:
         old = resolve_version(project, args.v1)

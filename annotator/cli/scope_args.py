@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from annotator.cli.common import split_names
-from annotator.label_scope import ANCHOR_CHOICES, Scope
-from annotator.store import Project
+from annotator.labels.scope import ANCHOR_CHOICES, Scope
+from annotator.store.project import Project
 
 
 def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +47,7 @@ def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def scope_from_args(project: Project, args: argparse.Namespace) -> Scope:
-    from annotator.rubrics import resolve_version
+    from annotator.rubric.versions import resolve_version
 
     version = resolve_version(project, args.rubric_version).id if args.rubric_version else None
     sources = [name for text in args.source or [] for name in split_names(text)]

@@ -8,7 +8,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from annotator.calibration_model import MODES
+from annotator.base.lazy import lazy_module
+from annotator.calibration.model import MODES
 from annotator.cli.common import (
     add_json_flag,
     add_project_argument,
@@ -17,14 +18,13 @@ from annotator.cli.common import (
     print_records,
     split_names,
 )
-from annotator.lazy import lazy_module
-from annotator.rubrics import get_version
+from annotator.rubric.versions import get_version
 
 # Loaded on first use: they pull in the statistics stack (numpy, pandas).
-cal = lazy_module("annotator.calibration")
-decisions = lazy_module("annotator.calibration_decisions")
-reveal_module = lazy_module("annotator.calibration_reveal")
-summaries = lazy_module("annotator.calibration_summary")
+cal = lazy_module("annotator.calibration.sessions")
+decisions = lazy_module("annotator.calibration.decisions")
+reveal_module = lazy_module("annotator.calibration.reveal")
+summaries = lazy_module("annotator.calibration.summary")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -297,7 +297,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 
 def cmd_packs(args: argparse.Namespace) -> int:
-    from annotator.calibration_packs import make_round_packs
+    from annotator.calibration.packs import make_round_packs
 
     with open_from_args(args) as project:
         made = make_round_packs(project, args.session, args.out, args.round)
@@ -311,7 +311,7 @@ def cmd_packs(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from annotator.calibration_packs import merge_round_packs
+    from annotator.calibration.packs import merge_round_packs
 
     with open_from_args(args) as project:
         report, linked = merge_round_packs(project, args.session, args.files, args.round)

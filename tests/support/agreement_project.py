@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from annotator.items import add_items, item_from_record
-from annotator.labels import Label, submit_label
-from annotator.rubric_file import rubric_from_dict
-from annotator.rubrics import publish
-from annotator.sources import ensure_annotator, ensure_source
-from annotator.store import Project, create_project
+from annotator.items.items import add_items, item_from_record
+from annotator.labels.labels import Label, submit_label
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import rubric_from_dict
+from annotator.sources.sources import ensure_annotator, ensure_source
+from annotator.store.project import Project, create_project
 
 SCALE = [1, 2, 3, 4, 5]
 RUBRIC: dict[str, Any] = {

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from annotator import calibration as cal
-from annotator.items import add_items, item_from_record
-from annotator.rubric_file import rubric_from_dict
-from annotator.rubrics import publish
-from annotator.sources import ensure_annotator, ensure_source
-from annotator.store import Project, create_project
-from annotator.workbench import WorkSession
+from annotator.calibration import sessions as cal
+from annotator.items.items import add_items, item_from_record
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import rubric_from_dict
+from annotator.sources.sources import ensure_annotator, ensure_source
+from annotator.store.project import Project, create_project
+from annotator.workbench.session import WorkSession
 
 PEOPLE = ("Ana", "Ben", "Chen")
 RUBRIC: dict[str, Any] = {

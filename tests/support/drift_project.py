@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from annotator.anchors import add_anchor
-from annotator.items import add_items, item_from_record
-from annotator.label_import import import_labels
-from annotator.labels import submit_label
-from annotator.rubric_file import rubric_from_dict
-from annotator.rubrics import publish
-from annotator.store import Project, create_project
+from annotator.anchors.anchors import add_anchor
+from annotator.exchange.label_import import import_labels
+from annotator.items.items import add_items, item_from_record
+from annotator.labels.labels import submit_label
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import rubric_from_dict
+from annotator.store.project import Project, create_project
 
 START = datetime(2026, 9, 7, 9, 0, tzinfo=UTC)  # a Monday
 WEEKS = 8

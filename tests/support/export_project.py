@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotator.anchors import add_anchor
-from annotator.items import add_items, item_from_record
-from annotator.labels import submit_label
-from annotator.rubrics import publish
-from annotator.sources import CostModel, ensure_annotator, ensure_source
-from annotator.store import Project, create_project
+from annotator.anchors.anchors import add_anchor
+from annotator.items.items import add_items, item_from_record
+from annotator.labels.labels import submit_label
+from annotator.rubric.versions import publish
+from annotator.sources.sources import CostModel, ensure_annotator, ensure_source
+from annotator.store.project import Project, create_project
 from tests.support.agreement_project import rubric
 
 EXPERTS = ("Dr. Alice Expertname", "Dr. Bob Expertname", "Dr. Carol Expertname")

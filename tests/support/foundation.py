@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from annotator.errors import InputError
-from annotator.item_import import import_items
-from annotator.rubric_file import parse_rubric_text
-from annotator.rubrics import publish
-from annotator.store import Project, create_project
+from annotator.base.errors import InputError
+from annotator.exchange.item_import import import_items
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import parse_rubric_text
+from annotator.store.project import Project, create_project
 
 RUBRIC_YAML = """\
 rubric: Answer review

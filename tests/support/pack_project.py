@@ -8,13 +8,13 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from annotator.anchors import add_anchor
-from annotator.assignments import assign
-from annotator.items import add_items, item_from_record
-from annotator.rubric_file import rubric_from_dict
-from annotator.rubrics import publish
-from annotator.store import Project, create_project
-from annotator.workbench import WorkSession
+from annotator.anchors.anchors import add_anchor
+from annotator.items.items import add_items, item_from_record
+from annotator.queue.assignments import assign
+from annotator.rubric.versions import publish
+from annotator.rubric.yaml_file import rubric_from_dict
+from annotator.store.project import Project, create_project
+from annotator.workbench.session import WorkSession
 
 TOPICS = ("med", "law", "code")
 RUBRIC: dict[str, Any] = {

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.rubric import Criterion, Option
+from annotator.rubric.model import Criterion, Option
 from ui.flow_layout import FlowLayout
 
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.items import Item
+from annotator.items.items import Item
 from ui.theme import current_colors
 
 BASE_TEXT_POINTS = 11.5

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.rubric import Criterion, RubricVersion
-from annotator.workbench import Progress, SessionSummary
+from annotator.rubric.model import Criterion, RubricVersion
+from annotator.workbench.session import Progress, SessionSummary
 
 
 def format_duration(seconds: float) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
-from annotator.rubric import Criterion
+from annotator.rubric.model import Criterion
 from ui.annotate.criterion_cards import CARD_FOR_KIND, CriterionCard
 
 

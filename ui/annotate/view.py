@@ -1,6 +1,6 @@
 """The annotate view: item on the left, rubric form on the right, all from the keyboard.
 
-It shows and asks; the :class:`annotator.workbench.WorkSession` does the work.
+It shows and asks; the :class:`annotator.workbench.session.WorkSession` does the work.
 Every submit is committed before the next item is drawn; the half-filled form
 is saved as a draft (debounced) and restored after a restart or a crash.
 """
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.active_time import ActiveClock
-from annotator.errors import AnnotatorError
-from annotator.workbench import ItemCard, WorkSession
+from annotator.base.errors import AnnotatorError
+from annotator.workbench.active_time import ActiveClock
+from annotator.workbench.session import ItemCard, WorkSession
 from ui.annotate.item_panel import ItemPanel
 from ui.annotate.panels import (
     FeedbackBanner,

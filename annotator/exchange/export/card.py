@@ -1,0 +1,222 @@
+"""The dataset card: the README.md of a Hugging Face dataset folder.
+
+YAML front matter (`configs` for the three tables, `annotations_creators` from
+the label sources' kinds, `license`, `task_categories`, `size_categories`),
+then sections a reader of an eval set needs: the tables, the annotation
+process, the annotators, agreement with intervals, and cost and quality per
+source. Generated from the same figures as the manifest; no time in it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotator.quality.source_quality import QualityReport
+from annotator.quality.source_table import markdown_table
+
+CREATORS = {
+    "expert": "expert-generated",
+    "crowd": "crowdsourced",
+    "llm_judge": "machine-generated",
+    "other": "other",
+}
+TABLES = ("items", "labels", "sources")
+
+
+def size_category(n: int) -> str:
+    for limit, name in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+        (10_000_000, "1M<n<10M"),
+    ):
+        if n < limit:
+            return name
+    return "10M<n<100M"
+
+
+def creators(kinds: list[str]) -> list[str]:
+    return sorted({CREATORS.get(kind, "other") for kind in kinds}) or ["no-annotation"]
+
+
+def front_matter(facts: dict[str, Any], paths: dict[str, str]) -> str:
+    lines = [
+        "---",
+        f"license: {facts['license']}",
+        f"pretty_name: {_yaml_text(facts['name'])}",
+        "task_categories:",
+        *[f"- {t}" for t in facts["task_categories"]],
+        "annotations_creators:",
+        *[f"- {c}" for c in creators(facts["source_kinds"])],
+        "size_categories:",
+        f"- {size_category(facts['counts']['items'])}",
+        "tags:",
+        "- evaluation",
+        "- human-labels",
+        "- annotator",
+        "configs:",
+    ]
+    for table in TABLES:
+        lines += [f"- config_name: {table}"]
+        if table == "items":
+            lines.append("  default: true")
+        lines += ["  data_files:", "  - split: train", f"    path: {paths[table]}"]
+    lines.append("---")
+    return "\n".join(lines)
+
+
+def _yaml_text(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _cell(entry: dict[str, Any], key: str) -> str:
+    value = entry.get(key)
+    if value is None:
+        return "–"
+    ci = entry.get(f"{key}_ci")
+    return f"{value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else f"{value:.3f}"
+
+
+def agreement_section(report: QualityReport, confidence: float, n_boot: int) -> list[str]:
+    percent = round(confidence * 100)
+    lines = [
+        "## Agreement",
+        "",
+        f"Per criterion, with {percent}% bootstrap intervals ({n_boot:,} resamples, seeded). "
+        "Within a scope: Krippendorff's alpha at the criterion's level, Gwet's AC1 and the share "
+        "of agreeing label pairs, resampling items. Against the experts: each label against its "
+        "item's expert consensus (an adjudicated value first; an expert's own label left out), "
+        "resampling labels; kappa is quadratic-weighted for ordinal criteria.",
+        "",
+    ]
+    for name, overall in report.agreement.items():
+        lines += [
+            f"### {name} ({overall['level']})",
+            "",
+            "| scope | alpha | AC1 | agreeing pairs | items | labels |",
+            "|---|---|---|---|---:|---:|",
+            f"| all labels | {_cell(overall, 'alpha')} | {_cell(overall, 'gwet_ac1')} | "
+            f"{_cell(overall, 'percent_agreement')} | {overall['n_items']:,} | "
+            f"{overall['n_labels']:,} |",
+        ]
+        for source, per in report.within_sources.items():
+            entry = per.get(name)
+            if entry:
+                lines.append(
+                    f"| within {source} | {_cell(entry, 'alpha')} | {_cell(entry, 'gwet_ac1')} | "
+                    f"{_cell(entry, 'percent_agreement')} | {entry['n_items']:,} | "
+                    f"{entry['n_labels']:,} |"
+                )
+        lines += [
+            "",
+            "| source vs expert consensus | kappa | alpha | match | labels compared |",
+            "|---|---|---|---|---:|",
+        ]
+        for source in report.sources:
+            entry = source["criteria"].get(name)
+            if entry:
+                lines.append(
+                    f"| {source['source']} ({source['kind']}) | {_cell(entry, 'kappa')} | "
+                    f"{_cell(entry, 'alpha')} | {_cell(entry, 'match')} | "
+                    f"{entry.get('n_labels', 0):,} |"
+                )
+        lines.append("")
+    return lines
+
+
+def dataset_card(facts: dict[str, Any], paths: dict[str, str]) -> str:
+    report: QualityReport = facts["report"]
+    counts = facts["counts"]
+    rubric_lines = []
+    for rubric in facts["rubrics"]:
+        rubric_lines.append(
+            f"**{rubric['rubric']} v{rubric['version']}**"
+            + (f" ({rubric['note']})" if rubric["note"] else "")
+        )
+        rubric_lines.append("")
+        for c in rubric["criteria"]:
+            scale = ", ".join(str(o["value"]) for o in c.get("options", []))
+            if c["kind"] == "numeric":
+                scale = f"{c.get('min')}..{c.get('max')}"
+            rubric_lines.append(
+                f"- `{c['key']}` ({c['kind']}{': ' + scale if scale else ''}): {c['title']}"
+            )
+        rubric_lines.append("")
+    per_item = facts["labels_per_item"]
+    sources_lines = [
+        f"- **{s['source']}** ({s['kind']}): {s['n_annotators']:,} annotators, "
+        f"{s['n_labels']:,} labels on {s['n_items']:,} items"
+        + (
+            f", model {s['model_id']} {s['model_version'] or ''}".rstrip()
+            if s.get("model_id")
+            else ""
+        )
+        for s in report.sources
+    ]
+    currency = report.currency or "as stated per source"
+    parts = [
+        front_matter(facts, paths),
+        "",
+        f"# {facts['name']}",
+        "",
+        f"{counts['items']:,} items with {counts['labels']:,} labels from "
+        f"{counts['annotators']:,} annotators in {counts['sources']:,} label sources, exported by "
+        f"Annotator {facts['app_version']} (the export id and every file's sha256 are in "
+        "`manifest.json`). "
+        f"Filters: {facts['filters']}.",
+        "",
+        "## Tables",
+        "",
+        f"- `items` ({paths['items']}): each item, its provenance, and per criterion the consensus "
+        "label, its confidence, the method, the number of labels and the item's agreement.",
+        f"- `labels` ({paths['labels']}): one row per label: pseudonymous annotator, source, model "
+        "for LLM judges, rubric version, started and submitted times, active seconds, cost, "
+        "whether it answered an anchor and matched.",
+        f"- `sources` ({paths['sources']}): cost and quality per label source.",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        'items = load_dataset("path/to/this/folder", "items", split="train")',
+        'labels = load_dataset("path/to/this/folder", "labels", split="train")',
+        "```",
+        "",
+        "## Annotation process",
+        "",
+        *rubric_lines,
+        f"Labels per item: {per_item['mean']:.2f} on average (from {per_item['min']} to "
+        f"{per_item['max']}). Consensus: {facts['consensus_text']}. "
+        f"{counts['adjudicated']:,} item-criterion values were adjudicated by a lead. "
+        f"{counts['anchor_items']:,} exported items are anchors (known answers used for quality "
+        "control); a label's `is_anchor` says it was scored against one.",
+        "",
+        "## Annotators",
+        "",
+        *sources_lines,
+        "",
+        "Annotators appear under pseudonyms (`ann-` and ten hex digits), stable within the "
+        "project, so labels by the same person can be grouped without naming them. "
+        "Demographics were not recorded.",
+        "",
+        *agreement_section(report, facts["confidence"], facts["n_boot"]),
+        "## Cost and quality per source",
+        "",
+        f"Currency: {currency}. Cost per correct label = cost per label / share correct (anchor "
+        "accuracy where a source answered anchors, else the share of its labels equal to the "
+        "expert consensus): what a cheap label really costs.",
+        "",
+        markdown_table(report),
+        "",
+        *[f"_{note}_" for note in report.notes],
+        "",
+        "## Integrity",
+        "",
+        "`manifest.json` lists every file with its sha256, the rubric versions in full, the "
+        "filters, the counts, and these figures. Two exports of the same project state with the "
+        "same options are byte-identical apart from the manifest's `exported_at`.",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+__all__ = ["CREATORS", "TABLES", "creators", "dataset_card", "front_matter", "size_category"]

@@ -1,0 +1,72 @@
+"""What an export is asked for: the format, the filters, the consensus method, names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotator.base.errors import AnnotatorError
+from annotator.labels.scope import Scope
+from annotator.quality.aggregate import METHODS
+
+FORMATS = ("jsonl", "csv", "parquet", "hf", "inspect", "croissant")
+FORMAT_TITLES = {
+    "jsonl": "JSON lines (items, labels, sources)",
+    "csv": "CSV (items, labels, sources)",
+    "parquet": "Parquet (items, labels, sources)",
+    "hf": "Hugging Face dataset folder (Parquet + README card)",
+    "inspect": "inspect_ai samples (JSON lines)",
+    "croissant": "Croissant JSON-LD with RAI fields (+ Parquet)",
+}
+
+
+class ExportError(AnnotatorError):
+    """An export cannot be made as asked (format, folder, method)."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    format: str = "jsonl"
+    scope: Scope = field(default_factory=Scope)
+    consensus: str = "auto"
+    real_names: bool = False
+    n_boot: int = 1000
+    seed: int = 0
+    confidence: float = 0.95
+    license: str = "unknown"
+    task_categories: tuple[str, ...] = ("text-classification",)
+    dataset_name: str | None = None
+    overwrite: bool = False
+
+    def check(self) -> None:
+        if self.format not in FORMATS:
+            raise ExportError(
+                f"Unknown export format {self.format!r}; use one of {', '.join(FORMATS)}."
+            )
+        if self.consensus not in METHODS:
+            raise ExportError(
+                f"Unknown consensus method {self.consensus!r}; use one of {', '.join(METHODS)}."
+            )
+        if self.n_boot < 0:
+            raise ExportError("The number of bootstrap resamples must be 0 or more.")
+        if not 0 < self.confidence < 1:
+            raise ExportError(
+                f"The interval coverage must be between 0 and 1, not {self.confidence}."
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the manifest records (the folder is not part of it: moving an export
+        must not change its id)."""
+        return {
+            "format": self.format,
+            "filters": self.scope.to_dict(),
+            "consensus": self.consensus,
+            "real_names": self.real_names,
+            "bootstrap": {"n_boot": self.n_boot, "seed": self.seed, "confidence": self.confidence},
+            "license": self.license,
+            "task_categories": list(self.task_categories),
+            "dataset_name": self.dataset_name,
+        }
+
+
+__all__ = ["FORMATS", "FORMAT_TITLES", "ExportError", "ExportOptions"]

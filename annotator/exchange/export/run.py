@@ -1,0 +1,355 @@
+"""Making an export: one pass over the project, files into a fresh folder, then the manifest.
+
+The files are written into a hidden folder beside the target and moved into
+place only when everything (manifest included) is written, so a failed or
+cancelled export leaves nothing behind. The whole read runs in one SQLite read
+transaction: labels submitted meanwhile do not half-appear. The export is then
+recorded in the project and the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from annotator import __version__
+from annotator.base.clock import now_iso
+from annotator.exchange.export import card, croissant, inspect_samples, manifest
+from annotator.exchange.export.columns import (
+    SOURCE_COLUMNS,
+    criterion_columns,
+    item_columns,
+    label_columns,
+    source_row,
+)
+from annotator.exchange.export.consensus import ChunkConsensus
+from annotator.exchange.export.options import ExportError, ExportOptions
+from annotator.exchange.export.record import record_export
+from annotator.exchange.export.rows import ITEM_FIELDS, RowBuilder
+from annotator.exchange.export.writers import (
+    ITEM_GROUP_ROWS,
+    ROW_GROUP_ROWS,
+    TABLE_SUFFIX,
+    TableWriter,
+    open_writer,
+)
+from annotator.labels.data import criterion_specs, load_names
+from annotator.labels.scope import describe
+from annotator.labels.stream import Cancelled, Chunk
+from annotator.quality.project_agreement import Settings
+from annotator.quality.source_quality import QualityReport, scan
+from annotator.quality.tally import ChunkFigures
+from annotator.store.project import Project
+
+Progress = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+TABLES = ("items", "labels", "sources")
+METHOD_TEXT = {
+    "auto": "the median (ordinal criteria), the mean (numeric) or the majority vote (others)",
+    "majority": "the majority vote",
+    "dawid_skene": "the Dawid-Skene estimate",
+    "median": "the median",
+    "mean": "the mean",
+}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    export_id: str
+    path: Path
+    format: str
+    counts: dict[str, Any]
+    files: dict[str, str]
+    manifest: dict[str, Any]
+
+
+def table_paths(fmt: str) -> dict[str, str]:
+    """Where each table goes inside the export folder (none for inspect)."""
+    if fmt in TABLE_SUFFIX:
+        return {t: f"{t}{TABLE_SUFFIX[fmt]}" for t in TABLES}
+    if fmt == "hf":
+        return {t: f"data/{t}/train-00000-of-00001.parquet" for t in TABLES}
+    if fmt == "croissant":
+        return {t: f"data/{t}.parquet" for t in TABLES}
+    return {}
+
+
+def _writer_kind(fmt: str) -> str:
+    return fmt if fmt in TABLE_SUFFIX else "parquet"
+
+
+def _prepare_folder(out: Path, overwrite: bool) -> Path:
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out}: is a file; name a folder for the export.")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise ExportError(
+            f"{out}: the folder is not empty. Choose a new or empty folder, or replace it "
+            "(--overwrite)."
+        )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        temp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:12]}"
+        temp.mkdir()
+    except OSError as exc:
+        raise ExportError(
+            f"{out}: cannot write here ({exc.strerror or exc}); choose another folder."
+        ) from None
+    return temp
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "dataset"
+
+
+def export_project(
+    project: Project,
+    out: str | Path,
+    options: ExportOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    cancelled: CancelCheck | None = None,
+) -> ExportResult:
+    """Export the project (see the package docstring). Raises `Cancelled` when asked to stop."""
+    options = options or ExportOptions()
+    options.check()
+    out = Path(out)
+    temp = _prepare_folder(out, options.overwrite)
+    began = False
+    try:
+        if not project.conn.in_transaction:
+            project.conn.execute("BEGIN")  # one consistent snapshot for the whole read
+            began = True
+        facts, files = _write_files(project, temp, options, progress, cancelled)
+        if began:
+            project.conn.execute("COMMIT")
+            began = False
+        if cancelled is not None and cancelled():
+            raise Cancelled("Stopped; nothing was written.")
+        built = manifest.build_manifest(
+            project=project,
+            options=options.to_dict(),
+            rubrics=facts["rubrics"],
+            counts=facts["counts"],
+            consensus={"method": options.consensus, "labels_counted": facts["consensus_text"]},
+            quality=facts["report"].to_dict(),
+            files=files,
+            exported_at=now_iso(),
+        )
+        manifest_path = manifest.write_manifest(temp, built)
+        digest = manifest.sha256_file(manifest_path)
+        if out.exists():
+            shutil.rmtree(out)
+        temp.rename(out)
+    except BaseException:
+        if began and project.conn.in_transaction:
+            project.conn.execute("ROLLBACK")
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    record_export(
+        project,
+        export_id=built["export_id"],
+        format=options.format,
+        path=str(out.resolve()),
+        options=options.to_dict(),
+        counts=facts["counts"],
+        manifest_sha256=digest,
+    )
+    return ExportResult(built["export_id"], out, options.format, facts["counts"], files, built)
+
+
+def _write_files(
+    project: Project,
+    folder: Path,
+    options: ExportOptions,
+    progress: Progress | None,
+    cancelled: CancelCheck | None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    scope = options.scope
+    specs = criterion_specs(project, scope.rubric_version, keys=scope.criteria, include_text=True)
+    keys = list(dict.fromkeys(s.key for s in specs))
+    kinds = {s.key: s.kind for s in specs}
+    criteria = criterion_columns(keys, kinds, {s.key: s.criterion for s in specs})
+    try:
+        columns = {
+            "items": item_columns(criteria),
+            "labels": label_columns(criteria),
+            "sources": list(SOURCE_COLUMNS),
+        }
+    except ValueError as exc:
+        raise ExportError(f"Cannot lay out the tables: {exc}; rename the criterion.") from None
+    paths = table_paths(options.format)
+    writers: dict[str, TableWriter] = {}
+    for table, relative in paths.items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        group = ITEM_GROUP_ROWS if table == "items" else ROW_GROUP_ROWS
+        writers[table] = open_writer(_writer_kind(options.format), target, columns[table], group)
+    samples = None
+    consensus_keys = [c.key for c in criteria if c.consensus]
+    if options.format == "inspect":
+        samples = inspect_samples.SampleWriter(folder / inspect_samples.SAMPLES, consensus_keys)
+    names = load_names(project)
+    builder = RowBuilder(
+        project,
+        criteria,
+        names,
+        options.real_names,
+        ChunkConsensus(project, specs, options.consensus, scope),
+    )
+    tally = _Counts()
+
+    def on_chunk(chunk: Chunk, figures: ChunkFigures) -> None:
+        item_columns = builder.items(chunk)
+        tally.add(chunk, builder)
+        if "items" in writers:
+            writers["items"].write(item_columns)
+            writers["labels"].write(builder.labels(chunk, figures))
+        if samples is not None:
+            overall = item_columns[len(ITEM_FIELDS) + 2]  # the `agreement` column
+            samples.write(chunk.items, builder.consensus_values(chunk), overall)
+
+    try:
+        report = scan(
+            project,
+            scope,
+            settings=Settings(options.n_boot, options.seed, options.confidence),
+            real_names=options.real_names,
+            on_chunk=on_chunk,
+            progress=progress,
+            cancelled=cancelled,
+            item_columns="i.*",
+        )
+        if "sources" in writers:
+            writers["sources"].write_rows([source_row(s) for s in report.sources])
+    finally:
+        for writer in writers.values():
+            writer.close()
+        if samples is not None:
+            samples.close()
+    facts = _facts(project, options, report, tally, specs, keys, names)
+    if samples is not None:
+        facts["counts"]["samples"] = samples.written
+        facts["counts"]["items_without_consensus"] = samples.skipped
+    if options.format == "hf":
+        text = card.dataset_card(facts, {t: f"data/{t}/*.parquet" for t in TABLES})
+        (folder / "README.md").write_text(text, encoding="utf-8", newline="\n")
+    if options.format == "croissant":
+        described = {
+            t: (paths[t], manifest.sha256_file(folder / paths[t]), columns[t]) for t in TABLES
+        }
+        croissant.write_croissant(folder, croissant.croissant_metadata(facts, described))
+    return facts, manifest.file_hashes(folder)
+
+
+class _Counts:
+    """Counts the manifest and card report, summed over chunks."""
+
+    def __init__(self) -> None:
+        self.items = 0
+        self.labels = 0
+        self.anchor_items = 0
+        self.adjudicated = 0
+        self.per_item: dict[int, int] = {}
+        self.annotators: set[int] = set()
+        self.sources: set[int] = set()
+        self.versions: set[int] = set()
+        self.last_submitted = ""
+
+    def add(self, chunk: Chunk, builder: RowBuilder) -> None:
+        self.items += chunk.n_items
+        self.labels += int(chunk.in_scope.sum())
+        self.anchor_items += int(chunk.is_anchor.sum())
+        for n, count in zip(*np.unique(chunk.n_labels, return_counts=True), strict=True):
+            self.per_item[int(n)] = self.per_item.get(int(n), 0) + int(count)
+        self.annotators.update(np.unique(chunk.rater[chunk.in_scope]).tolist())
+        self.sources.update(np.unique(chunk.source[chunk.in_scope]).tolist())
+        from annotator.labels.columns import L_VERSION
+
+        self.versions.update(
+            {
+                row[L_VERSION]
+                for row, keep in zip(chunk.rows, chunk.in_scope.tolist(), strict=True)
+                if keep
+            }
+        )
+        from annotator.labels.columns import L_SUBMITTED
+
+        latest = max(
+            (
+                row[L_SUBMITTED]
+                for row, k in zip(chunk.rows, chunk.in_scope.tolist(), strict=True)
+                if k
+            ),
+            default="",
+        )
+        self.last_submitted = max(self.last_submitted, latest)
+        self.adjudicated += sum(
+            method == "adjudicated"
+            for one in builder.last_consensus.values()
+            for method in one.method
+        )
+
+
+def _facts(
+    project: Project,
+    options: ExportOptions,
+    report: QualityReport,
+    counts: _Counts,
+    specs: list[Any],
+    keys: list[str],
+    names: Any,
+) -> dict[str, Any]:
+    per_item = counts.per_item
+    n = sum(per_item.values())
+    mean = sum(k * v for k, v in per_item.items()) / n if n else 0.0
+    version_ids = sorted(counts.versions) or sorted({v for s in specs for v in s.versions})
+    name = options.dataset_name or project.name
+    sources_text = "the selected sources" if options.scope.sources else "every source"
+    method = METHOD_TEXT[options.consensus]
+    consensus_text = (
+        f"the lead's adjudicated value where there is one, else {method} of the item's labels "
+        f"from {sources_text} (a tie is left empty and marked)"
+    )
+    if options.scope.since or options.scope.until:
+        consensus_text += (
+            "; the time range selects the labels exported, not those the consensus counts"
+        )
+    return {
+        "name": name,
+        "slug": _slug(name),
+        "license": options.license,
+        "task_categories": list(options.task_categories),
+        "app_version": __version__,
+        "source_kinds": sorted({names.source_kinds[s] for s in counts.sources}),
+        "counts": {
+            "items": counts.items,
+            "labels": counts.labels,
+            "sources": len(counts.sources),
+            "annotators": len(counts.annotators),
+            "anchor_items": counts.anchor_items,
+            "adjudicated": counts.adjudicated,
+            "criteria": len(keys),
+        },
+        "labels_per_item": {
+            "mean": mean,
+            "min": min(per_item) if per_item else 0,
+            "max": max(per_item) if per_item else 0,
+        },
+        "rubrics": manifest.rubric_versions(project, version_ids, options.real_names),
+        "consensus_text": consensus_text,
+        "filters": describe(options.scope),
+        "report": report,
+        "confidence": options.confidence,
+        "n_boot": options.n_boot,
+        "last_label_date": counts.last_submitted[:10] or None,
+    }
+
+
+__all__ = ["ExportResult", "export_project", "table_paths"]

@@ -1,0 +1,208 @@
+"""Streaming table writers: JSON lines, CSV and Parquet, with byte-stable output.
+
+Rows arrive a chunk at a time and leave at once (JSONL, CSV) or in row groups
+of a fixed size (Parquet), so a million labels never sit in memory and the
+files do not depend on how the rows were chunked. Fixed choices keep the bytes
+stable: UTF-8, "\\n" line ends, Python's shortest float repr, the column order
+given, and Parquet written with one compression and no timestamps.
+
+    >>> with open_writer("jsonl", path, columns) as out:
+    ...     out.write(rows)
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from pathlib import Path
+from typing import Any
+
+from annotator.exchange.export.columns import Column
+
+ROW_GROUP_ROWS = 65_536  # labels: small rows
+ITEM_GROUP_ROWS = 4_096  # items carry their text: a few MB a group
+JSON_SLICE_ROWS = 4_096
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+}
+_STRING = encode_basestring  # the C encoder json.dumps(ensure_ascii=False) uses for text
+TABLE_SUFFIX = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
+
+
+class TableWriter:
+    """Base: a context manager taking a chunk as columns (lists, in column order)."""
+
+    def __init__(self, path: Path, columns: Sequence[Column]) -> None:
+        self.path = path
+        self.columns = list(columns)
+        self.names = [c.name for c in self.columns]
+        self.rows = 0
+
+    def write(self, columns: list[list[Any]]) -> None:
+        raise NotImplementedError
+
+    def write_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self.write([list(c) for c in zip(*rows, strict=True)])
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _json_column(kind: str, values: list[Any]) -> list[str]:
+    """Each value as JSON text, exactly as `json.dumps(..., ensure_ascii=False)` writes it."""
+    if kind == "string":
+        return [_STRING(v) if v is not None else "null" for v in values]
+    if kind == "float":
+        return [float.__repr__(float(v)) if v is not None else "null" for v in values]
+    if kind == "int":
+        return [str(int(v)) if v is not None else "null" for v in values]
+    return ["null" if v is None else ("true" if v else "false") for v in values]
+
+
+class JsonlWriter(TableWriter):
+    """One JSON object per line, keys in column order, as json.dumps would write it.
+
+    Column by column: each value becomes JSON text in a list comprehension, then one
+    %-template per row joins them, about four times faster than a dict per row."""
+
+    def __init__(self, path: Path, columns: Sequence[Column]) -> None:
+        super().__init__(path, columns)
+        self.handle = open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by close()
+        keys = [_STRING(name).replace("%", "%%") for name in self.names]
+        self.template = "{" + ", ".join(f"{key}: %s" for key in keys) + "}\n"
+
+    def write(self, columns: list[list[Any]]) -> None:
+        if not columns or not columns[0]:
+            return
+        template = self.template
+        n = len(columns[0])
+        for start in range(0, n, JSON_SLICE_ROWS):  # a slice at a time: a few MB of text
+            end = min(n, start + JSON_SLICE_ROWS)
+            encoded = [
+                _json_column(c.type, v[start:end])
+                for c, v in zip(self.columns, columns, strict=True)
+            ]
+            self.handle.write("".join([template % row for row in zip(*encoded, strict=True)]))
+        self.rows += n
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class CsvWriter(TableWriter):
+    def __init__(self, path: Path, columns: Sequence[Column]) -> None:
+        super().__init__(path, columns)
+        self.handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by close()
+        self.writer = csv.writer(self.handle, lineterminator="\n")
+        self.writer.writerow(self.names)
+
+    def write(self, columns: list[list[Any]]) -> None:
+        if not columns or not columns[0]:
+            return
+        self.writer.writerows(zip(*columns, strict=True))
+        self.rows += len(columns[0])
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class ParquetWriter(TableWriter):
+    """Row groups of exactly `row_group_rows` rows (the last one shorter): the file does
+    not depend on how the rows were chunked, and a group is buffered at most."""
+
+    def __init__(
+        self, path: Path, columns: Sequence[Column], row_group_rows: int = ROW_GROUP_ROWS
+    ) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        super().__init__(path, columns)
+        self.group = row_group_rows
+        self.pa = pa
+        self.schema = arrow_schema(self.columns)
+        self.writer = pq.ParquetWriter(str(path), self.schema, **PARQUET_OPTIONS)
+        self.pending: list[Any] = []
+        self.pending_rows = 0
+
+    def write(self, columns: list[list[Any]]) -> None:
+        if not columns or not columns[0]:
+            return
+        pa = self.pa
+        arrays = [
+            pa.array(values, type=field.type)
+            for values, field in zip(columns, self.schema, strict=True)
+        ]
+        n = len(columns[0])
+        self.pending.append(pa.Table.from_arrays(arrays, schema=self.schema))
+        self.pending_rows += n
+        self.rows += n
+        if self.pending_rows >= self.group:
+            self._flush(final=False)
+
+    def _flush(self, final: bool) -> None:
+        if not self.pending:
+            return
+        table = self.pa.concat_tables(self.pending)
+        full = (table.num_rows // self.group) * self.group
+        cut = table.num_rows if final else full
+        if cut:
+            self.writer.write_table(table.slice(0, cut), row_group_size=self.group)
+        rest = table.slice(cut)
+        self.pending = [rest] if rest.num_rows else []
+        self.pending_rows = rest.num_rows
+
+    def close(self) -> None:
+        self._flush(final=True)
+        if self.rows == 0:  # an empty table still gets its schema
+            self.writer.write_table(self.schema.empty_table())
+        self.writer.close()
+
+
+def arrow_schema(columns: Sequence[Column]) -> Any:
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+    fields = [
+        pa.field(
+            c.name,
+            types[c.type],
+            metadata={"description": c.description} if c.description else None,
+        )
+        for c in columns
+    ]
+    return pa.schema(fields)
+
+
+def open_writer(
+    kind: str, path: Path, columns: Sequence[Column], row_group_rows: int = ROW_GROUP_ROWS
+) -> TableWriter:
+    if kind == "parquet":
+        return ParquetWriter(path, columns, row_group_rows)
+    writers: dict[str, type[TableWriter]] = {"jsonl": JsonlWriter, "csv": CsvWriter}
+    return writers[kind](path, columns)
+
+
+__all__ = [
+    "PARQUET_OPTIONS",
+    "ITEM_GROUP_ROWS",
+    "ROW_GROUP_ROWS",
+    "TABLE_SUFFIX",
+    "CsvWriter",
+    "JsonlWriter",
+    "ParquetWriter",
+    "TableWriter",
+    "arrow_schema",
+    "open_writer",
+]

@@ -1,0 +1,215 @@
+"""The shared skeleton of every import: one transaction, one batch record, honest counts.
+
+An import reads its file once, in chunks, inside one `BEGIN IMMEDIATE`
+transaction. Every bad row is collected with its file, line and field; unless
+the user asked to skip invalid rows, any error rolls the whole transaction
+back, so a failed import leaves every table exactly as it was. With
+`--skip-invalid` the good rows land and the rejected ones are written to a
+JSONL report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.base.clock import now_iso
+from annotator.base.errors import AnnotatorError, InputError, ManyInputErrors
+from annotator.base.readers import sha256_of
+from annotator.store.project import Project
+
+ProgressFn = Callable[[int], None]
+CancelFn = Callable[[], bool]
+MAX_ERRORS_KEPT = 1000
+CHUNK_ROWS = 2000
+
+
+class ImportCancelled(AnnotatorError):
+    """The user cancelled an import; nothing was written."""
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    file: str
+    sha256: str
+    format: str
+    rows_total: int = 0
+    added: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    superseded: int = 0
+    batch_id: int | None = None
+    report_path: str | None = None
+    errors: list[InputError] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "file": self.file,
+            "sha256": self.sha256,
+            "format": self.format,
+            "rows_total": self.rows_total,
+            "added": self.added,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "superseded": self.superseded,
+            "batch_id": self.batch_id,
+            "report_path": self.report_path,
+        }
+
+    def summary(self) -> str:
+        parts = [f"{self.added} {self.kind} added", f"{self.duplicates} already present (skipped)"]
+        if self.superseded:
+            parts.append(f"{self.superseded} superseding earlier labels")
+        if self.rejected:
+            parts.append(f"{self.rejected} rejected (see {self.report_path})")
+        return f"{Path(self.file).name}: {self.rows_total} rows: " + ", ".join(parts) + "."
+
+
+class ImportRun:
+    """Context for one import: opens the transaction and the batch record.
+
+    Subclass code calls :meth:`reject` for bad rows and :meth:`tick` as rows
+    pass; on exit the batch is finalised, or everything is rolled back.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        path: Path,
+        kind: str,
+        fmt: str,
+        *,
+        skip_invalid: bool = False,
+        report_path: Path | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None,
+    ) -> None:
+        self.project = project
+        self.path = path
+        self.skip_invalid = skip_invalid
+        self.report_path = report_path
+        self.progress = progress
+        self.cancel = cancel
+        self.report = ImportReport(kind=kind, file=str(path), sha256=sha256_of(path), format=fmt)
+        self._rejected_rows: list[dict[str, Any]] = []
+        self._transaction: Any = None
+
+    @property
+    def failing(self) -> bool:
+        """True once the import is bound to be rolled back (no point inserting more)."""
+        return bool(self.report.errors) and not self.skip_invalid
+
+    def __enter__(self) -> ImportRun:
+        self._transaction = self.project.transaction()
+        self._transaction.__enter__()
+        self.report.batch_id = self.project.conn.execute(
+            "INSERT INTO import_batches(kind, file_name, sha256, format, rows_total, rows_added, "
+            "rows_duplicate, rows_rejected, at, actor) VALUES (?, ?, ?, ?, 0, 0, 0, 0, ?, ?)",
+            (
+                self.report.kind,
+                self.path.name,
+                self.report.sha256,
+                self.report.format,
+                now_iso(),
+                self.project.actor,
+            ),
+        ).lastrowid
+        return self
+
+    def reject(self, error: InputError) -> None:
+        self.report.rejected += 1
+        if len(self.report.errors) < MAX_ERRORS_KEPT:
+            self.report.errors.append(error)
+        if self.skip_invalid:
+            self._rejected_rows.append(
+                {
+                    "file": str(self.path),
+                    "line": error.line,
+                    "field": error.field,
+                    "error": error.message,
+                }
+            )
+
+    def tick(self, rows: int) -> None:
+        self.report.rows_total = rows
+        if self.cancel is not None and self.cancel():
+            raise ImportCancelled(f"Import of {self.path.name} cancelled; nothing was imported.")
+        if self.progress is not None:
+            self.progress(rows)
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            try:
+                self._finish()
+            except BaseException as error:
+                self._transaction.__exit__(type(error), error, error.__traceback__)
+                raise
+        self._transaction.__exit__(exc_type, exc, tb)
+
+    def _finish(self) -> None:
+        report = self.report
+        # Rows are checked in stages (reading, then against the project), so errors
+        # arrive out of line order; people read them top to bottom.
+        report.errors.sort(key=lambda error: error.line or 0)
+        self._rejected_rows.sort(key=lambda row: row["line"] or 0)
+        if report.errors and not self.skip_invalid:
+            if len(report.errors) == 1 and report.rejected == 1:
+                raise report.errors[0]
+            raise ManyInputErrors(report.errors[: report.rejected])
+        if report.added == 0 and report.rejected == 0:
+            # Nothing new: leave no trace, so re-importing a file changes nothing.
+            self.project.conn.execute("DELETE FROM import_batches WHERE id = ?", (report.batch_id,))
+            report.batch_id = None
+            return
+        if self._rejected_rows:
+            target = self.report_path or self.project.path.with_name(
+                f"{self.path.stem}.rejected.jsonl"
+            )
+            try:
+                with open(target, "w", encoding="utf-8") as handle:
+                    for row in self._rejected_rows:
+                        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            except OSError as exc:
+                raise AnnotatorError(
+                    f"{target}: cannot write the rejected-rows report ({exc.strerror}); "
+                    "nothing was imported. Choose another place with --report."
+                ) from None
+            report.report_path = str(target)
+        self.project.conn.execute(
+            "UPDATE import_batches SET rows_total = ?, rows_added = ?, rows_duplicate = ?, "
+            "rows_rejected = ?, report_path = ? WHERE id = ?",
+            (
+                report.rows_total,
+                report.added,
+                report.duplicates,
+                report.rejected,
+                report.report_path,
+                report.batch_id,
+            ),
+        )
+        self.project.audit(
+            f"import_{report.kind}",
+            target=self.path.name,
+            details={k: v for k, v in report.to_dict().items() if k != "file"},
+        )
+
+
+def chunked(iterable: Any, size: int = CHUNK_ROWS) -> Any:
+    """Lists of up to `size` consecutive elements."""
+    chunk: list[Any] = []
+    for element in iterable:
+        chunk.append(element)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def placeholders(count: int) -> str:
+    return ", ".join("?" * count)

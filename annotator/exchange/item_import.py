@@ -1,0 +1,128 @@
+"""Importing eval items from JSONL, CSV or Parquet.
+
+    >>> report = import_items(project, Path("items.jsonl"), mapping={"input": "prompt"})
+    >>> report.added, report.duplicates
+    (1400, 0)
+
+Rules: every row is validated; a duplicate id inside the file, or an id the
+project already has with different content, is an error; the same content
+again is skipped and counted. See :mod:`annotator.exchange.import_batches` for the
+transaction and rejection rules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from annotator.base.errors import InputError
+from annotator.base.readers import check_input_file, detect_format, iter_records, pick
+from annotator.exchange.import_batches import (
+    CancelFn,
+    ImportReport,
+    ImportRun,
+    ProgressFn,
+    chunked,
+    placeholders,
+)
+from annotator.items.items import (
+    INSERT_ITEM_SQL,
+    ITEM_FIELDS,
+    ItemProblem,
+    fields_row,
+    parse_item,
+)
+
+
+def map_record(record: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
+    """Rename columns to item fields per `--map FIELD=COLUMN`; other columns pass through."""
+    if not mapping:
+        return record
+    mapped = dict(record)
+    for field, column in mapping.items():
+        mapped[field] = pick(record, column)
+    return mapped
+
+
+def _existing_items(conn: Any, ids: list[str]) -> dict[str, tuple[str, int]]:
+    """content_hash and batch_id of the ids the project already has."""
+    if not ids:
+        return {}
+    sql = f"SELECT id, content_hash, batch_id FROM items WHERE id IN ({placeholders(len(ids))})"
+    return {row[0]: (row[1], row[2]) for row in conn.execute(sql, ids)}
+
+
+def import_items(
+    project: Any,
+    path: str | Path,
+    fmt: str | None = None,
+    mapping: dict[str, str] | None = None,
+    *,
+    skip_invalid: bool = False,
+    report_path: Path | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> ImportReport:
+    """Import a file of items into `project` in one transaction."""
+    path = Path(path)
+    check_input_file(path)
+    fmt = detect_format(path, fmt)
+    mapping = mapping or {}
+    run = ImportRun(
+        project,
+        path,
+        "items",
+        fmt,
+        skip_invalid=skip_invalid,
+        report_path=report_path,
+        progress=progress,
+        cancel=cancel,
+    )
+    conn = project.conn
+    rows_seen = 0
+    with run:
+        for chunk in chunked(iter_records(path, fmt)):
+            rows_seen += len(chunk)
+            candidates: list[tuple[int, str, dict[str, Any], str]] = []
+            for line, record in chunk:
+                if isinstance(record, InputError):
+                    run.reject(record)
+                    continue
+                try:
+                    candidates.append((line, *parse_item(map_record(record, mapping))))
+                except ItemProblem as problem:
+                    run.reject(InputError(path, line, problem.field, str(problem)))
+            existing = _existing_items(conn, [entry[1] for entry in candidates])
+            fresh: list[tuple[Any, ...]] = []
+            in_chunk: set[str] = set()
+            batch_id = run.report.batch_id
+            for line, item_id, fields, digest in candidates:
+                known = existing.get(item_id)
+                if item_id in in_chunk or (known is not None and known[1] == batch_id):
+                    run.reject(
+                        InputError(path, line, "id", f"duplicate id {item_id!r} in this file")
+                    )
+                elif known is not None:
+                    if known[0] == digest:
+                        run.report.duplicates += 1
+                    else:
+                        run.reject(
+                            InputError(
+                                path,
+                                line,
+                                "id",
+                                f"id {item_id!r} already exists in the project with different "
+                                "content (give the changed item a new id)",
+                            )
+                        )
+                else:
+                    in_chunk.add(item_id)
+                    fresh.append(fields_row(item_id, fields, digest, batch_id))
+            if fresh and not run.failing:
+                conn.executemany(INSERT_ITEM_SQL, fresh)
+                run.report.added += len(fresh)
+            run.tick(rows_seen)
+    return run.report
+
+
+ALLOWED_MAP_FIELDS = ITEM_FIELDS

@@ -1,0 +1,264 @@
+"""A work pack on disk: recognising it, refusing what is not one, opening it.
+
+A pack is an SQLite file with the project's own schema (so the whole annotate
+view works on it unchanged) but `PRAGMA application_id = PACK_APPLICATION_ID`,
+so a pack is never opened as a project nor a project as a pack. It runs in
+rollback-journal mode, not WAL: a file that travels between laptops holds every
+committed label in itself, with no `-wal` beside it that could be left behind.
+
+    >>> pack = open_pack("chen.annpack")          # for labeling (the app)
+    >>> meta = read_meta(pack.conn)
+    >>> meta.annotator, meta.project_name, meta.version
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import suppress
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from annotator.base.errors import AnnotatorError
+from annotator.store import schema
+from annotator.store.project import (
+    PACK_APPLICATION_ID,
+    PROJECT_APPLICATION_ID,
+    Project,
+    _migrate,
+    application_id_of,
+    applied_migrations,
+    connect,
+)
+
+PACK_SUFFIX = ".annpack"
+PACK_JOURNAL_MODE = "DELETE"
+META_PREFIX = "pack_"
+
+
+class PackError(AnnotatorError):
+    """A work pack cannot be made, opened, merged or topped up as asked."""
+
+
+class NotAPackError(PackError):
+    """The file is not a work pack (a project, another file, nothing)."""
+
+
+class DamagedPackError(PackError):
+    """The pack file is cut short or damaged."""
+
+
+class PackMismatchError(PackError):
+    """The pack does not fit this project: another project, edited by hand, unknown."""
+
+
+@dataclass(frozen=True)
+class PackMeta:
+    """What a pack says about itself (its `meta` rows named `pack_*`)."""
+
+    pack_id: str
+    version: int
+    project_id: str
+    project_name: str
+    annotator: str
+    created_at: str
+    created_by: str
+    items_hash: str
+    rubric_hash: str
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def banner(self) -> str:
+        """What the app shows while someone labels in the pack."""
+        return (
+            f"Work pack from project “{self.project_name}” for {self.annotator} "
+            f"(version {self.version}) — labels stay in this file until the lead merges "
+            "it back into the project."
+        )
+
+
+def meta_rows(meta: PackMeta) -> list[tuple[str, str]]:
+    """The (key, value) rows a pack's `meta` table holds for `meta`."""
+    return [(f"{META_PREFIX}{key}", str(value)) for key, value in meta.to_dict().items()]
+
+
+def read_meta(conn: sqlite3.Connection, path: Path | str = "pack") -> PackMeta:
+    """The pack's own description, or DamagedPackError naming what is missing."""
+    values = {
+        row[0][len(META_PREFIX) :]: row[1]
+        for row in conn.execute("SELECT key, value FROM meta WHERE key LIKE 'pack\\_%' ESCAPE '\\'")
+    }
+    missing = [
+        name for name in PackMeta.__dataclass_fields__ if name not in values and name != "note"
+    ]
+    if missing:
+        raise DamagedPackError(
+            f"{path}: not a complete work pack (it lacks {', '.join(missing)}); it may have "
+            "been edited by hand. Ask the lead for a fresh pack. Nothing was changed."
+        )
+    try:
+        version = int(values["version"])
+    except ValueError:
+        raise DamagedPackError(f"{path}: the pack's version is not a number.") from None
+    return PackMeta(
+        pack_id=values["pack_id"],
+        version=version,
+        project_id=values["project_id"],
+        project_name=values["project_name"],
+        annotator=values["annotator"],
+        created_at=values["created_at"],
+        created_by=values["created_by"],
+        items_hash=values["items_hash"],
+        rubric_hash=values["rubric_hash"],
+        note=values.get("note", ""),
+    )
+
+
+def _header_sizes(path: Path) -> tuple[int, int] | None:
+    """(page size, pages) from the SQLite header, when the header vouches for them."""
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100:
+        return None
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[24:28] == header[92:96] and pages > 0
+    return (page_size, pages) if valid else None
+
+
+def check_pack_file(path: Path) -> None:
+    """Refuse, without writing, a file that is not a whole work pack this version can read."""
+    if not path.exists():
+        raise NotAPackError(f"{path}: no such work pack file.")
+    if path.is_dir():
+        raise NotAPackError(f"{path}: is a folder, not a work pack file.")
+    app_id = application_id_of(path)
+    if app_id == PROJECT_APPLICATION_ID:
+        raise NotAPackError(
+            f"{path}: this is a project, not a work pack. Open it with 'annotator open', or "
+            "give it as the PROJECT of 'annotator pack merge PROJECT PACK...'. Nothing was changed."
+        )
+    if app_id != PACK_APPLICATION_ID:
+        size = path.stat().st_size
+        what = "an empty file" if size == 0 else "not an SQLite file made by Annotator"
+        raise NotAPackError(
+            f"{path}: not an Annotator work pack ({what}). Nothing was changed. "
+            "The lead makes packs with 'annotator pack create'."
+        )
+    sizes = _header_sizes(path)
+    size = path.stat().st_size
+    if sizes is not None and size < sizes[0] * sizes[1]:
+        raise DamagedPackError(
+            f"{path}: the file is cut short ({size:,} of {sizes[0] * sizes[1]:,} bytes): it was "
+            "not copied completely. Copy it again from the annotator's computer. "
+            "Nothing was changed."
+        )
+    try:
+        conn = reader_connection(path)
+        try:
+            applied = set(applied_migrations(conn))
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from None
+    unknown = applied - set(schema.known_names())
+    if unknown:
+        raise PackError(
+            f"{path}: written by a newer Annotator (schema changes {', '.join(sorted(unknown))}); "
+            "update Annotator to open or merge it. Nothing was changed."
+        )
+
+
+def damaged(path: Path, exc: Exception) -> DamagedPackError:
+    if Path(f"{path}-journal").exists():
+        return DamagedPackError(
+            f"{path}: the app did not close this pack cleanly (a -journal file is beside it). "
+            "Open it in the app once and close it, then try again. Nothing was changed."
+        )
+    return DamagedPackError(f"{path}: damaged ({exc}). Nothing was changed.")
+
+
+def reader_connection(path: Path) -> sqlite3.Connection:
+    """A read-only connection that never writes the file nor makes side files.
+
+    A cleanly closed pack (no journal beside it) is read as immutable; one with a
+    journal left by a crash is read normally, read-only.
+    """
+    uri = path.resolve().as_uri()
+    side = any(Path(f"{path}{suffix}").exists() for suffix in ("-journal", "-wal"))
+    conn = sqlite3.connect(f"{uri}?{'mode=ro' if side else 'immutable=1'}", uri=True)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def integrity_problem(conn: sqlite3.Connection) -> str | None:
+    """None when SQLite's quick check finds the file whole, else its first complaint."""
+    try:
+        rows = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if rows == ["ok"] else rows[0]
+
+
+def connect_pack(path: Path) -> sqlite3.Connection:
+    """A read-write connection with the project pragmas, in rollback-journal mode."""
+    return connect(path, journal_mode=PACK_JOURNAL_MODE)
+
+
+def open_pack(path: str | Path, actor: str | None = None) -> Project:
+    """Open a work pack for labeling: a :class:`Project` on the pack file.
+
+    Refuses a project (with a message saying how to open it), another file, a
+    cut-short or damaged pack, or one from a newer Annotator. An older pack is
+    migrated (after a backup copy) like a project.
+    """
+    path = Path(path)
+    check_pack_file(path)
+    conn = connect_pack(path)
+    try:
+        problem = integrity_problem(conn)
+        if problem is not None:
+            raise DamagedPackError(f"{path}: damaged ({problem}). Ask the lead for a fresh pack.")
+        _migrate(path, conn)
+        meta = read_meta(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return Project(path, conn, actor or meta.annotator)
+
+
+def pack_meta_of(path: str | Path) -> PackMeta:
+    """Read a pack's description without opening it for writing."""
+    path = Path(path)
+    check_pack_file(path)
+    conn = reader_connection(path)
+    try:
+        return read_meta(conn, path)
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from None
+    finally:
+        conn.close()
+
+
+def remove_pack_files(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with suppress(OSError):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+__all__ = [
+    "DamagedPackError",
+    "NotAPackError",
+    "PACK_SUFFIX",
+    "PackError",
+    "PackMeta",
+    "PackMismatchError",
+    "check_pack_file",
+    "connect_pack",
+    "open_pack",
+    "pack_meta_of",
+    "read_meta",
+]

@@ -1,0 +1,353 @@
+"""Quality over time, per annotator and per label source, and the alerts it raises.
+
+- Anchor accuracy: every scored anchor answer, in submission order, per
+  annotator (and pooled per source) and criterion, under a self-starting
+  Bernoulli CUSUM control chart (`control_chart`; the alert rule is stated
+  there); plus accuracy rolling over the last 50 answers and per calendar week
+  (weeks start Monday, UTC), with Wilson intervals.
+- Agreement with the rest: per annotator, criterion and week, the share of
+  their labels that agree with the consensus of the other labels on the same
+  item (majority / median / mean of the rest; exact, or within the criterion's
+  tolerance for ordinal and numeric). Alert when a week with at least 30 such
+  labels is below all earlier weeks by 0.10 or more and a one-sided Welch
+  z-test gives p < 0.01 / (weeks tested).
+- Label distributions, self-consistency on repeats, and the effect of a rubric
+  version change: see `shift`.
+
+    >>> report = drift_report(project)
+    >>> [a.what for a in report.alerts]
+    >>> apply_drift_alerts(project, report.alerts)   # raises anchor rates (alerts.py)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from annotator.labels.data import Names, day_to_iso, load_names, week_start
+from annotator.quality import shift
+from annotator.quality.agreement_drift import agreement_drift
+from annotator.quality.alerts import Alert
+from annotator.quality.project_agreement import tables
+from annotator.stats.control_chart import (
+    ChartResult,
+    ChartSettings,
+    bernoulli_cusum,
+    rolling_accuracy,
+)
+from annotator.stats.control_chart import wilson_interval as wilson
+from annotator.store.project import Project
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DriftSettings:
+    chart: ChartSettings = field(default_factory=ChartSettings)
+    rolling_window: int = 50  # answers in the rolling accuracy
+    min_window: int = 30  # labels a week needs to be compared
+    significance: float = 0.01  # family-wise, split over the windows tested
+    min_drop: float = 0.10  # agreement drop that matters
+    min_jsd: float = 0.10  # distribution change that matters (Jensen-Shannon distance)
+    repeat_min: int = 20  # repeats before self-consistency can alert
+
+
+@dataclass
+class AnchorSeries:
+    """One annotator's (or source's) scored answers on one criterion, in order."""
+
+    subject: str
+    criterion: str
+    label_id: np.ndarray
+    day: np.ndarray
+    outcome: np.ndarray
+    chart: ChartResult
+    rolling: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    def weekly(self) -> list[dict[str, Any]]:
+        weeks = np.floor((self.day - 2440591.5) / 7).astype(np.int64)
+        out = []
+        for week in np.unique(weeks).tolist():
+            mask = weeks == week
+            k, n = int(self.outcome[mask].sum()), int(mask.sum())
+            low, high = wilson(k, n)
+            out.append(
+                {"week": week_start(week), "n": n, "correct": k, "accuracy": k / n,
+                 "low": float(low), "high": float(high)}
+            )  # fmt: skip
+        return out
+
+    def to_dict(self, series: bool = False) -> dict[str, Any]:
+        chart = self.chart
+        out: dict[str, Any] = {
+            "n": len(self.outcome),
+            "accuracy": float(self.outcome.mean()) if len(self.outcome) else None,
+            "reason": chart.reason,
+            "threshold": chart.threshold,
+            "p0": _last(chart.p0),
+            "statistic": _last(chart.statistic),
+            "alarms": [
+                {
+                    "at": a.at,
+                    "since": a.since,
+                    "label_id": int(self.label_id[a.at]),
+                    "since_label_id": int(self.label_id[a.since]),
+                    "since_time": day_to_iso(self.day[a.since]),
+                    "p0": a.p0,
+                    "accuracy_since": a.accuracy_since,
+                    "n_since": a.n_since,
+                }
+                for a in chart.alarms
+            ],
+            "weekly": self.weekly(),
+        }
+        if series:
+            out["series"] = {
+                "label_id": self.label_id.tolist(),
+                "outcome": self.outcome.tolist(),
+                "rolling": [_nan_none(a) for a in self.rolling],
+                "statistic": _nan_none(chart.statistic),
+                "p0": _nan_none(chart.p0),
+            }
+        return out
+
+
+def _last(values: np.ndarray) -> float | None:
+    finite = values[np.isfinite(values)]
+    return float(finite[-1]) if len(finite) else None
+
+
+def _nan_none(values: np.ndarray) -> list[float | None]:
+    return [None if not np.isfinite(v) else float(v) for v in values.tolist()]
+
+
+@dataclass
+class DriftReport:
+    anchors: dict[str, dict[str, AnchorSeries]]  # annotator -> criterion -> series
+    source_anchors: dict[str, dict[str, AnchorSeries]]  # source -> criterion -> series
+    agreement: dict[str, dict[str, list[dict[str, Any]]]]  # annotator -> criterion -> weeks
+    distributions: list[dict[str, Any]]
+    repeats: list[dict[str, Any]]
+    versions: list[dict[str, Any]]
+    alerts: list[Alert]
+    notes: list[str]
+    settings: DriftSettings
+
+    def to_dict(self, series: bool = False) -> dict[str, Any]:
+        return {
+            "alert_rules": alert_rules(self.settings),
+            "alerts": [a.to_dict() for a in self.alerts],
+            "anchor_accuracy": {
+                "annotators": {
+                    who: {c: s.to_dict(series) for c, s in by.items()}
+                    for who, by in self.anchors.items()
+                },
+                "sources": {
+                    who: {c: s.to_dict(series) for c, s in by.items()}
+                    for who, by in self.source_anchors.items()
+                },
+            },
+            "agreement_with_rest": self.agreement,
+            "distributions": self.distributions,
+            "repeats": self.repeats,
+            "rubric_versions": self.versions,
+            "notes": self.notes,
+        }
+
+
+def alert_rules(settings: DriftSettings) -> dict[str, str]:
+    c = settings.chart
+    return {
+        "anchor_accuracy": (
+            f"Bernoulli CUSUM per annotator (and per source) and criterion: after a warm-up "
+            f"of {c.warmup} scored answers, alarm when the log-likelihood ratio of a drop of "
+            f"{c.delta:.2f} from the usual accuracy (its {c.p0_confidence:.0%} lower Wilson "
+            f"bound) exceeds {c.threshold:g}"
+        ),
+        "agreement": (
+            f"a week with at least {settings.min_window} labels whose share agreeing with the "
+            f"consensus of the other labels on the item is {settings.min_drop:.2f} or more "
+            "below that of the earlier weeks, "
+            f"one-sided Welch z-test p < {settings.significance} / weeks tested"
+        ),
+        "distribution": (
+            f"a week with at least {settings.min_window} labels whose value distribution differs "
+            f"from the baseline week: Jensen-Shannon distance >= {settings.min_jsd:.2f} and "
+            f"chi-square p < {settings.significance} / weeks tested"
+        ),
+        "self_consistency": (
+            f"at least {settings.repeat_min} repeats and the 95% upper Wilson bound of "
+            "agreeing with their own earlier label below 0.5"
+        ),
+    }
+
+
+# -- anchors ----------------------------------------------------------------------------------
+
+
+def anchor_answers(project: Project) -> list[tuple[Any, ...]]:
+    """(label id, annotator, source, criterion, correct, julian day), in submission order."""
+    return project.rows(
+        "SELECT s.label_id, s.annotator_id, l.source_id, s.criterion, s.correct, "
+        "julianday(l.submitted_at) AS day FROM anchor_scores s "
+        "JOIN labels l ON l.id = s.label_id ORDER BY day, s.label_id"
+    )
+
+
+def _series(
+    subject: str, criterion: str, rows: list[tuple[Any, ...]], settings: DriftSettings
+) -> AnchorSeries:
+    label_id = np.array([r[0] for r in rows], dtype=np.int64)
+    outcome = np.array([r[4] for r in rows], dtype=np.int8)
+    day = np.array([r[5] for r in rows], dtype=float)
+    return AnchorSeries(
+        subject,
+        criterion,
+        label_id,
+        day,
+        outcome,
+        bernoulli_cusum(outcome, settings.chart),
+        rolling_accuracy(outcome, settings.rolling_window),
+    )
+
+
+def anchor_drift(
+    project: Project, names: Names, settings: DriftSettings
+) -> tuple[dict[str, dict[str, AnchorSeries]], dict[str, dict[str, AnchorSeries]], list[Alert]]:
+    rows = anchor_answers(project)
+    by_person: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
+    by_source: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_person.setdefault((row[1], row[3]), []).append(row)
+        by_source.setdefault((row[2], row[3]), []).append(row)
+    people: dict[str, dict[str, AnchorSeries]] = {}
+    sources: dict[str, dict[str, AnchorSeries]] = {}
+    alerts: list[Alert] = []
+    for (who, criterion), mine in sorted(by_person.items()):
+        name = names.annotators.get(who, str(who))
+        series = _series(name, criterion, mine, settings)
+        people.setdefault(name, {})[criterion] = series
+        alerts += _anchor_alerts(series, "annotator")
+    for (source, criterion), mine in sorted(by_source.items()):
+        name = names.sources.get(source, str(source))
+        series = _series(name, criterion, mine, settings)
+        sources.setdefault(name, {})[criterion] = series
+        if len({row[1] for row in mine}) > 1:  # one person's source: their alert says it
+            alerts += _anchor_alerts(series, "source")
+    return people, sources, alerts
+
+
+def _anchor_alerts(series: AnchorSeries, subject_type: str) -> list[Alert]:
+    out = []
+    for alarm in series.chart.alarms:
+        since = day_to_iso(series.day[alarm.since])
+        out.append(
+            Alert(
+                "anchor_accuracy",
+                subject_type,
+                series.subject,
+                series.criterion,
+                f"anchor accuracy on {series.criterion} fell from about {alarm.p0:.0%} to "
+                f"{alarm.accuracy_since:.0%} over the last {alarm.n_since} scored answers "
+                f"(since {since[:10]})",
+                since,
+                int(series.label_id[alarm.since]),
+                {
+                    "p0": alarm.p0,
+                    "accuracy_since": alarm.accuracy_since,
+                    "n_since": alarm.n_since,
+                    "answer": alarm.at + 1,
+                    "alarm_label_id": int(series.label_id[alarm.at]),
+                    "threshold": series.chart.threshold,
+                },
+            )
+        )
+    return out
+
+
+# -- the whole report -------------------------------------------------------------------------
+
+
+def drift_report(
+    project: Project, settings: DriftSettings | None = None, progress: Progress | None = None
+) -> DriftReport:
+    """Every drift figure and alert of a project (reads only; see alerts.apply_drift_alerts)."""
+    settings = settings or DriftSettings()
+    step = progress or (lambda _text: None)
+    names = load_names(project)
+    step("anchor accuracy")
+    people, sources, alerts = anchor_drift(project, names, settings)
+    notes = []
+    if not people:
+        notes.append(
+            "No scored anchor answers: add anchors (annotator anchors add) to follow accuracy."
+        )
+    step("agreement over time")
+    loaded = tables(project)
+    agreement, more = agreement_drift(loaded, names, settings)
+    alerts += more
+    step("label distributions")
+    distributions, more = shift.distribution_drift(loaded, names, settings)
+    alerts += more
+    step("repeats and rubric versions")
+    repeats, more = shift.self_consistency(project, names, settings)
+    alerts += more
+    versions = shift.version_effect(project, names)
+    if not repeats:
+        notes.append("No repeat labels yet: set a repeat rate to measure self-consistency.")
+    if not versions:
+        notes.append("No item has labels under two rubric versions.")
+    alerts.sort(key=lambda a: (a.since or "", a.subject, a.criterion or ""))
+    return DriftReport(
+        people, sources, agreement, distributions, repeats, versions, alerts, notes, settings
+    )
+
+
+def format_drift(report: DriftReport) -> str:
+    """The human form of a drift report: alerts first, then the figures behind them."""
+    lines = [f"Alerts ({len(report.alerts)}):"]
+    for alert in report.alerts:
+        where = f"{alert.subject_type} {alert.subject}"
+        lines.append(f"  [{alert.kind}] {where}: {alert.what}")
+    if not report.alerts:
+        lines.append("  none")
+    lines += ["", "Anchor accuracy (per annotator and criterion):"]
+    for who, by in report.anchors.items():
+        for criterion, series in by.items():
+            d = series.to_dict()
+            status = d["reason"] or (
+                f"{len(d['alarms'])} alarm(s)" if d["alarms"] else "in control"
+            )
+            lines.append(
+                f"  {who:<24} {criterion:<18} {d['n']:>6} answers  {d['accuracy']:.0%}  {status}"
+            )
+    if not report.anchors:
+        lines.append("  no scored anchor answers")
+    if report.repeats:
+        lines += ["", "Self-consistency on repeats:"]
+        for r in report.repeats:
+            lines.append(
+                f"  {r['annotator']:<24} {r['criterion']:<18} {r['agree']}/{r['n']} agree "
+                f"({r['share']:.0%}, {r['low']:.0%}-{r['high']:.0%})"
+            )
+    if report.versions:
+        lines += ["", "Rubric version changes on the same items:"]
+        for v in report.versions:
+            before, after = v["alpha_from"]["value"], v["alpha_to"]["value"]
+            alphas = (
+                f"alpha {before:.2f} -> {after:.2f}"
+                if before is not None and after is not None
+                else "alpha not defined"
+            )
+            lines.append(
+                f"  {v['criterion']:<18} {v['from']} -> {v['to']}: {v['n_items']} items, "
+                f"Jensen-Shannon {v['jsd']:.2f}, {alphas}"
+            )
+    if report.notes:
+        lines += ["", *report.notes]
+    lines += ["", "Alert rules:"]
+    lines += [f"  {kind}: {rule}" for kind, rule in alert_rules(report.settings).items()]
+    return "\n".join(lines)

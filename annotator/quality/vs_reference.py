@@ -1,0 +1,233 @@
+"""Labels against a reference: the expert consensus, or the other labels on the item.
+
+"Against the expert consensus" pairs every label of a source with its item's
+expert consensus (adjudicated value first, else median / majority / mean of the
+expert labels; tied items drop out and are counted). For an expert source, and
+for "each annotator against the rest", each label is compared with the
+reference of the OTHER labels on its item (leave one out). The intervals
+resample those (label, reference) pairs. `consensus_vs_reference` compares a
+source's own consensus per item with the experts' (items resampled).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from annotator.labels.data import CriterionSpec, LabelTable, Names, same_value
+from annotator.quality.project_agreement import CriterionAgreement, Settings
+from annotator.stats.agreement import compute_all
+from annotator.stats.reference import reference_from_counts, value_counts
+from annotator.stats.reliability import MISSING, ReliabilityData
+from annotator.store.project import Project
+
+EXPERT = "expert"
+REFERENCE_RATER = "expert consensus"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The expert consensus of one criterion: per item seq, a value position (or a
+    number for interval criteria); items where it is not defined are absent."""
+
+    items: np.ndarray  # sorted item seqs
+    value: np.ndarray  # position in the table's values, or the mean (interval)
+    n_tied: int
+    n_adjudicated: int
+
+
+def expert_reference(project: Project, table: LabelTable, names: Names) -> Reference | None:
+    """Adjudicated value first, else the expert labels' median / majority / mean."""
+    experts = [s for s, kind in names.source_kinds.items() if kind == EXPERT]
+    mine = table.subset(np.isin(table.source, experts))
+    items, idx = np.unique(mine.item, return_inverse=True)
+    numeric = table.level in ("interval", "ratio")
+    values = np.asarray(table.values, dtype=float) if numeric else None
+    counts = value_counts(idx, mine.code, len(items), len(table.values))
+    ref, defined = reference_from_counts(counts, table.level, values)
+    triples = zip(items.tolist(), ref.tolist(), defined.tolist(), strict=True)
+    by_item = {s: float(r) for s, r, d in triples if d}
+    tied = {s for s, d in zip(items.tolist(), defined.tolist(), strict=True) if not d}
+    adjudicated = _adjudicated(project, table.spec, table.values, numeric)
+    by_item.update(adjudicated)
+    tied -= set(adjudicated)
+    if not by_item:
+        return None
+    seqs = np.array(sorted(by_item), dtype=np.int64)
+    return Reference(
+        seqs, np.array([by_item[s] for s in seqs.tolist()]), len(tied), len(adjudicated)
+    )
+
+
+def _adjudicated(
+    project: Project, spec: CriterionSpec, values: tuple[Any, ...], numeric: bool
+) -> dict[int, float]:
+    """item seq -> adjudicated value position (or number) for this criterion."""
+    rows = project.rows(
+        "SELECT i.seq, a.value_json FROM current_adjudications a JOIN items i ON i.id = a.item_id "
+        "WHERE a.criterion = ?",
+        (spec.key,),
+    )
+    out: dict[int, float] = {}
+    for seq, text in rows:
+        value = json.loads(text)
+        if spec.option is not None:
+            ticked = any(same_value(spec.option, v) for v in value or [])
+            out[seq] = float(values.index(ticked))
+        elif numeric:
+            out[seq] = float(value)
+        else:
+            position = next((p for p, v in enumerate(values) if same_value(v, value)), None)
+            if position is not None:
+                out[seq] = float(position)
+    return out
+
+
+def _pair_data(
+    reference: np.ndarray, labels: np.ndarray, table: LabelTable, units: Sequence[Any], other: str
+) -> ReliabilityData:
+    """Two raters, the reference and `other`, over these units."""
+    if table.level in ("interval", "ratio"):
+        numbers = np.asarray(table.values, dtype=float)
+        label_values = numbers[labels.astype(int)]
+        domain, inverse = np.unique(np.concatenate([reference, label_values]), return_inverse=True)
+        codes = inverse.reshape(2, -1).T
+        values = tuple(int(v) if float(v).is_integer() else float(v) for v in domain.tolist())
+    else:
+        codes = np.stack([reference, labels]).T
+        values = tuple(table.values)
+    codes = np.where(np.isnan(codes), MISSING, codes) if codes.dtype.kind == "f" else codes
+    return ReliabilityData(codes.astype(np.int32), values, tuple(units), (REFERENCE_RATER, other))
+
+
+def against_reference(
+    table: LabelTable, reference: Reference, name: str, settings: Settings
+) -> CriterionAgreement:
+    """Each label of `table` paired with its item's reference value (the interval
+    resamples those pairs)."""
+    if len(reference.items) == 0:
+        ref, defined = np.full(len(table), np.nan), np.zeros(len(table), dtype=bool)
+    else:
+        last = len(reference.items) - 1
+        position = np.clip(np.searchsorted(reference.items, table.item), 0, last)
+        defined = reference.items[position] == table.item
+        ref = np.where(defined, reference.value[position], np.nan)
+    kept = table.subset(defined)
+    data = _pair_data(ref[defined], kept.code.astype(float), kept, kept.label_id.tolist(), name)
+    result = compute_all(
+        data,
+        table.level,  # type: ignore[arg-type]
+        n_boot=settings.n_boot,
+        seed=settings.seed,
+        confidence=settings.confidence,
+    )
+    dropped = int((~defined).sum())
+    note = "each label against its item's expert consensus; intervals resample labels"
+    if dropped:
+        note += (
+            f"; {dropped} labels on items without an expert consensus (no expert label, "
+            "or the experts tied) were left out"
+        )
+    return CriterionAgreement(
+        table.spec.name,
+        table.level,
+        tuple(data.values),
+        result,
+        int(len(np.unique(kept.item))),
+        len(kept),
+        kept.n_raters(),
+        note,
+        {"n_tied_items": reference.n_tied, "n_adjudicated_items": reference.n_adjudicated},
+    )
+
+
+def against_the_rest(
+    table: LabelTable, rater: int, name: str, settings: Settings
+) -> CriterionAgreement:
+    """One annotator's labels against every other label on the same items.
+
+    Each (their label, another label on the item) pair is a unit of a two-rater
+    table, so no consensus (and no tie) is needed; percent agreement is the
+    share of agreeing pairs. The interval resamples pairs.
+    """
+    mine = table.subset(table.rater == rater)
+    others = table.subset(table.rater != rater)
+    order = np.argsort(mine.item, kind="stable")
+    mine = mine.subset(order)
+    position = np.clip(np.searchsorted(mine.item, others.item), 0, max(len(mine) - 1, 0))
+    shared = mine.item[position] == others.item if len(mine) else np.zeros(len(others), bool)
+    theirs = others.subset(shared)
+    own = mine.code[position[shared]]
+    if table.level in ("interval", "ratio"):
+        numbers = np.asarray(table.values, dtype=float)
+        domain, inverse = np.unique(
+            np.concatenate([numbers[own], numbers[theirs.code]]), return_inverse=True
+        )
+        codes = inverse.reshape(2, -1).T
+        values = tuple(int(v) if float(v).is_integer() else float(v) for v in domain.tolist())
+    else:
+        codes = np.stack([own, theirs.code]).T
+        values = tuple(table.values)
+    data = ReliabilityData(
+        codes.astype(np.int32), values, tuple(range(len(own))), (name, "the rest")
+    )
+    result = compute_all(
+        data,
+        table.level,  # type: ignore[arg-type]
+        n_boot=settings.n_boot,
+        seed=settings.seed,
+        confidence=settings.confidence,
+    )
+    paired_items = np.unique(theirs.item)
+    return CriterionAgreement(
+        table.spec.name,
+        table.level,
+        values,
+        result,
+        len(paired_items),
+        int(np.isin(mine.item, paired_items).sum()),
+        1,
+        "each of their labels against every other label on the item; intervals resample pairs",
+        {"n_pairs": len(own)},
+    )
+
+
+def consensus_vs_reference(
+    table: LabelTable, reference: Reference, name: str, settings: Settings
+) -> CriterionAgreement:
+    """The source's own consensus per item against the reference (items resampled)."""
+    items, idx = np.unique(table.item, return_inverse=True)
+    numeric = table.level in ("interval", "ratio")
+    values = np.asarray(table.values, dtype=float) if numeric else None
+    counts = value_counts(idx, table.code, len(items), len(table.values))
+    mine, defined = reference_from_counts(counts, table.level, values)
+    common, in_mine, in_ref = np.intersect1d(items[defined], reference.items, return_indices=True)
+    own = mine[defined][in_mine]
+    ref = reference.value[in_ref]
+    if numeric:
+        domain, inverse = np.unique(np.concatenate([ref, own]), return_inverse=True)
+        codes = inverse.reshape(2, -1).T
+        shown = tuple(int(v) if float(v).is_integer() else float(v) for v in domain.tolist())
+    else:
+        codes = np.stack([ref, own]).T
+        shown = tuple(table.values)
+    data = ReliabilityData(
+        codes.astype(np.int32),
+        shown,
+        tuple(common.tolist()),
+        (REFERENCE_RATER, f"{name} consensus"),
+    )
+    result = compute_all(
+        data,
+        table.level,  # type: ignore[arg-type]
+        n_boot=settings.n_boot,
+        seed=settings.seed,
+        confidence=settings.confidence,
+    )
+    return CriterionAgreement(
+        table.spec.name, table.level, shown, result, len(common), 2 * len(common), 2
+    )

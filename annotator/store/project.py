@@ -1,0 +1,399 @@
+"""Opening, creating and migrating a project file: one SQLite file per project.
+
+Why this shape: every user action is one short `BEGIN IMMEDIATE` transaction on
+a WAL-mode file with a busy timeout, so a second process waits instead of
+failing, a kill never leaves half a write, and readers never block the writer.
+A file that is not a project, is a work pack, or was written by a newer
+Annotator is refused before anything is written to it.
+
+    >>> project = create_project("support.annotator", name="Support bot")
+    >>> with project.transaction():
+    ...     project.audit("import", target="items.jsonl")
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from annotator import __version__
+from annotator.base.clock import now_iso
+from annotator.base.errors import AnnotatorError, NewerVersionError, NotAProjectError
+from annotator.store import schema
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+PROJECT_APPLICATION_ID = 0x414E4E4F  # "ANNO": marks a file as an Annotator project
+PACK_APPLICATION_ID = 0x414E5041  # "ANPA": marks a work pack (see annotator.exchange.packs)
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Project:
+    """An open project file. Use :func:`open_project` or :func:`create_project`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, actor: str | None = None) -> None:
+        self.path = path
+        self.conn = conn
+        self.actor = actor or default_actor()
+        # Per-connection memo for immutable things (published rubric versions).
+        self.cache: dict[str, Any] = {}
+
+    @property
+    def db(self) -> Database:
+        """A sqlite-utils view of the same connection (imported on first use: it is slow)."""
+        if "sqlite_utils_db" not in self.cache:
+            from sqlite_utils import Database
+
+            self.cache["sqlite_utils_db"] = Database(self.conn)
+        return self.cache["sqlite_utils_db"]
+
+    # -- metadata -----------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    @property
+    def id(self) -> str:
+        return self.meta("project_id") or ""
+
+    @property
+    def name(self) -> str:
+        return self.meta("name") or self.path.stem
+
+    # -- transactions -------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Project]:
+        """One write transaction (nested calls become savepoints).
+
+        `BEGIN IMMEDIATE` takes the write lock up front, so two processes never
+        deadlock upgrading a read lock; the busy timeout makes the second wait.
+        """
+        if self.conn.in_transaction:
+            name = f"sp_{uuid.uuid4().hex}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                self.conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            self.conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def audit(
+        self,
+        action: str,
+        target: str | None = None,
+        details: dict[str, Any] | None = None,
+        actor: str | None = None,
+    ) -> None:
+        """Append to the audit log (call inside the transaction doing the action)."""
+        self.conn.execute(
+            "INSERT INTO audit_log(at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
+            (
+                now_iso(),
+                actor or self.actor,
+                action,
+                target,
+                json.dumps(details or {}, sort_keys=True, default=str),
+            ),
+        )
+
+    # -- reading ------------------------------------------------------------
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def row(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        found = self.conn.execute(sql, params).fetchone()
+        return found[0] if found else None
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows per table: what tests compare to prove a refused input changed nothing."""
+        names = [r[0] for r in self.rows("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {name: self.scalar(f'SELECT count(*) FROM "{name}"') for name in sorted(names)}
+
+    def close(self) -> None:
+        with suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA optimize")
+        self.conn.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name on some systems
+        return "unknown"
+
+
+def connect(path: Path, journal_mode: str = "WAL") -> sqlite3.Connection:
+    """A connection with the pragmas every project and pack connection needs.
+
+    Work packs use `journal_mode="DELETE"`: a file that travels between laptops
+    must hold every committed label in itself, with no -wal beside it to forget.
+    """
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA journal_mode = {journal_mode}")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def read_application_id(path: Path) -> int | None:
+    """The SQLite application id of a file, or None if it is not an SQLite file.
+
+    Reads the header bytes only, so inspecting a file never changes it.
+    """
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+        return None
+    return int.from_bytes(header[68:72], "big")
+
+
+def application_id_of(path: Path) -> int | None:
+    """The file's application id as SQLite sees it (None: not an SQLite file).
+
+    The header is read first, without opening the file. A project still open
+    in WAL mode may have its id only in the -wal so far; then SQLite is asked,
+    read-only.
+    """
+    header_id = read_application_id(path)
+    if header_id is None or header_id != 0 or not Path(f"{path}-wal").exists():
+        return header_id
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("PRAGMA application_id").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return header_id
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Names of this app's migrations recorded in a file, in the order applied."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ).fetchone()
+    if not exists:
+        return []
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+            (schema.MIGRATION_SET,),
+        )
+    ]
+
+
+def _read_versions(path: Path) -> tuple[set[str], str | None]:
+    """The file's applied migrations and recorded app version, read without writing.
+
+    The path goes in as a percent-encoded URI (a folder named 'Project #1' must not
+    cut it short). A cleanly closed file (no -wal beside it) is read as immutable,
+    so a refused file does not even get -wal/-shm side files; if that fails, or a
+    WAL is present, a normal read-only connection is used.
+    """
+    uri = path.resolve().as_uri()
+    if not Path(f"{path}-wal").exists():
+        with suppress(sqlite3.DatabaseError):
+            return _query_versions(f"{uri}?immutable=1")
+    return _query_versions(f"{uri}?mode=ro")
+
+
+def _query_versions(uri: str) -> tuple[set[str], str | None]:
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        applied = set(applied_migrations(conn))
+        row = conn.execute("SELECT value FROM meta WHERE key = 'app_version'").fetchone()
+    finally:
+        conn.close()
+    return applied, row[0] if row else None
+
+
+def check_project_file(path: Path) -> None:
+    """Refuse, without writing, a file that is not an Annotator project of this version."""
+    if not path.exists():
+        raise NotAProjectError(f"{path}: no such project file.")
+    if path.is_dir():
+        raise NotAProjectError(f"{path}: is a folder, not a project file.")
+    app_id = application_id_of(path)
+    if app_id == PACK_APPLICATION_ID:
+        raise NotAProjectError(
+            f"{path}: this is a work pack, not a project. Open it with "
+            "'annotator pack open', or merge it with 'annotator pack merge PROJECT PACK'."
+        )
+    if app_id != PROJECT_APPLICATION_ID:
+        raise NotAProjectError(
+            f"{path}: not an Annotator project (it is not an SQLite file made by Annotator). "
+            "Nothing was changed. Create a project with 'annotator init'."
+        )
+    try:
+        applied, version = _read_versions(path)
+    except sqlite3.DatabaseError as exc:
+        raise NotAProjectError(
+            f"{path}: damaged or not a project ({exc}). Nothing was changed."
+        ) from None
+    unknown = applied - set(schema.known_names())
+    if unknown:
+        writer = (
+            f"Annotator {version}" if version and version != __version__ else "a newer Annotator"
+        )
+        raise NewerVersionError(
+            f"{path}: written by {writer}, newer than this one ({__version__}); "
+            f"it has schema changes this version does not know ({', '.join(sorted(unknown))}). "
+            "Nothing was changed. Update Annotator to open it."
+        )
+
+
+def backup_path(path: Path, stamp: str) -> Path:
+    return path.with_name(f"{path.name}.backup-{stamp}")
+
+
+def _migrate(path: Path, conn: sqlite3.Connection) -> None:
+    applied = applied_migrations(conn)
+    if not [name for name in schema.known_names() if name not in applied]:
+        return  # up to date: the common case, and sqlite-utils is not even imported
+    from sqlite_utils import Database
+
+    if applied:
+        stamp = now_iso().replace(":", "").replace("-", "").replace(".", "")
+        target = backup_path(path, stamp)
+        backup = sqlite3.connect(str(target))
+        try:
+            conn.backup(backup)
+        finally:
+            backup.close()
+    schema.migration_set().apply(Database(conn))
+
+
+def open_project(path: str | Path, actor: str | None = None) -> Project:
+    """Open an existing project, migrating it (after a backup copy) if it is older."""
+    path = Path(path)
+    check_project_file(path)
+    conn = connect(path)
+    try:
+        _migrate(path, conn)
+        project = Project(path, conn, actor)
+        if project.meta("app_version") != __version__:
+            with project.transaction():
+                project.set_meta("app_version", __version__)
+    except BaseException:
+        conn.close()
+        raise
+    return project
+
+
+def open_reader(path: str | Path) -> Project:
+    """A second connection to an open project, for reading off the UI thread.
+
+    It skips migration and metadata writes (the main connection did those). A work
+    pack (same schema) is read the same way, on its own journal mode.
+    """
+    path = Path(path)
+    if path.is_file() and read_application_id(path) == PACK_APPLICATION_ID:
+        return Project(path, connect(path, journal_mode="DELETE"))
+    check_project_file(path)
+    return Project(path, connect(path))
+
+
+def create_project(path: str | Path, name: str | None = None, actor: str | None = None) -> Project:
+    """Create a new, empty project file. Refuses to overwrite an existing file."""
+    path = Path(path)
+    if path.exists():
+        raise AnnotatorError(f"{path}: already exists; open it, or choose another file name.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path)
+    except (OSError, sqlite3.Error) as exc:
+        with suppress(OSError):
+            remove_project_files(path)  # it did not exist before; leave nothing half-made
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise AnnotatorError(
+            f"{path}: cannot create the project file here ({reason}); choose a folder "
+            "you can write to."
+        ) from None
+    try:
+        conn.execute(f"PRAGMA application_id = {PROJECT_APPLICATION_ID}")
+        _migrate(path, conn)
+        project = Project(path, conn, actor)
+        with project.transaction():
+            project.set_meta("project_id", uuid.uuid4().hex)
+            project.set_meta("name", name or path.stem)
+            project.set_meta("created_at", now_iso())
+            project.set_meta("created_by_version", __version__)
+            project.set_meta("app_version", __version__)
+            project.audit("create", target=str(path.name), details={"name": name or path.stem})
+        # Write the header (with the application id) into the main file now, so a
+        # second process recognises the new project even while this one has it open.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except BaseException:
+        conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    return project
+
+
+def copy_project(project: Project, target: str | Path) -> Path:
+    """A consistent copy of an open project (SQLite backup API, safe while in use)."""
+    target = Path(target)
+    out = sqlite3.connect(str(target))
+    try:
+        project.conn.backup(out)
+    finally:
+        out.close()
+    return target
+
+
+def remove_project_files(path: str | Path) -> None:
+    """Delete a project file and its WAL side files."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+__all__ = [
+    "Project",
+    "check_project_file",
+    "connect",
+    "copy_project",
+    "create_project",
+    "open_project",
+    "open_reader",
+    "read_application_id",
+    "remove_project_files",
+]

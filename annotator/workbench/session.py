@@ -1,0 +1,343 @@
+"""One person's labeling session: what the annotate view shows and does, without Qt.
+
+The view holds a :class:`WorkSession` and renders :class:`ItemCard`s. A card
+carries the item, the rubric version it is judged under, and this person's own
+previous label and draft, nothing else: never other people's labels, aggregate
+labels, whether the item is an anchor, or an anchor's answer. Every submit is
+committed (one transaction) before the next card is produced.
+
+    >>> session = WorkSession(project, "Dr. Maya Chen")
+    >>> card = session.open_next()
+    >>> session.submit({"correctness": 4, "safety": "safe", "verdict": "ship"}, "", 12.5)
+
+Items come from the person's queue, or from an :class:`ItemSource` (a
+calibration round serves its own items, under its own rubric version, and
+links every label it gets).
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from annotator.base.clock import now_iso
+from annotator.items.items import Item, get_item
+from annotator.labels.labels import Label, current_label, submit_label, undo_last
+from annotator.queue import queue, requeue
+from annotator.rubric.model import Criterion, RubricVersion
+from annotator.rubric.versions import current_version
+from annotator.sources.sources import Annotator, get_annotator, source_by_id
+from annotator.store.project import Project
+from annotator.workbench.drafts import (
+    Draft,
+    discard_draft,
+    latest_draft_item,
+    load_draft,
+    save_draft,
+)
+
+
+class ItemSource(Protocol):
+    """Where a WorkSession's items come from instead of the person's queue.
+
+    Labels made through a source answer its items in place: they supersede the
+    person's current record on the item, and are never test-retest repeats.
+    """
+
+    def next_item_id(self, project: Project, annotator_id: int) -> str | None:
+        """The item to show now (the same one until it is answered); None when done."""
+        ...
+
+    def status(self, project: Project, annotator_id: int) -> tuple[int, int]:
+        """(done, remaining) for the progress display."""
+        ...
+
+    def rubric_version(self, project: Project) -> RubricVersion:
+        """The version the source's items are judged under."""
+        ...
+
+    def allows(self, item_id: str) -> bool:
+        """Whether the item belongs to the source (going back stays among them)."""
+        ...
+
+    def record(self, project: Project, label: Label) -> None:
+        """Called inside the label's own transaction, so a link is never half-written."""
+        ...
+
+
+@dataclass(frozen=True)
+class ItemCard:
+    """Everything the blind annotate view may know about the item on screen."""
+
+    item: Item
+    rubric: RubricVersion
+    criteria: tuple[Criterion, ...]
+    own_label: Label | None  # this person's current record on the item, for amending
+    draft: Draft | None
+    from_history: bool  # True when the person went back to amend
+
+    @property
+    def initial_values(self) -> dict[str, Any]:
+        if self.draft is not None:
+            return dict(self.draft.values)
+        if self.own_label is not None and self.own_label.status != "retracted":
+            return dict(self.own_label.values)
+        return {}
+
+    @property
+    def initial_rationale(self) -> str:
+        if self.draft is not None:
+            return self.draft.rationale
+        if self.own_label is not None:
+            return self.own_label.rationale or ""
+        return ""
+
+
+@dataclass
+class Progress:
+    done: int
+    remaining: int
+    session_labels: int
+    session_active_s: float
+
+    @property
+    def labels_per_hour(self) -> float | None:
+        if self.session_active_s < 1 or self.session_labels == 0:
+            return None
+        return self.session_labels * 3600.0 / self.session_active_s
+
+
+@dataclass
+class SubmitResult:
+    label: Label
+    feedback: dict[str, Any] | None = None  # training mode only: reference after submit
+
+
+@dataclass
+class SessionSummary:
+    labels: int
+    skipped: int
+    flagged: int
+    active_s: float
+    amended: int = 0
+    per_hour: float | None = None
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+class WorkSession:
+    """A person labeling in one project (or work pack)."""
+
+    def __init__(
+        self,
+        project: Project,
+        annotator: str | Annotator,
+        item_source: ItemSource | None = None,
+    ) -> None:
+        self.project = project
+        self.item_source = item_source
+        self.annotator = (
+            annotator if isinstance(annotator, Annotator) else get_annotator(project, annotator)
+        )
+        self.source = source_by_id(project, self.annotator.source_id)
+        self.current: ItemCard | None = None
+        self._history_index: int | None = None  # position in own history while going back
+        self._opened_at: str | None = None
+        self._repeat_of: int | None = None
+        self.session_labels = 0
+        self.session_active_s = 0.0
+        self.session_statuses: dict[str, int] = {}
+        self.session_amended = 0
+
+    # -- moving between items -------------------------------------------------
+    def card_for(self, item_id: str, *, from_history: bool = False) -> ItemCard:
+        item = get_item(self.project, item_id)
+        source = self.item_source
+        rubric = source.rubric_version(self.project) if source else current_version(self.project)
+        own = current_label(self.project, item_id, self.annotator.id)
+        # The queue serving an item this person already labeled is a test-retest
+        # repeat: it is labeled afresh, blind to the earlier answer, as a new record.
+        # A skipped item coming back is answered in place (the answer supersedes the skip),
+        # and so are an item source's items and an item re-queued under a new rubric version.
+        answered = own is not None and own.status in ("submitted", "flagged")
+        repeat = answered and not from_history and source is None
+        if repeat and requeue.is_pending(self.project, self.annotator.id, item_id):
+            repeat = False
+        self._repeat_of = own.id if repeat and own is not None else None
+        self.current = ItemCard(
+            item=item,
+            rubric=rubric,
+            criteria=tuple(rubric.criteria_for(item.pairwise)),
+            own_label=own if from_history else None,
+            draft=load_draft(self.project, self.annotator.id, item_id),
+            from_history=from_history,
+        )
+        self._opened_at = self.current.draft.started_at if self.current.draft else now_iso()
+        return self.current
+
+    def open_next(self) -> ItemCard | None:
+        """The item the queue serves now (the same one until it gets a label)."""
+        self._history_index = None
+        item_id = self._queue_item()
+        if item_id is None:
+            self.current = None
+            return None
+        return self.card_for(item_id)
+
+    def resume(self) -> ItemCard | None:
+        """After a restart: the item with an unsaved draft if any, else the queue's next."""
+        item_id = latest_draft_item(self.project, self.annotator.id)
+        if item_id is not None and (self.item_source is None or self.item_source.allows(item_id)):
+            return self.card_for(item_id, from_history=item_id != self._queue_item())
+        return self.open_next()
+
+    def _queue_item(self) -> str | None:
+        if self.item_source is not None:
+            return self.item_source.next_item_id(self.project, self.annotator.id)
+        return queue.next_item_id(self.project, self.annotator.id)
+
+    def history(self) -> list[str]:
+        """Items this person has labeled, most recent first."""
+        rows = self.project.rows(
+            "SELECT item_id FROM labels WHERE annotator_id = ? GROUP BY item_id "
+            "ORDER BY max(id) DESC LIMIT 500",
+            (self.annotator.id,),
+        )
+        items = [row[0] for row in rows]
+        if self.item_source is not None:
+            items = [item_id for item_id in items if self.item_source.allows(item_id)]
+        return items
+
+    def back(self) -> ItemCard | None:
+        """Go to the previous item this person labeled, to look at or amend it."""
+        history = self.history()
+        if self.current is not None and not self.current.from_history:
+            index = 0
+        else:
+            index = (self._history_index if self._history_index is not None else -1) + 1
+        while index < len(history) and self.current and history[index] == self.current.item.id:
+            index += 1
+        if index >= len(history):
+            return None
+        self._history_index = index
+        card = self.card_for(history[index], from_history=True)
+        return card
+
+    def forward(self) -> ItemCard | None:
+        """Towards the queue again: the next more recent item, then the queue's item."""
+        if self._history_index is None:
+            return self.current
+        if self._history_index == 0:
+            return self.open_next()
+        self._history_index -= 1
+        history = self.history()
+        return self.card_for(history[self._history_index], from_history=True)
+
+    # -- writing --------------------------------------------------------------
+    def _write(
+        self,
+        status: str,
+        values: dict[str, Any],
+        rationale: str,
+        active_s: float,
+        note: str | None = None,
+    ) -> SubmitResult:
+        card = self._require_card()
+        amending = card.own_label is not None and self._repeat_of is None
+        # With an item source, the label and the source's link commit together, or neither.
+        with self.project.transaction() if self.item_source else nullcontext():
+            label = submit_label(
+                self.project,
+                item_id=card.item.id,
+                annotator=self.annotator,
+                values=values,
+                rationale=rationale,
+                status=status,
+                note=note,
+                started_at=self._opened_at,
+                duration_s=round(active_s, 3),
+                rubric_version=card.rubric,
+                repeat_of=self._repeat_of,
+            )
+            if self.item_source is not None:
+                self.item_source.record(self.project, label)
+        self.session_labels += 1
+        self.session_active_s += active_s
+        self.session_statuses[status] = self.session_statuses.get(status, 0) + 1
+        self.session_amended += int(amending)
+        return SubmitResult(label=label, feedback=self._feedback(label))
+
+    def _feedback(self, label: Label) -> dict[str, Any] | None:
+        from annotator.anchors import anchors
+
+        return anchors.training_feedback(self.project, label.id)
+
+    def submit(self, values: dict[str, Any], rationale: str, active_s: float) -> SubmitResult:
+        """Commit a complete label (raises LabelError, naming the criterion, if incomplete)."""
+        return self._write("submitted", values, rationale, active_s)
+
+    def skip(self, reason: str, active_s: float) -> SubmitResult:
+        return self._write("skipped", {}, "", active_s, note=reason)
+
+    def flag(
+        self, note: str, values: dict[str, Any], rationale: str, active_s: float
+    ) -> SubmitResult:
+        """Flag for review with a note; the values so far are kept (may be partial)."""
+        return self._write("flagged", values, rationale, active_s, note=note)
+
+    def undo(self) -> ItemCard | None:
+        """Undo the last submit and show that item again, as it was before."""
+        record = undo_last(self.project, self.annotator)
+        if record is None:
+            return None
+        self.session_labels = max(0, self.session_labels - 1)
+        return self.card_for(record.item_id, from_history=record.status != "retracted")
+
+    def save_draft(self, values: dict[str, Any], rationale: str, active_s: float) -> None:
+        card = self._require_card()
+        save_draft(
+            self.project,
+            self.annotator.id,
+            card.item.id,
+            values,
+            rationale,
+            active_s,
+            card.rubric.id,
+            self._opened_at,
+        )
+
+    def discard_draft(self) -> None:
+        card = self._require_card()
+        discard_draft(self.project, self.annotator.id, card.item.id)
+
+    # -- reading --------------------------------------------------------------
+    def progress(self) -> Progress:
+        if self.item_source is not None:
+            done, remaining = self.item_source.status(self.project, self.annotator.id)
+        else:
+            status = queue.queue_status(self.project, self.annotator.id)
+            done, remaining = status.done, status.remaining
+        return Progress(
+            done=done,
+            remaining=remaining,
+            session_labels=self.session_labels,
+            session_active_s=self.session_active_s,
+        )
+
+    def summary(self) -> SessionSummary:
+        statuses = dict(self.session_statuses)
+        progress = self.progress()
+        return SessionSummary(
+            labels=statuses.get("submitted", 0),
+            skipped=statuses.get("skipped", 0),
+            flagged=statuses.get("flagged", 0),
+            active_s=self.session_active_s,
+            amended=self.session_amended,
+            per_hour=progress.labels_per_hour,
+            statuses=statuses,
+        )
+
+    def _require_card(self) -> ItemCard:
+        if self.current is None:
+            raise RuntimeError("No item is open.")
+        return self.current
