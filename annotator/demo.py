@@ -13,11 +13,13 @@ import os
 import tempfile
 from pathlib import Path
 
+from annotator.anchors import anchors
 from annotator.base.errors import ProjectFileError
 from annotator.exchange.item_import import import_items
 from annotator.exchange.label_import import import_labels
 from annotator.prefs.paths import resources_dir, user_data_dir
-from annotator.rubric.versions import publish
+from annotator.queue import assignments
+from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import load_rubric_file
 from annotator.sources.sources import ensure_annotator, ensure_source, make_cost_model
 from annotator.store.project import (
@@ -116,8 +118,6 @@ def _import_demo_labels(project: Project, labels_file: Path, people: dict) -> No
 
 def _seed_queue(project: Project, source: Path) -> None:
     """Anchors from the demo file, and a queue for the demo person with anchors mixed in."""
-    from annotator.anchors import anchors
-    from annotator.queue import assignments
 
     anchors.add_anchor_file(project, source / "anchors.jsonl")
     assignments.assign(

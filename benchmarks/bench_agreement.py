@@ -80,7 +80,7 @@ def build_project(path: Path, n_items: int, seed: int = 0) -> None:
     from annotator.anchors.scoring import score_labels
     from annotator.items.items import INSERT_ITEM_SQL
     from annotator.labels.labels import INSERT_LABEL_SQL
-    from annotator.rubric.versions import publish
+    from annotator.revision.publish import publish
     from annotator.rubric.yaml_file import rubric_from_dict
     from annotator.sources.sources import ensure_annotator, ensure_source
     from annotator.store.project import create_project

@@ -51,7 +51,7 @@ def build(path: str, n_labels: int, seed: int = 1) -> None:
 
     from annotator.items.items import INSERT_ITEM_SQL
     from annotator.labels.labels import INSERT_LABEL_SQL
-    from annotator.rubric.versions import publish
+    from annotator.revision.publish import publish
     from annotator.rubric.yaml_file import rubric_from_dict
     from annotator.sources.sources import CostModel, ensure_annotator, ensure_source
     from annotator.store.project import create_project

@@ -45,7 +45,7 @@ def build(folder: Path, n_items: int, n_labels: int) -> Path:
     from annotator.items.items import INSERT_ITEM_SQL
     from annotator.labels.labels import INSERT_LABEL_SQL
     from annotator.queue import assignments
-    from annotator.rubric.versions import publish
+    from annotator.revision.publish import publish
     from annotator.rubric.yaml_file import load_rubric_file
     from annotator.sources.sources import ensure_annotator, ensure_source
     from annotator.store.project import create_project

@@ -256,7 +256,7 @@ def _measure(*args: str) -> dict[str, Any]:
 def _prepare(folder: Path, items: int, labels: int) -> dict[str, Path]:
     sys.path.insert(0, str(REPO))
     from annotator.exchange.item_import import import_items
-    from annotator.rubric.versions import publish
+    from annotator.revision.publish import publish
     from annotator.rubric.yaml_file import parse_rubric_text
     from annotator.store.project import create_project
 

@@ -36,7 +36,8 @@ from annotator.exchange import packs  # noqa: E402
 from annotator.items.items import INSERT_ITEM_SQL, ITEM_COLUMNS  # noqa: E402
 from annotator.labels.labels import INSERT_LABEL_SQL, LABEL_COLUMNS  # noqa: E402
 from annotator.queue.settings import configure  # noqa: E402
-from annotator.rubric.versions import current_version, publish  # noqa: E402
+from annotator.revision.publish import publish  # noqa: E402
+from annotator.rubric.versions import current_version  # noqa: E402
 from annotator.rubric.yaml_file import rubric_from_dict  # noqa: E402
 from annotator.sources.sources import ensure_annotator, ensure_source  # noqa: E402
 from annotator.store.project import Project, create_project  # noqa: E402

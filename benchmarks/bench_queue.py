@@ -36,7 +36,8 @@ from annotator.anchors import anchors  # noqa: E402
 from annotator.base.clock import now_iso  # noqa: E402
 from annotator.items.items import INSERT_ITEM_SQL  # noqa: E402
 from annotator.queue import assignments, queue  # noqa: E402
-from annotator.rubric.versions import current_version, publish  # noqa: E402
+from annotator.revision.publish import publish  # noqa: E402
+from annotator.rubric.versions import current_version  # noqa: E402
 from annotator.rubric.yaml_file import rubric_from_dict  # noqa: E402
 from annotator.sources.sources import ensure_annotator, ensure_source  # noqa: E402
 from annotator.store.project import Project, create_project  # noqa: E402

@@ -18,7 +18,8 @@ from annotator.quality.aggregate import (
     dawid_skene_fit,
     iter_consensus,
 )
-from annotator.rubric.versions import current_version, publish
+from annotator.revision.publish import publish
+from annotator.rubric.versions import current_version
 from annotator.rubric.yaml_file import rubric_from_dict
 from tests.conftest import shared_path
 from tests.support.agreement_project import label, make_project, team

@@ -110,6 +110,9 @@ def test_a_submitted_label_on_an_anchor_is_scored_once(project):
 def test_labels_made_before_the_anchor_or_skipped_are_not_scored(project):
     early = answer(project, "A", "it-0006", {"correct": "no"})
     anchors.add_anchor(project, "it-0006", {"correct": "yes"}, "because")
+    # Set a day later: times have millisecond resolution, so an anchor set in
+    # the same millisecond as the label would count it as made under it.
+    project.conn.execute("UPDATE anchors SET created_at = '2999-01-01T00:00:00.000Z'")
     assert score_labels(project) == 0
     skipped = answer(project, "T", "it-0006", status="skipped")
     assert label_scores(project, early.id) == {} and label_scores(project, skipped.id) == {}

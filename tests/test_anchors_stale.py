@@ -6,7 +6,8 @@ import pytest
 
 from annotator.anchors import anchors
 from annotator.anchors.scoring import label_scores
-from annotator.rubric.versions import current_version, publish
+from annotator.revision.publish import publish
+from annotator.rubric.versions import current_version
 from tests.support.queue_project import answer, make_project, people, rubric
 
 FOUR_POINT = {

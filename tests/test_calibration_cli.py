@@ -8,7 +8,7 @@ import pytest
 
 from annotator.cli import main
 from annotator.labels.labels import submit_label
-from annotator.rubric.versions import publish
+from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import rubric_from_dict
 from annotator.store.project import open_project
 from tests.support.calibration_project import PEOPLE, label_round, make_project, rubric_data

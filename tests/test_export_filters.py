@@ -13,7 +13,7 @@ from annotator.exchange.export import Cancelled, ExportError, ExportOptions, exp
 from annotator.labels.adjudications import adjudicate
 from annotator.labels.scope import Scope, ScopeError
 from annotator.quality.aggregate import consensus
-from annotator.rubric.versions import publish
+from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import rubric_from_dict
 from tests.support.agreement_project import RUBRIC
 from tests.support.export_project import ANCHORS, SmallProject, small_project

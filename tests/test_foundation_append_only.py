@@ -111,7 +111,8 @@ def test_a_reimported_label_for_the_same_pair_supersedes(labelled: Project, tmp_
 
 
 def test_a_label_keeps_the_rubric_version_it_was_made_under(labelled: Project) -> None:
-    from annotator.rubric.versions import current_version, publish
+    from annotator.revision.publish import publish
+    from annotator.rubric.versions import current_version
     from annotator.rubric.yaml_file import parse_rubric_text
     from tests.support.foundation import RUBRIC_YAML
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from annotator.cli import main as cli
-from annotator.rubric.versions import find_version, publish
+from annotator.revision.publish import publish
+from annotator.rubric.versions import find_version
 from annotator.rubric.yaml_file import parse_rubric_text
 from tests.support.foundation import RUBRIC_YAML, make_project, make_project_file, snapshot
 

@@ -23,7 +23,7 @@ from annotator.demo import demo_dir
 from annotator.exchange.item_import import import_items
 from annotator.labels.adjudications import current_adjudication
 from annotator.quality import aggregate
-from annotator.rubric.versions import publish
+from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import load_rubric_file
 from annotator.sources.sources import ensure_annotator, ensure_source
 from annotator.store.project import create_project

@@ -7,7 +7,7 @@ import pytest
 from annotator.items.items import add_items, item_from_record
 from annotator.items.query import ItemFilter, count_items_matching, items_page
 from annotator.labels.labels import submit_label
-from annotator.rubric.versions import publish
+from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import rubric_from_dict
 from annotator.sources.sources import ensure_annotator, ensure_source
 from annotator.store.project import create_project

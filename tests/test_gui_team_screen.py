@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from annotator.anchors import anchors
 from annotator.demo import demo_dir
 from annotator.exchange.item_import import import_items
-from annotator.rubric.versions import publish
+from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import load_rubric_file
 from annotator.sources.sources import get_annotator
 from annotator.store.project import create_project

@@ -18,7 +18,8 @@ from annotator.revision.evolution import (
     requeue_stale,
     stale_labels,
 )
-from annotator.rubric.versions import find_version, publish
+from annotator.revision.publish import publish
+from annotator.rubric.versions import find_version
 from annotator.rubric.yaml_file import rubric_from_dict
 from annotator.sources.sources import get_annotator
 from annotator.workbench.session import WorkSession

@@ -29,6 +29,7 @@ from annotator.base.clock import now_iso
 from annotator.base.errors import AnnotatorError, NotFoundError
 from annotator.rubric.diff import diff_rubrics
 from annotator.rubric.model import RubricVersion
+from annotator.rubric.versions import get_version, resolve_version
 from annotator.store.project import Project
 
 ORIGINS = ("manual", "file", "adjudication")
@@ -93,8 +94,6 @@ def _from_row(row: Any) -> Anchor:
 
 
 def _version(project: Project, spec: str | int | RubricVersion | None) -> RubricVersion:
-    from annotator.rubric.versions import resolve_version
-
     return spec if isinstance(spec, RubricVersion) else resolve_version(project, spec)
 
 
@@ -269,8 +268,6 @@ def flag_stale_anchors(project: Project, new_version: RubricVersion) -> list[tup
     """After `new_version` is published: flag, per criterion, anchors whose
     reference was written (or last confirmed) under a version in which that
     criterion meant something else. Returns (item id, newly flagged criteria)."""
-    from annotator.rubric.versions import get_version
-
     flagged: list[tuple[str, list[str]]] = []
     diffs: dict[int, list[str]] = {}
     with project.transaction():

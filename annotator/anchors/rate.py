@@ -22,7 +22,13 @@ from typing import Any
 
 from annotator.base.clock import now_iso
 from annotator.base.errors import NotFoundError
-from annotator.queue.settings import QueueSettings, get_settings, set_current_rate
+from annotator.queue.settings import (
+    QueueError,
+    QueueSettings,
+    get_settings,
+    save_settings,
+    set_current_rate,
+)
 from annotator.store.project import Project
 
 
@@ -274,8 +280,6 @@ def rate_log(project: Project, annotator: str | None = None) -> list[RateChange]
 
 def set_policy(project: Project, annotator_id: int, **overrides: Any) -> RatePolicy:
     """Override some numbers of the rule for one annotator (others keep defaults)."""
-    from annotator.queue.settings import QueueError, save_settings
-
     unknown = set(overrides) - set(RatePolicy.__dataclass_fields__)
     if unknown:
         raise QueueError(f"Unknown adaptive-rate setting(s): {', '.join(sorted(unknown))}.")

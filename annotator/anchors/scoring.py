@@ -21,8 +21,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotator.anchors.rate import update_annotators
 from annotator.base.clock import now_iso
 from annotator.rubric.model import Criterion
+from annotator.rubric.versions import get_version
 from annotator.store.project import Project
 
 EXACT_KINDS = ("binary", "categorical", "preference")
@@ -114,8 +116,6 @@ def score_labels(project: Project, label_ids: list[int] | None = None) -> int:
     Returns how many labels got new scores. Re-evaluates the adaptive anchor
     rate of the annotators concerned. Runs in (or as) one transaction.
     """
-    from annotator.anchors.rate import update_annotators
-    from annotator.rubric.versions import get_version
 
     with project.transaction():
         rows = _pending(project, label_ids)

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -24,3 +26,22 @@ class LazyModule:
 
 def lazy_module(name: str) -> Any:
     return LazyModule(name)
+
+
+def lazy_face(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
+    """A package face's `__getattr__` (PEP 562): each public name comes from its
+    module on first use, so importing a face costs nothing and `annotator --help`
+    stays fast however many packages it touches.
+
+    >>> __getattr__ = lazy_face(__name__, {"open_project": "project"})
+    """
+
+    def __getattr__(name: str) -> Any:
+        module = exports.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{package}.{module}"), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    return __getattr__

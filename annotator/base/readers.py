@@ -193,6 +193,7 @@ def _iter_csv(path: Path, optional_trailing: tuple[str, ...] = ()) -> Iterator[t
 
 
 def _iter_parquet(path: Path) -> Iterator[tuple[int, Record]]:
+    # lazy: pyarrow loads only for a Parquet file
     import pyarrow.parquet as pq
 
     try:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotator.calibration.model import CalibrationError, require_items
+from annotator.quality.scopes import lowest_agreement_items
 from annotator.store.project import Project
 
 
@@ -53,8 +54,6 @@ def select_items(
         require_items(project, ordered)
         return Selection(ordered, {"how": "by hand"})
     if lowest is not None:
-        from annotator.quality.scopes import lowest_agreement_items
-
         ranked = lowest_agreement_items(project, _positive(lowest), criterion, sources)
         if not ranked:
             raise CalibrationError(

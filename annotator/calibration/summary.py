@@ -15,7 +15,13 @@ from typing import Any
 
 from annotator.calibration.decisions import session_anchors, session_decisions, session_versions
 from annotator.calibration.reveal import round_agreement, show_value
-from annotator.calibration.sessions import Session, get_session, list_notes, round_progress
+from annotator.calibration.sessions import (
+    Session,
+    get_session,
+    list_notes,
+    list_sessions,
+    round_progress,
+)
 from annotator.quality.value_agreement import SHOWN
 from annotator.rubric.diff import diff_rubrics
 from annotator.rubric.versions import get_version
@@ -278,8 +284,6 @@ def summary_html(summary: dict[str, Any]) -> str:
 
 def sessions_html(project: Project, *, n_boot: int = 1000, seed: int | None = 0) -> str:
     """Every session's summary as HTML sections, for the project report ("" if none)."""
-    from annotator.calibration.sessions import list_sessions
-
     parts = [
         summary_html(session_summary(project, session, n_boot=n_boot, seed=seed))
         for session in list_sessions(project)

@@ -1,7 +1,7 @@
 """The `annotator` command: one argparse tree, one module per command group.
 
 Command modules each define `register(subparsers)`; to add a group, write a
-module and append it to COMMAND_MODULES. GUI commands (no subcommand, `demo`,
+module and list it in COMMAND_MODULES. GUI commands (no subcommand, `demo`,
 `open`, `pack open`) are handed to a launcher the Qt layer passes in, so this
 package never imports Qt.
 """
@@ -9,26 +9,39 @@ package never imports Qt.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from annotator import __version__
 from annotator.base.errors import AnnotatorError
+from annotator.cli import (
+    agreement_cmds,
+    drift_cmds,
+    export_cmds,
+    import_cmds,
+    pack_cmds,
+    project_cmds,
+    queue_cmds,
+    rubric_cmds,
+    session_cmds,
+    sources_cmds,
+)
 
-# Appended to by each feature; order is the order in `annotator --help`.
+__all__ = ["COMMAND_MODULES", "GuiLauncher", "build_parser", "main"]
+
+# Order is the order in `annotator --help`; a new command group is a module here.
 COMMAND_MODULES = [
-    "annotator.cli.project_cmds",
-    "annotator.cli.import_cmds",
-    "annotator.cli.rubric_cmds",
-    "annotator.cli.queue_cmds",
-    "annotator.cli.agreement_cmds",
-    "annotator.cli.pack_cmds",
-    "annotator.cli.sources_cmds",
-    "annotator.cli.session_cmds",
-    "annotator.cli.drift_cmds",
-    "annotator.cli.export_cmds",
+    project_cmds,
+    import_cmds,
+    rubric_cmds,
+    queue_cmds,
+    agreement_cmds,
+    pack_cmds,
+    sources_cmds,
+    session_cmds,
+    drift_cmds,
+    export_cmds,
 ]
 
 GuiLauncher = Callable[[argparse.Namespace], int]
@@ -45,8 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"annotator {__version__}")
     parser.add_argument("--actor", help="name recorded in the audit log (default: your login name)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
     return parser
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from annotator.base.errors import AnnotatorError
 from annotator.base.levels import LEVELS
 from annotator.cli.common import open_from_args, print_json
+from annotator.rubric.versions import resolve_version
 
 BY = ("annotator", "source", "slice", "week", "rubric-version")
 
@@ -88,9 +89,9 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         raise AnnotatorError(f"--confidence must be between 0 and 1, got {args.confidence}.")
     if args.n_boot < 0:
         raise AnnotatorError("--bootstrap must be 0 or more.")
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.quality.agreement_report import agreement_report, format_report
     from annotator.quality.project_agreement import Settings
-    from annotator.rubric.versions import resolve_version
 
     with open_from_args(args) as project:
         version = resolve_version(project, args.rubric_version).id if args.rubric_version else None
@@ -111,6 +112,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 def _quick(args: argparse.Namespace) -> int:
     """Quick mode: every coefficient on the file, and with --consensus each item's value."""
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.stats.quick import format_table, read_labels, run_quick
 
     result = run_quick(
@@ -143,6 +145,7 @@ def _quick(args: argparse.Namespace) -> int:
 
 
 def _file_consensus(labels: object, method: str) -> dict[str, object]:
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.stats.consensus import dawid_skene, majority_vote, mean_score, median_vote
 
     data = labels.data  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from annotator.base.errors import AnnotatorError
 from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
 
 
@@ -43,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.quality.alerts import apply_drift_alerts
     from annotator.quality.drift import drift_report, format_drift
 
@@ -63,7 +65,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from annotator.base.errors import AnnotatorError
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.report.html import write_report
 
     if args.n_boot < 0:

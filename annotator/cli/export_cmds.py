@@ -57,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.exchange.export import ExportOptions, export_project
 
     def progress(done: int, total: int) -> None:

@@ -57,6 +57,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def prepare_demo(args: argparse.Namespace) -> None:
     """Create the demo project before the GUI opens it (headless, in the core)."""
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.demo import ensure_demo
 
     args.project = ensure_demo(rebuild=args.rebuild)

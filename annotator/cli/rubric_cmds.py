@@ -11,9 +11,11 @@ from annotator.cli.common import (
     open_from_args,
     print_json,
     print_result,
+    split_names,
 )
+from annotator.revision.publish import publish
 from annotator.rubric.diff import diff_rubrics
-from annotator.rubric.versions import list_versions, publish, resolve_version
+from annotator.rubric.versions import list_versions, resolve_version
 from annotator.rubric.yaml_file import load_rubric_file, rubric_to_yaml
 
 
@@ -168,6 +170,7 @@ def _register_evolution(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_stale(args: argparse.Namespace) -> int:
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.revision.evolution import stale_labels
 
     with open_from_args(args) as project:
@@ -180,7 +183,7 @@ def cmd_stale(args: argparse.Namespace) -> int:
 
 
 def cmd_requeue(args: argparse.Namespace) -> int:
-    from annotator.cli.common import split_names
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.revision.evolution import requeue_stale
 
     with open_from_args(args) as project:
@@ -189,6 +192,7 @@ def cmd_requeue(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.revision.evolution import compare_versions
 
     with open_from_args(args) as project:

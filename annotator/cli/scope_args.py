@@ -6,6 +6,7 @@ import argparse
 
 from annotator.cli.common import split_names
 from annotator.labels.scope import ANCHOR_CHOICES, Scope
+from annotator.rubric.versions import resolve_version
 from annotator.store.project import Project
 
 
@@ -47,8 +48,6 @@ def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def scope_from_args(project: Project, args: argparse.Namespace) -> Scope:
-    from annotator.rubric.versions import resolve_version
-
     version = resolve_version(project, args.rubric_version).id if args.rubric_version else None
     sources = [name for text in args.source or [] for name in split_names(text)]
     return Scope.parse(

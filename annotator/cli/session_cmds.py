@@ -297,6 +297,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 
 def cmd_packs(args: argparse.Namespace) -> int:
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.calibration.packs import make_round_packs
 
     with open_from_args(args) as project:
@@ -311,6 +312,7 @@ def cmd_packs(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.calibration.packs import merge_round_packs
 
     with open_from_args(args) as project:

@@ -7,7 +7,7 @@ import argparse
 from annotator.base.errors import AnnotatorError
 from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
 from annotator.cli.scope_args import add_bootstrap_arguments, add_scope_arguments, scope_from_args
-from annotator.sources.sources import COST_TYPES
+from annotator.sources.sources import COST_TYPES, make_cost_model
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,11 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    # lazy: these load numpy and pandas, which `annotator --help` never needs
     from annotator.quality.project_agreement import Settings
     from annotator.quality.source_quality import source_quality
     from annotator.quality.source_table import format_report, markdown_table
     from annotator.sources.costs import set_cost_model
-    from annotator.sources.sources import make_cost_model
 
     if args.n_boot < 0:
         raise AnnotatorError("--bootstrap must be 0 or more.")

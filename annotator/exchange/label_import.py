@@ -28,6 +28,7 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from annotator.anchors.scoring import score_batch
 from annotator.base.clock import now_iso
 from annotator.base.errors import AnnotatorError, InputError, LabelError
 from annotator.base.readers import check_input_file, detect_format, iter_records
@@ -195,7 +196,6 @@ def import_labels(
             rows_seen += len(chunk)
             writer.write_chunk(chunk)
             run.tick(rows_seen)
-        from annotator.anchors.scoring import score_batch  # labels on anchors are scored
 
         score_batch(project, run.report.batch_id)
     return run.report

@@ -34,6 +34,7 @@ from annotator.exchange.pack_file import (
     pack_meta_of,
     remove_pack_files,
 )
+from annotator.exchange.pack_merge import merge_packs
 from annotator.exchange.pack_plan import (
     PlannedEntry,
     entries_of,
@@ -250,8 +251,6 @@ def top_up_pack(
     (labels, drafts, served log) with the new items appended, anchors mixed in.
     Items already in the pack are left out. The old file is not changed.
     """
-    from annotator.exchange.pack_merge import merge_packs
-
     pack_path = Path(pack_path)
     out = _check_out(Path(out), pack_path)
     merged = merge_packs(project, [pack_path])

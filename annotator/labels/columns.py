@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -15,8 +15,16 @@ import pandas as pd
 from annotator.labels.data import CriterionSpec, same_value
 from annotator.stats.reliability import is_number
 
-if TYPE_CHECKING:
-    from annotator.labels.stream import LabelStream
+
+class RowLayout(Protocol):
+    """What a chunk's rows hold: one raw value column per key, the criteria with
+    agreement, and the sources in scope (None: all). `LabelStream` is one; the
+    columns need only this, so they sit below the stream, not beside it."""
+
+    keys: list[str]
+    specs: list[CriterionSpec]
+    source_ids: set[int] | None
+
 
 # Columns of a label row, in the order the stream's SELECT gives them (see label_stream).
 L_ID, L_UID, L_SEQ, L_RATER, L_SOURCE, L_VERSION = range(6)
@@ -78,7 +86,7 @@ class Columns:
 
     @classmethod
     def of(
-        cls, rows: list[tuple[Any, ...]], stream: LabelStream, seq: np.ndarray, items: list[Any]
+        cls, rows: list[tuple[Any, ...]], stream: RowLayout, seq: np.ndarray, items: list[Any]
     ) -> Columns:
         n = len(rows)
         if n:

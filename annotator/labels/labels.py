@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from annotator.anchors.anchors import score_labels
 from annotator.base.clock import normalize_time, now_iso
 from annotator.base.errors import AnnotatorError, LabelError, NotFoundError
 from annotator.rubric.model import CriterionProblem, RubricVersion
@@ -221,7 +222,6 @@ def submit_label(
             details={"label_id": label_id, "status": status, "annotator": annotator.name},
             actor=annotator.name,
         )
-        from annotator.anchors.anchors import score_labels  # a label on an anchor is scored at once
 
         score_labels(project, [label_id])
     return get_label(project, label_id)

@@ -11,17 +11,15 @@ z-test p < significance / (weeks tested).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from scipy.stats import norm
 
 from annotator.labels.data import LabelTable, Names, week_start
 from annotator.quality.alerts import Alert
+from annotator.quality.drift_settings import DriftSettings
 from annotator.stats.reference import leave_one_out, value_counts
-
-if TYPE_CHECKING:
-    from annotator.quality.drift import DriftSettings
 
 
 def _agrees_with_rest(table: LabelTable) -> tuple[np.ndarray, np.ndarray]:

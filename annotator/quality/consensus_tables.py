@@ -10,13 +10,13 @@ minutes; Dawid-Skene and weighted majority use the pure functions directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from annotator.base.errors import AnnotatorError
 from annotator.labels.data import CriterionSpec, LabelTable, Names
+from annotator.quality.selection import ConsensusError, Selection
 from annotator.stats.consensus import (
     ConsensusResult,
     DawidSkeneResult,
@@ -24,13 +24,6 @@ from annotator.stats.consensus import (
     weighted_majority_vote,
 )
 from annotator.stats.reference import value_counts
-
-if TYPE_CHECKING:
-    from annotator.quality.aggregate import Selection
-
-
-class ConsensusError(AnnotatorError):
-    """A consensus cannot be asked this way (unknown method, a method that does not fit)."""
 
 
 @dataclass(frozen=True)

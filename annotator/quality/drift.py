@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,10 +31,10 @@ from annotator.labels.data import Names, day_to_iso, load_names, week_start
 from annotator.quality import shift
 from annotator.quality.agreement_drift import agreement_drift
 from annotator.quality.alerts import Alert
+from annotator.quality.drift_settings import DriftSettings
 from annotator.quality.project_agreement import tables
 from annotator.stats.control_chart import (
     ChartResult,
-    ChartSettings,
     bernoulli_cusum,
     rolling_accuracy,
 )
@@ -42,17 +42,6 @@ from annotator.stats.control_chart import wilson_interval as wilson
 from annotator.store.project import Project
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class DriftSettings:
-    chart: ChartSettings = field(default_factory=ChartSettings)
-    rolling_window: int = 50  # answers in the rolling accuracy
-    min_window: int = 30  # labels a week needs to be compared
-    significance: float = 0.01  # family-wise, split over the windows tested
-    min_drop: float = 0.10  # agreement drop that matters
-    min_jsd: float = 0.10  # distribution change that matters (Jensen-Shannon distance)
-    repeat_min: int = 20  # repeats before self-consistency can alert
 
 
 @dataclass

@@ -17,7 +17,7 @@ self-consistency on repeats, and the effect of a rubric version change.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from scipy.spatial.distance import jensenshannon
@@ -25,15 +25,13 @@ from scipy.stats import chi2_contingency
 
 from annotator.labels.data import LabelTable, Names, same_value, week_start
 from annotator.quality.alerts import Alert
+from annotator.quality.drift_settings import DriftSettings
 from annotator.rubric.model import Criterion
-from annotator.rubric.versions import list_versions
+from annotator.rubric.versions import get_version, list_versions
 from annotator.stats.agreement import krippendorff_alpha
 from annotator.stats.control_chart import wilson_interval
 from annotator.stats.reliability import ReliabilityData
 from annotator.store.project import Project
-
-if TYPE_CHECKING:
-    from annotator.quality.drift import DriftSettings
 
 NUMERIC_BINS = 10
 
@@ -180,8 +178,6 @@ def self_consistency(
     project: Project, names: Names, settings: DriftSettings
 ) -> tuple[list[dict[str, Any]], list[Alert]]:
     """Per annotator and criterion: how often a repeat agrees with their earlier label."""
-    from annotator.rubric.versions import get_version
-
     rows = project.rows(
         "SELECT r.id, r.annotator_id, r.rubric_version_id, r.values_json, o.values_json, "
         "r.submitted_at FROM labels r JOIN labels o ON o.id = r.repeat_of "

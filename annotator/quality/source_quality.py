@@ -36,7 +36,7 @@ import numpy as np
 
 from annotator.labels.columns import L_COST, L_DURATION, L_TOKENS
 from annotator.labels.scope import Scope
-from annotator.labels.stream import CancelCheck, Chunk, LabelStream, Progress
+from annotator.labels.stream import CancelCheck, Cancelled, Chunk, LabelStream, Progress
 from annotator.quality.parts import (
     criterion_agreement,
     dawid_skene_reliability,
@@ -120,8 +120,6 @@ def scan(
         if on_chunk is not None:
             on_chunk(chunk, figures)
     if cancelled is not None and cancelled():
-        from annotator.labels.stream import Cancelled
-
         raise Cancelled("Stopped; nothing was written.")
     return _report(project, stream, tally, scope, settings, real_names)
 

@@ -61,6 +61,7 @@ def _style(ax: Any, colors: dict[str, str]) -> None:
 
 def to_svg(figure: Figure) -> str:
     """The figure as an inline `<svg>` element (text kept as text)."""
+    # lazy: matplotlib loads only when a chart is drawn
     from matplotlib import rc_context
 
     buffer = io.StringIO()

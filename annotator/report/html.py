@@ -15,6 +15,7 @@ from typing import Any
 
 from annotator import __version__
 from annotator.base.errors import AnnotatorError
+from annotator.calibration.summary import sessions_html
 from annotator.quality.drift import alert_rules
 from annotator.report.charts import (
     VERSION_HEADERS,
@@ -317,7 +318,6 @@ def write_report(
         )
     overview = build_overview(project, n_boot=n_boot, seed=seed)
     text = render_report(overview)
-    from annotator.calibration.summary import sessions_html  # calibration sessions, if any
 
     text = text.replace("</main>", sessions_html(project, n_boot=n_boot, seed=seed) + "</main>", 1)
     try:

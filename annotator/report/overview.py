@@ -23,6 +23,7 @@ from annotator.base.errors import AnnotatorError
 from annotator.labels.data import criterion_specs, load_names
 from annotator.labels.load import label_stamp, load_all
 from annotator.quality.agreement_report import agreement_report
+from annotator.quality.consensus_tables import vote_summary
 from annotator.quality.drift import DriftReport, drift_report
 from annotator.quality.project_agreement import Settings, tables
 from annotator.quality.scopes import lowest_agreement_items, pairwise_matrix
@@ -95,8 +96,6 @@ def flagged_labels(project: Project, limit: int = 50) -> list[dict[str, Any]]:
 def consensus_summary(project: Project) -> dict[str, dict[str, Any]]:
     """Per criterion, under the auto method: items with a consensus, ties, adjudicated,
     methods and mean confidence; counted for all items at once (no object per item)."""
-    from annotator.quality.consensus_tables import vote_summary
-
     specs = criterion_specs(project)
     tables = load_all(project, specs=specs)
     by_key: dict[str, list[Any]] = {}

@@ -22,10 +22,12 @@ from typing import Any
 
 from annotator.base.clock import now_iso
 from annotator.base.errors import NotFoundError, RubricError
+from annotator.calibration.decisions import link_version
 from annotator.calibration.sessions import Session, get_session, list_notes
+from annotator.revision.publish import publish
 from annotator.rubric.model import RubricDraft, RubricVersion
 from annotator.rubric.text import add_to_section
-from annotator.rubric.versions import PublishResult, current_version, get_version, publish
+from annotator.rubric.versions import PublishResult, current_version, get_version
 from annotator.rubric.yaml_file import rubric_from_dict, rubric_to_yaml
 from annotator.store.project import Project
 
@@ -194,8 +196,6 @@ def publish_draft(project: Project, draft_id: int, note: str | None = None) -> P
             (result.version.id, note, now_iso(), draft_id),
         )
         if draft.session_id is not None:
-            from annotator.calibration.decisions import link_version
-
             link_version(project, draft.session_id, result.version)
     return result
 

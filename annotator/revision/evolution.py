@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotator.base.errors import AnnotatorError
+from annotator.base.errors import AnnotatorError, NotFoundError
 from annotator.labels.labels import require_annotator
 from annotator.quality.value_agreement import agreement_by_criterion, pairwise_of, parts_of
 from annotator.queue import requeue
@@ -363,8 +363,6 @@ def _last_values(
 def stale_if_published(project: Project, draft: RubricDraft) -> StaleReport:
     """The stale labels publishing `draft` as its rubric's next version would make
     (nothing for a rubric the project does not have yet). Writes nothing."""
-    from annotator.base.errors import NotFoundError
-
     try:
         latest = current_version(project, draft.name)
     except NotFoundError:

@@ -1,10 +1,14 @@
-"""Rubric versions in a project: publish, look up, list.
+"""Rubric versions in a project: write, look up, list.
 
 A published version is written once and never changes (a trigger forbids it);
 versions are numbered 1, 2, 3... within a rubric. The project's *active* rubric
 is the one new labels are made under, at its latest version.
 
-    >>> result = publish(project, load_rubric_file("rubric.yaml"), note="first cut")
+`write_version` only records the version; publishing as a user means it (the
+anchors whose criteria changed meaning are flagged too) is
+`annotator.revision.publish`, the layer that owns both rubrics and anchors.
+
+    >>> result = write_version(project, load_rubric_file("rubric.yaml"), note="first cut")
     >>> current_version(project).version
     1
 """
@@ -29,17 +33,19 @@ class PublishResult:
     created: bool  # False when the draft was identical to the latest version
 
 
-def publish(
+def write_version(
     project: Project,
     draft: RubricDraft,
     note: str = "",
     source_text: str | None = None,
     activate: bool | None = None,
 ) -> PublishResult:
-    """Publish `draft` as the next version of its rubric (one transaction).
+    """Record `draft` as the next version of its rubric (one transaction).
 
-    Publishing content identical to the latest version creates nothing. The
-    first rubric published in a project becomes its active rubric.
+    Content identical to the latest version creates nothing. The first rubric
+    written in a project becomes its active rubric. Runs inside the caller's
+    transaction when there is one, so `revision.publish` can flag anchors in the
+    same commit.
     """
     with project.transaction():
         rubric = project.row("SELECT id FROM rubrics WHERE name = ?", (draft.name,))
@@ -78,9 +84,6 @@ def publish(
         ).lastrowid
         if activate or (activate is None and project.meta(ACTIVE_RUBRIC_KEY) is None):
             project.set_meta(ACTIVE_RUBRIC_KEY, draft.name)
-        from annotator.anchors.anchors import flag_stale_anchors  # anchors whose criterion changed
-
-        flag_stale_anchors(project, get_version(project, version_id))
         project.audit(
             "publish",
             target=f"{draft.name} v{number}",

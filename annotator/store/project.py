@@ -50,6 +50,7 @@ class Project:
     def db(self) -> Database:
         """A sqlite-utils view of the same connection (imported on first use: it is slow)."""
         if "sqlite_utils_db" not in self.cache:
+            # lazy: sqlite-utils loads only when a migration or table helper is needed
             from sqlite_utils import Database
 
             self.cache["sqlite_utils_db"] = Database(self.conn)
@@ -288,6 +289,7 @@ def _migrate(path: Path, conn: sqlite3.Connection) -> None:
     applied = applied_migrations(conn)
     if not [name for name in schema.known_names() if name not in applied]:
         return  # up to date: the common case, and sqlite-utils is not even imported
+    # lazy: sqlite-utils loads only when a migration or table helper is needed
     from sqlite_utils import Database
 
     if applied:

@@ -34,6 +34,7 @@ def known_names() -> list[str]:
 
 def migration_set() -> Migrations:
     """The registered migrations as a `sqlite_utils.Migrations` set, ready to apply."""
+    # lazy: sqlite-utils loads only when migrating
     from sqlite_utils import Migrations
 
     migrations = Migrations(MIGRATION_SET)

@@ -1,1 +1,21 @@
-"""workbench."""
+"""A labeling session: the next item, drafts, active time, submit and undo.
+
+Public names load from their modules on first use (see `annotator.base.lazy`);
+modules of this package import each other by path, never through this face.
+"""
+
+from __future__ import annotations
+
+from annotator.base.lazy import lazy_face
+
+_EXPORTS = {
+    "ActiveClock": "active_time",
+    "ItemCard": "session",
+    "ItemSource": "session",
+    "Progress": "session",
+    "SessionSummary": "session",
+    "WorkSession": "session",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_face(__name__, _EXPORTS)

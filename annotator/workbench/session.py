@@ -21,6 +21,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from annotator.anchors import anchors
 from annotator.base.clock import now_iso
 from annotator.items.items import Item, get_item
 from annotator.labels.labels import Label, current_label, submit_label, undo_last
@@ -268,8 +269,6 @@ class WorkSession:
         return SubmitResult(label=label, feedback=self._feedback(label))
 
     def _feedback(self, label: Label) -> dict[str, Any] | None:
-        from annotator.anchors import anchors
-
         return anchors.training_feedback(self.project, label.id)
 
     def submit(self, values: dict[str, Any], rationale: str, active_s: float) -> SubmitResult:

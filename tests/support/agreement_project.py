@@ -8,7 +8,7 @@ from typing import Any
 
 from annotator.items.items import add_items, item_from_record
 from annotator.labels.labels import Label, submit_label
-from annotator.rubric.versions import publish
+from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import rubric_from_dict
 from annotator.sources.sources import ensure_annotator, ensure_source
 from annotator.store.project import Project, create_project

@@ -25,7 +25,7 @@ from annotator.anchors.anchors import add_anchor
 from annotator.exchange.label_import import import_labels
 from annotator.items.items import add_items, item_from_record
 from annotator.labels.labels import submit_label
-from annotator.rubric.versions import publish
+from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import rubric_from_dict
 from annotator.store.project import Project, create_project
 

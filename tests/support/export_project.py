@@ -21,7 +21,7 @@ from typing import Any
 from annotator.anchors.anchors import add_anchor
 from annotator.items.items import add_items, item_from_record
 from annotator.labels.labels import submit_label
-from annotator.rubric.versions import publish
+from annotator.revision.publish import publish
 from annotator.sources.sources import CostModel, ensure_annotator, ensure_source
 from annotator.store.project import Project, create_project
 from tests.support.agreement_project import rubric

@@ -18,7 +18,7 @@ import pytest
 
 from annotator.base.errors import InputError
 from annotator.exchange.item_import import import_items
-from annotator.rubric.versions import publish
+from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import parse_rubric_text
 from annotator.store.project import Project, create_project
 

@@ -11,7 +11,7 @@ from typing import Any
 from annotator.anchors.anchors import add_anchor
 from annotator.items.items import add_items, item_from_record
 from annotator.queue.assignments import assign
-from annotator.rubric.versions import publish
+from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import rubric_from_dict
 from annotator.store.project import Project, create_project
 from annotator.workbench.session import WorkSession

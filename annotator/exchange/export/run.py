@@ -19,9 +19,12 @@ from typing import Any
 
 import numpy as np
 
+import annotator.exchange.export.card as card
+import annotator.exchange.export.croissant as croissant
+import annotator.exchange.export.inspect_samples as inspect_samples
+import annotator.exchange.export.manifest as manifest
 from annotator import __version__
 from annotator.base.clock import now_iso
-from annotator.exchange.export import card, croissant, inspect_samples, manifest
 from annotator.exchange.export.columns import (
     SOURCE_COLUMNS,
     criterion_columns,
@@ -40,6 +43,7 @@ from annotator.exchange.export.writers import (
     TableWriter,
     open_writer,
 )
+from annotator.labels.columns import L_SUBMITTED, L_VERSION
 from annotator.labels.data import criterion_specs, load_names
 from annotator.labels.scope import describe
 from annotator.labels.stream import Cancelled, Chunk
@@ -270,7 +274,6 @@ class _Counts:
             self.per_item[int(n)] = self.per_item.get(int(n), 0) + int(count)
         self.annotators.update(np.unique(chunk.rater[chunk.in_scope]).tolist())
         self.sources.update(np.unique(chunk.source[chunk.in_scope]).tolist())
-        from annotator.labels.columns import L_VERSION
 
         self.versions.update(
             {
@@ -279,7 +282,6 @@ class _Counts:
                 if keep
             }
         )
-        from annotator.labels.columns import L_SUBMITTED
 
         latest = max(
             (

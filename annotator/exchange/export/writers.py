@@ -125,6 +125,7 @@ class ParquetWriter(TableWriter):
     def __init__(
         self, path: Path, columns: Sequence[Column], row_group_rows: int = ROW_GROUP_ROWS
     ) -> None:
+        # lazy: pyarrow loads only for a Parquet export
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -171,6 +172,7 @@ class ParquetWriter(TableWriter):
 
 
 def arrow_schema(columns: Sequence[Column]) -> Any:
+    # lazy: pyarrow loads only for a Parquet export
     import pyarrow as pa
 
     types = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
