@@ -97,8 +97,8 @@ def child(path: str, submits: int) -> None:
     """Runs inside the measured process: the real app, offscreen."""
     from PySide6.QtWidgets import QApplication
 
-    from ui.app import make_app
-    from ui.main_window import MainWindow
+    from ui.shell.app import make_app
+    from ui.shell.main_window import MainWindow
 
     started = time.perf_counter()
     app = make_app()

@@ -41,7 +41,7 @@ def settle(app: QApplication, seconds: float = 0.5) -> None:
 def dashboard(
     app: QApplication, project: Path, out: Path, tab: int, who: str | None = None
 ) -> None:
-    from ui.main_window import MainWindow
+    from ui.shell.main_window import MainWindow
 
     window = MainWindow()
     window.resize(1400, 880)
@@ -116,7 +116,7 @@ def report(app: QApplication, project: Path, out: Path) -> None:
 
 
 def main() -> None:
-    from ui.theme import apply_theme
+    from ui.widgets.theme import apply_theme
 
     app = QApplication.instance() or QApplication([])
     apply_theme(app, "light")

@@ -142,7 +142,7 @@ def shot_adjudication(window: Any) -> Any:
 
 
 def shot_rubric_editor(window: Any) -> Any:
-    from ui.jobs import wait_for_jobs
+    from ui.widgets.jobs import wait_for_jobs
 
     session_id = _session(window)
     window.show_screen("calibration")

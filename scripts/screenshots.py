@@ -44,8 +44,8 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
-    from ui.app import make_app
-    from ui.main_window import MainWindow
+    from ui.shell.app import make_app
+    from ui.shell.main_window import MainWindow
 
     app = make_app()
     window = MainWindow()
@@ -122,7 +122,7 @@ def shot_guidelines(window):
 
 
 def shot_shortcuts(window):
-    from ui.shortcut_sheet import ShortcutSheet
+    from ui.shell.shortcut_sheet import ShortcutSheet
 
     window.annotate.guidelines.hide()
     sheet = ShortcutSheet(window.keymap, window)
@@ -132,7 +132,7 @@ def shot_shortcuts(window):
 
 
 def shot_items(window):
-    from ui.jobs import wait_for_jobs
+    from ui.widgets.jobs import wait_for_jobs
 
     window.show_screen("items")
     browser = window.screen("items")

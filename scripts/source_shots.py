@@ -29,7 +29,7 @@ def shot_sources(window: Any) -> Any:
 
 
 def shot_export_dialog(window: Any) -> Any:
-    from ui.export_dialog import ExportDialog
+    from ui.exchange.export_dialog import ExportDialog
 
     dialog = ExportDialog(window.project, window)
     dialog.format.setCurrentIndex(dialog.format.findData("hf"))

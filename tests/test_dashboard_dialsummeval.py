@@ -19,8 +19,8 @@ from tests.support.dialsummeval_raw import (
     crowd_vs_expert_alpha,
     read_raw,
 )
-from ui.dashboard_parts import compute_overview
-from ui.main_window import MainWindow
+from ui.dashboard.parts import compute_overview
+from ui.shell.main_window import MainWindow
 
 
 @pytest.fixture(scope="module")

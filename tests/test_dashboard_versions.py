@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.support import drift_project
-from ui.main_window import MainWindow
+from ui.shell.main_window import MainWindow
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.support.export_project import small_project
-from ui.export_dialog import ExportDialog
-from ui.main_window import MainWindow
+from ui.exchange.export_dialog import ExportDialog
+from ui.shell.main_window import MainWindow
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from annotator.demo import DEMO_PERSON
 from annotator.labels.labels import submit_label
 from annotator.sources.sources import ensure_annotator, ensure_source, set_annotator_mode
 from tests.support.gui import answer_all, planned_values, press
-from ui.main_window import MainWindow
+from ui.shell.main_window import MainWindow
 
 ANCHOR_RATIONALE = "ANCHOR-RATIONALE-MARKER-5c1f9"
 ANCHOR_NOTE = "ANCHOR-REFERENCE-NOTE-MARKER-77d2"

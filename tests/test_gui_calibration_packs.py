@@ -8,8 +8,8 @@ from annotator.calibration import sessions as cal
 from tests.support.calibration_project import PEOPLE, make_project
 from tests.test_calibration_packs import ITEMS, label_in_pack
 from tests.test_gui_blind import widget_texts
-from ui.calibration_packs import make_packs, merge_packs
-from ui.main_window import MainWindow
+from ui.calibration.packs import make_packs, merge_packs
+from ui.shell.main_window import MainWindow
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from annotator.revision.drafts import list_drafts
 from annotator.rubric.versions import current_version
 from tests.support.calibration_project import PEOPLE, make_project
 from tests.support.gui import CTRL, press
-from ui.jobs import wait_for_jobs
-from ui.main_window import MainWindow
+from ui.shell.main_window import MainWindow
+from ui.widgets.jobs import wait_for_jobs
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from annotator.sources.sources import ensure_annotator, ensure_source
 from annotator.store.project import create_project
 from tests.support.gui import CTRL, answer_all, planned_values, press, type_text
 from tests.test_gui_blind import SKIP_TYPES, widget_texts
-from ui.main_window import MainWindow
+from ui.shell.main_window import MainWindow
 
 PEOPLE = ("Dr. Maya Chen", "Tomás Ortega", "Aisha Bello")
 ITEMS = ("med-001", "law-001", "code-001")

@@ -14,7 +14,7 @@ from annotator.labels.labels import current_label
 from annotator.sources.sources import get_annotator
 from annotator.store.project import open_project
 from tests.conftest import REPO
-from ui.main_window import MainWindow
+from ui.shell.main_window import MainWindow
 
 SUBMITS = 3
 

@@ -11,7 +11,7 @@ from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import rubric_from_dict
 from annotator.sources.sources import ensure_annotator, ensure_source
 from annotator.store.project import create_project
-from ui.main_window import MainWindow
+from ui.shell.main_window import MainWindow
 
 N_ITEMS = 1234
 RUBRIC = {"rubric": "r", "criteria": [{"key": "ok", "kind": "binary", "required": True}]}

@@ -8,7 +8,7 @@ import time
 import shiboken6
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ui.jobs import run_job, wait_for_jobs
+from ui.widgets.jobs import run_job, wait_for_jobs
 
 
 def test_result_arrives_on_the_ui_thread(qtbot):

@@ -11,7 +11,7 @@ from annotator.rubric.versions import current_version
 from annotator.sources.sources import get_annotator
 from annotator.workbench.active_time import ActiveClock
 from tests.support.gui import ALT, CTRL, answer_all, planned_values, press, type_text
-from ui.main_window import MainWindow
+from ui.shell.main_window import MainWindow
 
 SECONDS_PER_ITEM = 30.0
 

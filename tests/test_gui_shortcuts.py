@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
 from annotator.prefs.settings import load_settings
 from tests.support.gui import CTRL, press, type_text
-from ui.main_window import MainWindow
-from ui.settings_dialog import SettingsDialog
+from ui.shell.main_window import MainWindow
+from ui.shell.settings_dialog import SettingsDialog
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_digits_in_the_rationale_box_do_not_pick_options(window, qtbot):
 
 def test_shortcut_sheet_lists_every_action(window):
     from annotator.prefs.keymap import DEFAULT_ACTIONS
-    from ui.shortcut_sheet import sheet_html
+    from ui.shell.shortcut_sheet import sheet_html
 
     html = sheet_html(window.keymap)
     for action in DEFAULT_ACTIONS:

@@ -12,7 +12,7 @@ from annotator.revision.publish import publish
 from annotator.rubric.yaml_file import load_rubric_file
 from annotator.sources.sources import get_annotator
 from annotator.store.project import create_project
-from ui.main_window import MainWindow
+from ui.shell.main_window import MainWindow
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ from tests.support.pack_project import (
     make_lead,
     topic_of,
 )
-from ui import pack_screens
-from ui.main_window import MainWindow
+from ui.exchange import pack_screens
+from ui.shell.main_window import MainWindow
 
 MAX_ITEMS = 40
 

@@ -9,7 +9,7 @@ from annotator.quality.project_agreement import Settings
 from annotator.quality.source_quality import source_quality
 from annotator.quality.source_table import money
 from tests.support.export_project import CROWD, small_project
-from ui.main_window import MainWindow
+from ui.shell.main_window import MainWindow
 
 
 @pytest.fixture

@@ -36,7 +36,8 @@ def launch_gui(args: argparse.Namespace) -> int:
     if not display_available():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 3
-    from ui.app import run_app
+    # lazy: Qt loads only once a display is known to be there
+    from ui.shell.app import run_app
 
     return run_app(args)
 

@@ -14,8 +14,8 @@ import time
 from PySide6.QtCore import Qt
 
 from tests.support.gui import answer_all, answer_by_keyboard, planned_values, press
-from ui.app import make_app
-from ui.main_window import MainWindow
+from ui.shell.app import make_app
+from ui.shell.main_window import MainWindow
 
 
 def pump(app, seconds: float) -> None:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.rubric.model import Criterion, Option
-from ui.flow_layout import FlowLayout
+from ui.widgets.flow_layout import FlowLayout
 
 
 def option_hotkeys(criterion: Criterion) -> list[str]:

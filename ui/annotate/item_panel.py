@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.items.items import Item
-from ui.theme import current_colors
+from ui.widgets.theme import current_colors
 
 BASE_TEXT_POINTS = 11.5
 

@@ -36,7 +36,7 @@ from ui.annotate.panels import (
     SummaryPage,
 )
 from ui.annotate.rubric_form import RubricForm
-from ui.keys import is_text_field
+from ui.widgets.keys import is_text_field
 
 DRAFT_DELAY_MS = 300
 

@@ -34,7 +34,7 @@ from annotator.quality.alerts import apply_drift_alerts
 from annotator.report import charts
 from annotator.report.overview import STEPS, Cancelled, Overview
 from annotator.store.project import Project
-from ui.dashboard_parts import (
+from ui.dashboard.parts import (
     ChartView,
     chart_colors,
     compute_overview,
@@ -42,9 +42,9 @@ from ui.dashboard_parts import (
     fill_attention_table,
     write_report_in_background,
 )
-from ui.dashboard_versions import VersionsTab
-from ui.jobs import Job, run_job
-from ui.tables import make_table
+from ui.dashboard.versions import VersionsTab
+from ui.widgets.jobs import Job, run_job
+from ui.widgets.tables import make_table
 
 POLL_MS = 5_000
 ITEM_ROLE = Qt.ItemDataRole.UserRole
@@ -271,7 +271,7 @@ class Dashboard(QWidget):
         if self.project is None:
             return ""
         try:
-            applied, changes = apply_drift_alerts(self.project, overview.drift.alerts)
+            _applied, changes = apply_drift_alerts(self.project, overview.drift.alerts)
         except AnnotatorError as error:
             return f" · alerts not applied: {error}"
         if not changes:

@@ -34,7 +34,7 @@ from annotator.calibration.sessions import add_note
 from annotator.items.items import get_item
 from annotator.store.project import Project
 from ui.annotate.item_panel import BASE_TEXT_POINTS, ItemPanel
-from ui.calibration_cards import CriterionPanel, font_of, label
+from ui.calibration.cards import CriterionPanel, font_of, label
 
 SCALE = 1.45  # the reveal's type against the app's, for a shared screen
 

@@ -2,7 +2,7 @@
 
 Screens are registered by name; each may offer `handle_action(name) -> bool`
 and `handle_text(text) -> bool` for the keyboard, and `set_project(project)`
-to refresh when the open project changes. Long work goes through `ui.jobs`.
+to refresh when the open project changes. Long work goes through `ui.widgets.jobs`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.base.errors import AnnotatorError
+from annotator.demo import DEMO_PERSON, ensure_demo
 from annotator.prefs.keymap import build_keymap
 from annotator.prefs.settings import Settings, load_settings, save_settings
 from annotator.sources.sources import ensure_annotator, ensure_source, list_annotators, source_by_id
@@ -43,22 +44,15 @@ from annotator.store.project import (
 )
 from annotator.workbench.session import ItemSource, WorkSession
 from ui.annotate.view import AnnotateView
-from ui.keys import KeyDispatcher
-from ui.start_screen import StartScreen
+from ui.exchange.pack_screens import open_pack, show_packs_dialog
+from ui.shell.screens import LAZY_SCREENS, export_dialog
+from ui.shell.settings_dialog import SettingsDialog
+from ui.shell.shortcut_sheet import ShortcutSheet
+from ui.shell.start_screen import StartScreen
+from ui.widgets.jobs import wait_for_jobs
+from ui.widgets.keys import KeyDispatcher
 
-# Optional screens, built on first use: name -> (module, class, title).
-LAZY_SCREENS: dict[str, tuple[str, str, str]] = {
-    "items": ("ui.items_browser", "ItemsBrowser", "Items"),
-    "team": ("ui.team_screen", "TeamScreen", "Team"),
-    "dashboard": ("ui.dashboard", "Dashboard", "Dashboard"),
-    "calibration": ("ui.calibration_screen", "CalibrationScreen", "Calibration"),
-    "rubric": ("ui.rubric_editor", "RubricEditor", "Rubric editor"),
-    "sources": ("ui.sources_screen", "SourcesScreen", "Sources"),
-}
 BLIND_OPEN = ("annotate", "calibration")  # what a participant in a blind round may open
-PACK_OPENER = (
-    "ui.pack_screens"  # issue 8: opening a work pack; a module with `open_pack(window, path)`
-)
 
 
 INPUT_EVENTS = (QKeyEvent, QMouseEvent, QWheelEvent)
@@ -86,6 +80,7 @@ class MainWindow(QMainWindow):
         self.project: Project | None = None
         self.person: str | None = None
         self.pack_note: str | None = None
+        self.packs_dialog: QWidget | None = None
         self.setWindowTitle("Annotator")
         self.resize(1360, 860)
 
@@ -117,9 +112,7 @@ class MainWindow(QMainWindow):
 
     def screen(self, name: str) -> QWidget:
         if name not in self.screens and name in LAZY_SCREENS:
-            module_name, class_name, _ = LAZY_SCREENS[name]
-            module = __import__(module_name, fromlist=[class_name])
-            widget = getattr(module, class_name)(self)
+            widget = LAZY_SCREENS[name].build(self)
             self._add_screen(name, widget)
             if self.project is not None and hasattr(widget, "set_project"):
                 widget.set_project(self.project)
@@ -259,8 +252,6 @@ class MainWindow(QMainWindow):
         return action
 
     def show_shortcuts(self) -> None:
-        from ui.shortcut_sheet import ShortcutSheet
-
         ShortcutSheet(self.keymap, self).exec()
 
     def show_export_dialog(self) -> None:
@@ -273,14 +264,10 @@ class MainWindow(QMainWindow):
                 6000,
             )
             return
-        from ui.export_dialog import ExportDialog
-
         self.annotate.save_draft()
-        ExportDialog(self.project, self).exec()
+        export_dialog(self).exec()  # type: ignore[attr-defined]
 
     def show_settings(self) -> None:
-        from ui.settings_dialog import SettingsDialog
-
         SettingsDialog(self).exec()
 
     # -- projects and people ------------------------------------------------------
@@ -312,8 +299,7 @@ class MainWindow(QMainWindow):
 
     def show_packs(self) -> None:
         """The lead's work packs: list them and merge pack files back (issue 8)."""
-        module = __import__(PACK_OPENER, fromlist=["show_packs_dialog"])
-        module.show_packs_dialog(self)
+        show_packs_dialog(self)
 
     def create_project_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -332,11 +318,9 @@ class MainWindow(QMainWindow):
         except AnnotatorError as error:
             self.show_error(str(error))
             return
-        self._set_project(project)
+        self.open_project_object(project)
 
     def open_demo(self) -> None:
-        from annotator.demo import DEMO_PERSON, ensure_demo
-
         try:
             path = ensure_demo()
         except AnnotatorError as error:
@@ -349,16 +333,15 @@ class MainWindow(QMainWindow):
         """Open a project, or hand a work pack to the pack screens."""
         try:
             if Path(path).exists() and read_application_id(Path(path)) == PACK_APPLICATION_ID:
-                module = __import__(PACK_OPENER, fromlist=["open_pack"])
-                return bool(module.open_pack(self, Path(path)))
+                return open_pack(self, Path(path))
             project = open_project(path)
         except (AnnotatorError, ImportError) as error:
             self.show_error(str(error))
             return False
-        self._set_project(project)
+        self.open_project_object(project)
         return True
 
-    def _set_project(self, project: Project, pack_note: str | None = None) -> None:
+    def open_project_object(self, project: Project, pack_note: str | None = None) -> None:
         self.annotate.set_session(None)
         if self.project is not None:
             self.project.close()
@@ -427,8 +410,6 @@ class MainWindow(QMainWindow):
 
     # -- shutdown -----------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
-        from ui.jobs import wait_for_jobs
-
         self.annotate.save_draft()
         save_settings(self.settings)
         wait_for_jobs(5000)

@@ -14,7 +14,7 @@ from annotator.rubric.diff import diff_rubrics
 from annotator.rubric.model import RubricDraft
 from annotator.rubric.versions import get_version, list_versions
 from annotator.store.project import Project, open_reader
-from ui.jobs import run_job
+from ui.widgets.jobs import run_job
 
 
 def _stale_in_background(path: Path, draft: RubricDraft) -> dict[str, int]:

@@ -43,11 +43,11 @@ from annotator.rubric.versions import get_version, list_versions
 from annotator.rubric.yaml_file import parse_rubric_text, rubric_to_yaml
 from annotator.store.project import Project
 from ui.annotate.rubric_form import RubricForm
-from ui.rubric_editor_changes import ChangesPane
-from ui.rubric_editor_form import CriterionEditor
+from ui.rubric_editor.changes import ChangesPane
+from ui.rubric_editor.form import CriterionEditor
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.widgets.host import Host
 
 SAVE_DELAY_MS = 400
 
@@ -59,7 +59,7 @@ def _title(text: str) -> QLabel:
 
 
 class RubricEditor(QWidget):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Host) -> None:
         super().__init__(window)
         self.window_ = window
         self.project: Project | None = None

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from annotator.quality.headline import project_stats
 from annotator.sources.sources import SOURCE_KINDS, Annotator, Source
 from annotator.store.project import Project, open_reader
-from ui.jobs import run_job
+from ui.widgets.jobs import run_job
 
 
 def _count(path: Path) -> dict:

@@ -31,9 +31,9 @@ from annotator.base.errors import AnnotatorError
 from annotator.queue import assignments, queue
 from annotator.sources.sources import get_annotator, set_annotator_mode
 from annotator.store.project import Project, open_reader
-from ui.jobs import run_job
-from ui.tables import fill_table, make_table
-from ui.team_anchors import AnchorsTab, RatesTab
+from ui.team.anchors import AnchorsTab, RatesTab
+from ui.widgets.jobs import run_job
+from ui.widgets.tables import fill_table, make_table
 
 
 def _assign_in_background(path: Path, names: list[str], options: dict[str, Any]) -> str:

@@ -28,13 +28,15 @@ from PySide6.QtWidgets import (
 from annotator.base.errors import AnnotatorError
 from annotator.calibration import sessions as cal
 from annotator.calibration.summary import session_summary, summary_markdown
+from annotator.revision.drafts import new_draft
 from annotator.store.project import Project
-from ui.calibration_new import NewSessionForm
-from ui.calibration_reveal import RevealPage
-from ui.calibration_session import SessionPanel
+from ui.calibration.new_session import NewSessionForm
+from ui.calibration.packs import make_packs, merge_packs
+from ui.calibration.reveal import RevealPage
+from ui.calibration.session import SessionPanel
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.widgets.host import Host
 
 HANDOVER = (
     "Calibration “{name}”, round {number}: blind. Label as you normally would; nobody sees "
@@ -46,7 +48,7 @@ class CalibrationScreen(QWidget):
     """Sessions on the left, the chosen one on the right; the reveal and the summary
     take the whole screen."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Host) -> None:
         super().__init__(window)
         self.window_ = window
         self.project: Project | None = None
@@ -190,8 +192,6 @@ class CalibrationScreen(QWidget):
         self.pages.setCurrentWidget(self.summary)
 
     def draft_rubric(self, session_id: int) -> None:
-        from annotator.revision.drafts import new_draft
-
         if self.project is None:
             return
         draft = new_draft(self.project, session=session_id)
@@ -199,13 +199,9 @@ class CalibrationScreen(QWidget):
             self.window_.screen("rubric").open_draft(draft.id)  # type: ignore[attr-defined]
 
     def make_packs(self) -> None:
-        from ui.calibration_packs import make_packs
-
         make_packs(self)
 
     def merge_packs(self) -> None:
-        from ui.calibration_packs import merge_packs
-
         merge_packs(self)
 
     # -- keys ---------------------------------------------------------------------------

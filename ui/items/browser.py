@@ -34,7 +34,7 @@ from annotator.labels.labels import label_history
 from annotator.sources.sources import list_sources
 from annotator.store.project import Project, open_reader
 from ui.annotate.item_panel import ItemPanel
-from ui.jobs import Job, run_job
+from ui.widgets.jobs import Job, run_job
 
 COLUMNS = ("Id", "Kind", "Labels", "Marks", "Prompt", "Response", "Tags")
 Index = QModelIndex | QPersistentModelIndex

@@ -31,7 +31,7 @@ from annotator.calibration import sessions as cal
 from annotator.rubric.versions import get_version, list_versions
 from annotator.sources.sources import list_annotators, source_by_id
 from annotator.store.project import Project, open_reader
-from ui.jobs import run_job
+from ui.widgets.jobs import run_job
 
 HOW = (
     ("lowest", "the items people disagree on most"),

@@ -10,8 +10,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from annotator.prefs.settings import load_settings
-from ui.main_window import MainWindow
-from ui.theme import apply_theme
+from ui.shell.main_window import MainWindow
+from ui.widgets.theme import apply_theme
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:

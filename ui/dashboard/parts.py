@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 from annotator.report import charts
 from annotator.report.overview import Overview, build_overview
 from annotator.store.project import open_reader
-from ui.jobs import Job, run_job
-from ui.theme import current_colors
+from ui.widgets.jobs import Job, run_job
+from ui.widgets.theme import current_colors
 
 N_BOOT = 1_000  # the CLI's and the report's default: the same intervals everywhere
 
@@ -127,6 +127,7 @@ def write_report_in_background(project_path: Path, out: Path, say: Callable[[str
     """Write the HTML report on its own connection; `say` gets the outcome."""
 
     def write(_job: Job) -> str:
+        # lazy: the report pulls matplotlib (~5 s); only asked for on export
         from annotator.report.html import write_report
 
         reader = open_reader(project_path)

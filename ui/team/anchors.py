@@ -4,7 +4,7 @@ log of anchor-rate changes (lead only)."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -12,14 +12,20 @@ from annotator.anchors import anchors
 from annotator.anchors import rate as anchor_rate
 from annotator.anchors.scoring import anchor_accuracy
 from annotator.base.errors import AnnotatorError
-from ui.tables import fill_table, make_table
+from ui.widgets.tables import fill_table, make_table
 
 if TYPE_CHECKING:
-    from ui.team_screen import TeamScreen
+    from annotator.store.project import Project
+
+
+class HasProject(Protocol):
+    """The team screen, as its tabs see it (typed here: the screen imports the tabs)."""
+
+    project: Project | None
 
 
 class AnchorsTab(QWidget):
-    def __init__(self, screen: TeamScreen) -> None:
+    def __init__(self, screen: HasProject) -> None:
         super().__init__()
         self.screen = screen
         layout = QVBoxLayout(self)
@@ -120,7 +126,7 @@ class AnchorsTab(QWidget):
 
 
 class RatesTab(QWidget):
-    def __init__(self, screen: TeamScreen) -> None:
+    def __init__(self, screen: HasProject) -> None:
         super().__init__()
         self.screen = screen
         layout = QVBoxLayout(self)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,15 +23,26 @@ from annotator.calibration import sessions as cal
 from annotator.rubric.versions import current_version, get_version
 from annotator.store.project import Project
 
-if TYPE_CHECKING:
-    from ui.calibration_screen import CalibrationScreen
+
+class SessionHost(Protocol):
+    """What the panel asks of the calibration screen (typed here: the screen imports us)."""
+
+    project: Project | None
+
+    def refresh(self, select: int | None = None) -> None: ...
+    def label_as(self, name: str) -> None: ...
+    def open_reveal(self) -> None: ...
+    def open_summary(self) -> None: ...
+    def draft_rubric(self, session_id: int) -> None: ...
+    def make_packs(self) -> None: ...
+    def merge_packs(self) -> None: ...
 
 
 class SessionPanel(QFrame):
     """One session: its participants' progress (counts only before the reveal) and the
     next thing to do."""
 
-    def __init__(self, screen: CalibrationScreen) -> None:
+    def __init__(self, screen: SessionHost) -> None:
         super().__init__()
         self.screen = screen
         self.session: cal.Session | None = None

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from annotator.prefs.keymap import DEFAULT_ACTIONS, KeymapError, build_keymap
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.widgets.host import Host
 
 
 def split_keys(text: str) -> list[str]:
@@ -31,7 +31,7 @@ def split_keys(text: str) -> list[str]:
 class SettingsDialog(QDialog):
     """Edit keys as text ("Ctrl+S, Alt+S"); OK applies them through the core's keymap."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Host) -> None:
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle("Settings")

@@ -33,16 +33,16 @@ from annotator.exchange.pack_file import read_meta
 from annotator.exchange.packs import list_packs, merge_packs
 from annotator.exchange.packs import open_pack as open_pack_file
 from annotator.store.project import PACK_APPLICATION_ID, open_project, read_application_id
-from ui.jobs import run_job
+from ui.widgets.jobs import run_job
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.widgets.host import Host
 
 PACK_FILTER = "Work packs (*.annpack);;All files (*)"
 COLUMNS = ("Annotator", "Version", "Items", "Answered", "Labels merged", "Last merged", "File")
 
 
-def open_pack(window: MainWindow, path: Path) -> bool:
+def open_pack(window: Host, path: Path) -> bool:
     """Open a work pack for labeling in `window`; False (after saying why) if it cannot."""
     try:
         pack = open_pack_file(path)
@@ -50,7 +50,7 @@ def open_pack(window: MainWindow, path: Path) -> bool:
     except AnnotatorError as error:
         window.show_error(str(error))
         return False
-    window._set_project(pack, pack_note=meta.banner())
+    window.open_project_object(pack, pack_note=meta.banner())
     window.start_labeling(meta.annotator)
     return True
 
@@ -71,7 +71,7 @@ def _merge_in_own_connection(project_path: Path, files: list[Path], actor: str) 
 class PacksDialog(QDialog):
     """The lead's view of the project's packs, and merging pack files back."""
 
-    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
+    def __init__(self, window: Host, parent: QWidget | None = None) -> None:
         super().__init__(parent or window)
         self.window_ = window
         self.setWindowTitle("Work packs")
@@ -183,7 +183,7 @@ class PacksDialog(QDialog):
         self.refresh()
 
 
-def show_packs_dialog(window: MainWindow) -> PacksDialog:
+def show_packs_dialog(window: Host) -> PacksDialog:
     """File ▸ Merge work packs…: the dialog, shown (not modal, so tests can drive it)."""
     dialog = PacksDialog(window)
     window.packs_dialog = dialog

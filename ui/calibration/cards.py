@@ -4,7 +4,7 @@ text beside it, and the lead's decision row. Large type for a shared screen."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
@@ -23,8 +23,11 @@ from PySide6.QtWidgets import (
 from annotator.calibration.reveal import CriterionReveal, show_value
 from annotator.rubric.model import Criterion
 
-if TYPE_CHECKING:
-    from ui.calibration_reveal import RevealPage
+
+class Decides(Protocol):
+    """The reveal page, as a card sees it: somewhere to send a decision (it imports us)."""
+
+    def decide(self, key: str, value: Any, rationale: str) -> None: ...
 
 
 def font_of(widget: QWidget, points: float, bold: bool = False) -> None:
@@ -59,7 +62,7 @@ class DecisionRow(QWidget):
     """The lead's consensus value and rationale for one criterion of the item."""
 
     def __init__(
-        self, page: RevealPage, criterion: Criterion, shown: CriterionReveal, points: float
+        self, page: Decides, criterion: Criterion, shown: CriterionReveal, points: float
     ) -> None:
         super().__init__()
         self.page = page
@@ -122,7 +125,7 @@ class CriterionPanel(QFrame):
     """One criterion of the item: everyone's value, its rubric text, the decision."""
 
     def __init__(
-        self, page: RevealPage, criterion: Criterion, shown: CriterionReveal, points: float
+        self, page: Decides, criterion: Criterion, shown: CriterionReveal, points: float
     ) -> None:
         super().__init__()
         self.setObjectName("Card")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtWidgets import QFileDialog
 
@@ -11,10 +11,21 @@ from annotator.base.errors import AnnotatorError
 from annotator.calibration.packs import make_round_packs, merge_round_packs
 
 if TYPE_CHECKING:
-    from ui.calibration_screen import CalibrationScreen
+    from annotator.store.project import Project
+    from ui.calibration.session import SessionPanel
 
 
-def make_packs(screen: CalibrationScreen, folder: str | None = None) -> None:
+class PackHost(Protocol):
+    """The calibration screen, as its pack actions see it (typed here: it imports us)."""
+
+    project: Project | None
+    panel: SessionPanel
+
+    def current_id(self) -> int | None: ...
+    def refresh(self, select: int | None = None) -> None: ...
+
+
+def make_packs(screen: PackHost, folder: str | None = None) -> None:
     session_id = screen.current_id()
     if screen.project is None or session_id is None:
         return
@@ -38,7 +49,7 @@ def make_packs(screen: CalibrationScreen, folder: str | None = None) -> None:
     screen.refresh(session_id)
 
 
-def merge_packs(screen: CalibrationScreen, paths: list[str] | None = None) -> None:
+def merge_packs(screen: PackHost, paths: list[str] | None = None) -> None:
     session_id = screen.current_id()
     if screen.project is None or session_id is None:
         return

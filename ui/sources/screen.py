@@ -29,8 +29,8 @@ from annotator.quality.project_agreement import Settings
 from annotator.quality.source_quality import QualityReport, source_quality
 from annotator.quality.source_table import money
 from annotator.store.project import Project, open_reader
-from ui.jobs import Job, run_job
-from ui.tables import fill_table, make_table
+from ui.widgets.jobs import Job, run_job
+from ui.widgets.tables import fill_table, make_table
 
 KIND_TITLES = {"expert": "Experts", "crowd": "Crowd", "llm_judge": "LLM judge", "other": "Other"}
 

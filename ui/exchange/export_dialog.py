@@ -1,6 +1,6 @@
 """The export dialog (File > Export…, Ctrl+E): format, folder, filters, progress, cancel.
 
-The export runs off the UI thread on its own connection (`ui.jobs`); the core
+The export runs off the UI thread on its own connection (`ui.widgets.jobs`); the core
 writes into a hidden folder and moves it into place only when done, so Cancel
 (or a failure) leaves nothing behind.
 """
@@ -42,8 +42,8 @@ from annotator.labels.scope import ANCHOR_CHOICES, Scope
 from annotator.rubric.versions import list_versions
 from annotator.sources.sources import list_sources
 from annotator.store.project import Project, open_reader
-from ui.flow_layout import FlowLayout
-from ui.jobs import Job, run_job
+from ui.widgets.flow_layout import FlowLayout
+from ui.widgets.jobs import Job, run_job
 
 METHOD_TITLES = {
     "auto": "auto (median for ordinal, mean for numeric, majority otherwise)",

@@ -1,0 +1,17 @@
+"""The items browser: every item, searchable and paged, at a million rows.
+
+Names load from their modules on first use (see `annotator.base.lazy`); modules
+of this package import each other by path, never through this face.
+"""
+
+from __future__ import annotations
+
+from annotator.base.lazy import lazy_face
+
+_EXPORTS = {
+    "ItemsBrowser": "browser",
+    "ItemsModel": "browser",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_face(__name__, _EXPORTS)
