@@ -80,6 +80,7 @@ def test_series_weekly_accuracy_and_rolling_intervals(report):
     assert weekly[0]["n"] == drift_project.ANCHORS_PER_WEEK
     accuracy, low, high = series.rolling
     assert len(accuracy) == len(series.outcome) == len(series.chart.statistic)
+    assert len(low) == len(high) == len(accuracy)
 
 
 def test_self_consistency_and_rubric_version_effect(report):
@@ -108,7 +109,7 @@ def test_alerts_raise_anchor_rates_once(drifted, tmp_path):
         drifter = get_annotator(project, drift_project.DRIFTER)
         configure(project, drifter.id, anchor_rate=0.1)
         before = get_settings(project, drifter.id).current_anchor_rate
-        applied, changes = apply_drift_alerts(project, drift_report(project).alerts)
+        applied, _changes = apply_drift_alerts(project, drift_report(project).alerts)
         assert any(a.subject == drift_project.DRIFTER for a in applied)
         assert get_settings(project, drifter.id).current_anchor_rate > before
         logged = project.rows(

@@ -86,7 +86,7 @@ def test_the_bytes_of_a_fresh_and_of_a_labeled_pack_hold_no_answer(pack_and_lead
 
 
 def test_nothing_in_a_pack_tells_anchors_from_other_items(pack_and_lead):
-    info, lead = pack_and_lead
+    info, _lead = pack_and_lead
     pack = packs.open_pack(info.path)
     try:
         session = WorkSession(pack, "Ana")

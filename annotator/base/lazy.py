@@ -36,7 +36,7 @@ def lazy_face(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
     >>> __getattr__ = lazy_face(__name__, {"open_project": "project"})
     """
 
-    def __getattr__(name: str) -> Any:
+    def __getattr__(name: str) -> Any:  # noqa: N807 - the module-level hook PEP 562 names
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")

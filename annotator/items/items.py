@@ -99,18 +99,6 @@ class Item:
     def provenance(self) -> dict[str, str | None]:
         return {name: getattr(self, name) for name in PROVENANCE_FIELDS}
 
-    def input_text(self) -> str:
-        """The input as plain text (chat turns as 'role: content' lines), for search and export."""
-        if isinstance(self.input, str):
-            return self.input
-        return "\n\n".join(f"{turn['role']}: {turn['content']}" for turn in self.input)
-
-    def output_text(self) -> str:
-        """The response, or both responses of a pairwise item, as plain text."""
-        if self.pairwise:
-            return f"A: {self.output_a}\n\nB: {self.output_b}"
-        return self.output or ""
-
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "input": self.input}
         if self.pairwise:

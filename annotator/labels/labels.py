@@ -314,16 +314,6 @@ def label_history(project: Project, item_id: str) -> list[dict[str, Any]]:
     return history
 
 
-def labels_by_annotator(project: Project, annotator_id: int) -> list[Label]:
-    """The annotator's current records, newest first (their own work; never others')."""
-    rows = project.rows(
-        "SELECT * FROM labels AS l WHERE annotator_id = ? "
-        "AND NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id) ORDER BY id DESC",
-        (annotator_id,),
-    )
-    return [label_from_row(r) for r in rows]
-
-
 def require_annotator(project: Project, name: str) -> Annotator:
     try:
         return get_annotator(project, name)

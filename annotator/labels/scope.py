@@ -121,10 +121,6 @@ class Scope:
             "anchors": self.anchors,
         }
 
-    @property
-    def is_everything(self) -> bool:
-        return self == Scope()
-
 
 def json_path(key: str) -> str:
     """The JSON path of a criterion key (quoted: keys may hold dots)."""

@@ -344,14 +344,3 @@ def remove_from_queue(
             details={"items": item_ids, "reason": reason, "removed": removed},
         )
     return removed
-
-
-def assignment_counts(project: Project) -> list[dict[str, Any]]:
-    """Per annotator: assigned, removed and overlapped item counts (for the lead)."""
-    rows = project.rows(
-        "SELECT a.name, sum(s.removed = 0 AND s.set_id IS NOT NULL) AS assigned, "
-        "sum(s.removed) AS removed, sum(s.overlapped AND s.removed = 0) AS overlapped "
-        "FROM assignments s JOIN annotators a ON a.id = s.annotator_id "
-        "GROUP BY a.id ORDER BY a.name"
-    )
-    return [dict(row) for row in rows]

@@ -52,11 +52,6 @@ def wilson_interval(
     return _wilson(k, n, z)
 
 
-def wilson_lower(successes: float, trials: float, confidence: float = P0_CONFIDENCE) -> float:
-    """One-sided lower Wilson bound at `confidence`."""
-    return _wilson_lower(successes, trials, float(norm.ppf(confidence)))
-
-
 def _wilson_lower(k: float, n: float, z: float) -> float:
     p = k / n
     half = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n))

@@ -233,11 +233,6 @@ class ReliabilityData:
         counts = np.bincount(flat, minlength=self.n_items * self.n_values)
         return counts.reshape(self.n_items, self.n_values)
 
-    @property
-    def is_numeric(self) -> bool:
-        """True when every value in the domain is a real number (interval/ratio need this)."""
-        return all(is_number(v) for v in self.values)
-
     def numeric_values(self) -> np.ndarray:
         """The domain as floats; raises when a value is not a number."""
         for value in self.values:
