@@ -114,3 +114,37 @@ def test_every_function_local_import_says_why() -> None:
                 if not reason:
                     missing.append(f"{path.relative_to(ROOT)}:{line}")
     assert missing == []
+
+
+TERMINAL = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+
+def unreachable_statements(path: Path) -> list[int]:
+    """Lines of statements that follow a return, raise, continue or break in one block."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for before, after in zip(block, block[1:], strict=False):
+                if isinstance(before, TERMINAL):
+                    found.append(after.lineno)
+    return found
+
+
+def test_no_statement_after_a_return_or_raise() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for root in (CORE, UI, ROOT / "tests", ROOT / "benchmarks")
+        for path in root.rglob("*.py")
+        for line in unreachable_statements(path)
+    ]
+    assert found == []
+
+
+def test_the_unreachable_check_finds_dead_code(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    lines = ["def f(x):", "    return x", "    print(x)", "for i in []:", "    break", "    i += 1"]
+    sample.write_text("\n".join(lines) + "\n")
+    assert unreachable_statements(sample) == [3, 6]

@@ -249,14 +249,6 @@ def cmd_anchors_rate_log(args: argparse.Namespace) -> int:
         "No anchor-rate changes.",
         lambda c: f"{c.at}  {c.annotator:<20} {c.old_rate:.2f} -> {c.new_rate:.2f}  {c.reason}",
     )
-    if not changes:
-        print("No anchor-rate changes.")
-    for change in changes:
-        print(
-            f"{change.at}  {change.annotator:<20} {change.old_rate:.2f} -> {change.new_rate:.2f}"
-            f"  {change.reason}"
-        )
-    return 0
 
 
 def cmd_anchors_accuracy(args: argparse.Namespace) -> int:
