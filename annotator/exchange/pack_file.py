@@ -20,14 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from annotator.base.errors import AnnotatorError
-from annotator.store import schema
+from annotator.store.file_check import FileKind, Versions, applied_migrations, check_file
 from annotator.store.project import (
     PACK_APPLICATION_ID,
     PROJECT_APPLICATION_ID,
     Project,
     _migrate,
-    application_id_of,
-    applied_migrations,
     connect,
 )
 
@@ -116,60 +114,57 @@ def read_meta(conn: sqlite3.Connection, path: Path | str = "pack") -> PackMeta:
     )
 
 
-def _header_sizes(path: Path) -> tuple[int, int] | None:
-    """(page size, pages) from the SQLite header, when the header vouches for them."""
-    with open(path, "rb") as handle:
-        header = handle.read(100)
-    if len(header) < 100:
-        return None
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(header[28:32], "big")
-    valid = header[24:28] == header[92:96] and pages > 0
-    return (page_size, pages) if valid else None
+def _read_versions(path: Path) -> Versions:
+    conn = reader_connection(path)
+    try:
+        return set(applied_migrations(conn)), None
+    finally:
+        conn.close()
+
+
+def _foreign(size: int) -> str:
+    what = "an empty file" if size == 0 else "not an SQLite file made by Annotator"
+    return (
+        f"not an Annotator work pack ({what}). Nothing was changed. "
+        "The lead makes packs with 'annotator pack create'."
+    )
+
+
+def _cut_short(path: Path, size: int, expected: int) -> DamagedPackError:
+    return DamagedPackError(
+        f"{path}: the file is cut short ({size:,} of {expected:,} bytes): it was "
+        "not copied completely. Copy it again from the annotator's computer. "
+        "Nothing was changed."
+    )
+
+
+def _newer(path: Path, unknown: set[str], _version: str | None) -> PackError:
+    return PackError(
+        f"{path}: written by a newer Annotator (schema changes {', '.join(sorted(unknown))}); "
+        "update Annotator to open or merge it. Nothing was changed."
+    )
+
+
+PACK_FILE = FileKind(
+    noun="work pack",
+    application_id=PACK_APPLICATION_ID,
+    refusal=NotAPackError,
+    foreign=_foreign,
+    read_versions=_read_versions,
+    damaged=lambda path, exc: damaged(path, exc),
+    newer=_newer,
+    other_kinds={
+        PROJECT_APPLICATION_ID: "this is a project, not a work pack. Open it with "
+        "'annotator open', or give it as the PROJECT of 'annotator pack merge PROJECT PACK...'. "
+        "Nothing was changed."
+    },
+    cut_short=_cut_short,
+)
 
 
 def check_pack_file(path: Path) -> None:
     """Refuse, without writing, a file that is not a whole work pack this version can read."""
-    if not path.exists():
-        raise NotAPackError(f"{path}: no such work pack file.")
-    if path.is_dir():
-        raise NotAPackError(f"{path}: is a folder, not a work pack file.")
-    app_id = application_id_of(path)
-    if app_id == PROJECT_APPLICATION_ID:
-        raise NotAPackError(
-            f"{path}: this is a project, not a work pack. Open it with 'annotator open', or "
-            "give it as the PROJECT of 'annotator pack merge PROJECT PACK...'. Nothing was changed."
-        )
-    if app_id != PACK_APPLICATION_ID:
-        size = path.stat().st_size
-        what = "an empty file" if size == 0 else "not an SQLite file made by Annotator"
-        raise NotAPackError(
-            f"{path}: not an Annotator work pack ({what}). Nothing was changed. "
-            "The lead makes packs with 'annotator pack create'."
-        )
-    sizes = _header_sizes(path)
-    size = path.stat().st_size
-    if sizes is not None and size < sizes[0] * sizes[1]:
-        raise DamagedPackError(
-            f"{path}: the file is cut short ({size:,} of {sizes[0] * sizes[1]:,} bytes): it was "
-            "not copied completely. Copy it again from the annotator's computer. "
-            "Nothing was changed."
-        )
-    try:
-        conn = reader_connection(path)
-        try:
-            applied = set(applied_migrations(conn))
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise damaged(path, exc) from None
-    unknown = applied - set(schema.known_names())
-    if unknown:
-        raise PackError(
-            f"{path}: written by a newer Annotator (schema changes {', '.join(sorted(unknown))}); "
-            "update Annotator to open or merge it. Nothing was changed."
-        )
+    check_file(path, PACK_FILE)
 
 
 def damaged(path: Path, exc: Exception) -> DamagedPackError:
@@ -250,6 +245,7 @@ def remove_pack_files(path: Path) -> None:
 
 
 __all__ = [
+    "PACK_FILE",
     "DamagedPackError",
     "NotAPackError",
     "PACK_SUFFIX",

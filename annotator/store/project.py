@@ -26,13 +26,20 @@ from annotator import __version__
 from annotator.base.clock import now_iso
 from annotator.base.errors import AnnotatorError, NewerVersionError, NotAProjectError
 from annotator.store import schema
+from annotator.store.file_check import (
+    FileKind,
+    Versions,
+    application_id_of,
+    applied_migrations,
+    check_file,
+    read_application_id,
+)
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
 PROJECT_APPLICATION_ID = 0x414E4E4F  # "ANNO": marks a file as an Annotator project
 PACK_APPLICATION_ID = 0x414E5041  # "ANPA": marks a work pack (see annotator.exchange.packs)
-SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -173,55 +180,7 @@ def connect(path: Path, journal_mode: str = "WAL") -> sqlite3.Connection:
     return conn
 
 
-def read_application_id(path: Path) -> int | None:
-    """The SQLite application id of a file, or None if it is not an SQLite file.
-
-    Reads the header bytes only, so inspecting a file never changes it.
-    """
-    with open(path, "rb") as handle:
-        header = handle.read(100)
-    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
-        return None
-    return int.from_bytes(header[68:72], "big")
-
-
-def application_id_of(path: Path) -> int | None:
-    """The file's application id as SQLite sees it (None: not an SQLite file).
-
-    The header is read first, without opening the file. A project still open
-    in WAL mode may have its id only in the -wal so far; then SQLite is asked,
-    read-only.
-    """
-    header_id = read_application_id(path)
-    if header_id is None or header_id != 0 or not Path(f"{path}-wal").exists():
-        return header_id
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            return conn.execute("PRAGMA application_id").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return header_id
-
-
-def applied_migrations(conn: sqlite3.Connection) -> list[str]:
-    """Names of this app's migrations recorded in a file, in the order applied."""
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
-    ).fetchone()
-    if not exists:
-        return []
-    return [
-        row[0]
-        for row in conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
-            (schema.MIGRATION_SET,),
-        )
-    ]
-
-
-def _read_versions(path: Path) -> tuple[set[str], str | None]:
+def _read_versions(path: Path) -> Versions:
     """The file's applied migrations and recorded app version, read without writing.
 
     The path goes in as a percent-encoded URI (a folder named 'Project #1' must not
@@ -236,7 +195,7 @@ def _read_versions(path: Path) -> tuple[set[str], str | None]:
     return _query_versions(f"{uri}?mode=ro")
 
 
-def _query_versions(uri: str) -> tuple[set[str], str | None]:
+def _query_versions(uri: str) -> Versions:
     conn = sqlite3.connect(uri, uri=True)
     try:
         applied = set(applied_migrations(conn))
@@ -246,39 +205,38 @@ def _query_versions(uri: str) -> tuple[set[str], str | None]:
     return applied, row[0] if row else None
 
 
+def _newer(path: Path, unknown: set[str], version: str | None) -> NewerVersionError:
+    writer = f"Annotator {version}" if version and version != __version__ else "a newer Annotator"
+    return NewerVersionError(
+        f"{path}: written by {writer}, newer than this one ({__version__}); "
+        f"it has schema changes this version does not know ({', '.join(sorted(unknown))}). "
+        "Nothing was changed. Update Annotator to open it."
+    )
+
+
+PROJECT_FILE = FileKind(
+    noun="project",
+    application_id=PROJECT_APPLICATION_ID,
+    refusal=NotAProjectError,
+    foreign=lambda _size: (
+        "not an Annotator project (it is not an SQLite file made by Annotator). "
+        "Nothing was changed. Create a project with 'annotator init'."
+    ),
+    read_versions=lambda path: _read_versions(path),
+    damaged=lambda path, exc: NotAProjectError(
+        f"{path}: damaged or not a project ({exc}). Nothing was changed."
+    ),
+    newer=_newer,
+    other_kinds={
+        PACK_APPLICATION_ID: "this is a work pack, not a project. Open it with "
+        "'annotator pack open', or merge it with 'annotator pack merge PROJECT PACK'."
+    },
+)
+
+
 def check_project_file(path: Path) -> None:
     """Refuse, without writing, a file that is not an Annotator project of this version."""
-    if not path.exists():
-        raise NotAProjectError(f"{path}: no such project file.")
-    if path.is_dir():
-        raise NotAProjectError(f"{path}: is a folder, not a project file.")
-    app_id = application_id_of(path)
-    if app_id == PACK_APPLICATION_ID:
-        raise NotAProjectError(
-            f"{path}: this is a work pack, not a project. Open it with "
-            "'annotator pack open', or merge it with 'annotator pack merge PROJECT PACK'."
-        )
-    if app_id != PROJECT_APPLICATION_ID:
-        raise NotAProjectError(
-            f"{path}: not an Annotator project (it is not an SQLite file made by Annotator). "
-            "Nothing was changed. Create a project with 'annotator init'."
-        )
-    try:
-        applied, version = _read_versions(path)
-    except sqlite3.DatabaseError as exc:
-        raise NotAProjectError(
-            f"{path}: damaged or not a project ({exc}). Nothing was changed."
-        ) from None
-    unknown = applied - set(schema.known_names())
-    if unknown:
-        writer = (
-            f"Annotator {version}" if version and version != __version__ else "a newer Annotator"
-        )
-        raise NewerVersionError(
-            f"{path}: written by {writer}, newer than this one ({__version__}); "
-            f"it has schema changes this version does not know ({', '.join(sorted(unknown))}). "
-            "Nothing was changed. Update Annotator to open it."
-        )
+    check_file(path, PROJECT_FILE)
 
 
 def backup_path(path: Path, stamp: str) -> Path:
@@ -389,7 +347,10 @@ def remove_project_files(path: str | Path) -> None:
 
 
 __all__ = [
+    "PROJECT_FILE",
     "Project",
+    "application_id_of",
+    "applied_migrations",
     "check_project_file",
     "connect",
     "copy_project",

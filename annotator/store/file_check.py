@@ -1,0 +1,135 @@
+"""Refusing, before a byte is written, a file that is not the Annotator file asked for.
+
+Projects and work packs are both SQLite files marked by an application id, and
+both are checked the same way: it exists, it is not a folder, it carries the
+right id (and if it carries the other kind's, say how to use it), it is whole,
+it can be read, and it has no schema change this version does not know. The
+walk lives here once; each kind supplies only its words and errors.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotator.base.errors import AnnotatorError
+from annotator.store import schema
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+Versions = tuple[set[str], str | None]
+"""A file's applied migrations and the app version recorded in it."""
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """What one kind of Annotator file is called and how its refusals read."""
+
+    noun: str  # "project", "work pack"
+    application_id: int
+    refusal: type[AnnotatorError]  # raised for anything that is not this kind of file
+    foreign: Callable[[int], str]  # a file not made by Annotator, given its size in bytes
+    read_versions: Callable[[Path], Versions]  # read-only, never making side files
+    damaged: Callable[[Path, Exception], AnnotatorError]
+    newer: Callable[[Path, set[str], str | None], AnnotatorError]
+    other_kinds: dict[int, str] = field(default_factory=dict)  # id -> how to use it instead
+    cut_short: Callable[[Path, int, int], AnnotatorError] | None = None  # (size, expected)
+
+
+def check_file(path: Path, kind: FileKind) -> None:
+    """Raise `kind.refusal` (or its damaged/newer errors) unless `path` is such a file."""
+    if not path.exists():
+        raise kind.refusal(f"{path}: no such {kind.noun} file.")
+    if path.is_dir():
+        raise kind.refusal(f"{path}: is a folder, not a {kind.noun} file.")
+    app_id = application_id_of(path)
+    if app_id != kind.application_id:
+        other = kind.other_kinds.get(app_id) if app_id is not None else None
+        raise kind.refusal(f"{path}: {other or kind.foreign(path.stat().st_size)}")
+    if kind.cut_short is not None:
+        sizes = header_sizes(path)
+        size = path.stat().st_size
+        if sizes is not None and size < sizes[0] * sizes[1]:
+            raise kind.cut_short(path, size, sizes[0] * sizes[1])
+    try:
+        applied, version = kind.read_versions(path)
+    except sqlite3.DatabaseError as exc:
+        raise kind.damaged(path, exc) from None
+    unknown = applied - set(schema.known_names())
+    if unknown:
+        raise kind.newer(path, unknown, version)
+
+
+def read_application_id(path: Path) -> int | None:
+    """The SQLite application id of a file, or None if it is not an SQLite file.
+
+    Reads the header bytes only, so inspecting a file never changes it.
+    """
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+        return None
+    return int.from_bytes(header[68:72], "big")
+
+
+def application_id_of(path: Path) -> int | None:
+    """The file's application id as SQLite sees it (None: not an SQLite file).
+
+    The header is read first, without opening the file. A project still open
+    in WAL mode may have its id only in the -wal so far; then SQLite is asked,
+    read-only.
+    """
+    header_id = read_application_id(path)
+    if header_id is None or header_id != 0 or not Path(f"{path}-wal").exists():
+        return header_id
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("PRAGMA application_id").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return header_id
+
+
+def header_sizes(path: Path) -> tuple[int, int] | None:
+    """(page size, pages) from the SQLite header, when the header vouches for them."""
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100:
+        return None
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[24:28] == header[92:96] and pages > 0
+    return (page_size, pages) if valid else None
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Names of this app's migrations recorded in a file, in the order applied."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ).fetchone()
+    if not exists:
+        return []
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+            (schema.MIGRATION_SET,),
+        )
+    ]
+
+
+__all__ = [
+    "FileKind",
+    "SQLITE_HEADER",
+    "Versions",
+    "application_id_of",
+    "applied_migrations",
+    "check_file",
+    "header_sizes",
+    "read_application_id",
+]
