@@ -35,6 +35,7 @@ from annotator.quality.value_agreement import (
 from annotator.rubric.model import Criterion, RubricVersion
 from annotator.rubric.text import criterion_markdown
 from annotator.rubric.versions import get_version
+from annotator.stats.defaults import N_BOOT
 from annotator.store.project import Project
 
 
@@ -67,7 +68,7 @@ def round_agreement(
     session: int | str | Session,
     number: int | None = None,
     *,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
 ) -> dict[str, dict[str, Any]]:
     """criterion (or `key[option]`) -> alpha, Fleiss' kappa, AC1 and percent agreement
@@ -199,7 +200,7 @@ def reveal(
     session: int | str | Session,
     number: int | None = None,
     *,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
 ) -> Reveal:
     """Everything the reveal screen shows for a revealed round, items with the most

@@ -25,6 +25,7 @@ from annotator.calibration.sessions import (
 from annotator.quality.value_agreement import SHOWN
 from annotator.rubric.diff import diff_rubrics
 from annotator.rubric.versions import get_version
+from annotator.stats.defaults import N_BOOT
 from annotator.store.project import Project
 
 NAMES = {
@@ -44,7 +45,7 @@ def _change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float | 
 
 
 def session_summary(
-    project: Project, session: int | str | Session, *, n_boot: int = 1000, seed: int | None = 0
+    project: Project, session: int | str | Session, *, n_boot: int = N_BOOT, seed: int | None = 0
 ) -> dict[str, Any]:
     """Everything about a session, JSON-ready (see the module docstring)."""
     found = get_session(project, session)
@@ -282,7 +283,7 @@ def summary_html(summary: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def sessions_html(project: Project, *, n_boot: int = 1000, seed: int | None = 0) -> str:
+def sessions_html(project: Project, *, n_boot: int = N_BOOT, seed: int | None = 0) -> str:
     """Every session's summary as HTML sections, for the project report ("" if none)."""
     parts = [
         summary_html(session_summary(project, session, n_boot=n_boot, seed=seed))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from annotator.base.errors import AnnotatorError
 from annotator.base.levels import LEVELS
-from annotator.cli.common import open_from_args, print_json
+from annotator.cli.common import add_bootstrap_arguments, open_from_args, print_json
 from annotator.rubric.versions import resolve_version
 
 BY = ("annotator", "source", "slice", "week", "rubric-version")
@@ -52,18 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--rubric-version", metavar="N", help="only labels made under this rubric version"
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument(
-        "--bootstrap",
-        type=int,
-        default=1000,
-        metavar="N",
-        dest="n_boot",
-        help="bootstrap resamples for the intervals; 0 for none (default: 1000)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
-    parser.add_argument(
-        "--confidence", type=float, default=0.95, help="interval coverage (default: 0.95)"
-    )
+    add_bootstrap_arguments(parser, confidence=True)
     parser.set_defaults(func=cmd_agreement)
 
 
@@ -87,8 +76,6 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         )
     if not 0 < args.confidence < 1:
         raise AnnotatorError(f"--confidence must be between 0 and 1, got {args.confidence}.")
-    if args.n_boot < 0:
-        raise AnnotatorError("--bootstrap must be 0 or more.")
     # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.quality.agreement_report import agreement_report, format_report
     from annotator.quality.project_agreement import Settings

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from annotator.base.lazy import lazy_module
 from annotator.base.levels import LEVELS
-from annotator.cli.common import print_json
+from annotator.cli.common import add_bootstrap_arguments, print_json
 
 quick = lazy_module("annotator.stats.quick")  # numpy and pandas, on first use
 
@@ -38,20 +38,7 @@ def add_quick_arguments(parser: argparse.ArgumentParser) -> None:
         help="every value a label could take, in order, e.g. 1,2,3,4,5 (unused points count)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument(
-        "--bootstrap",
-        type=int,
-        default=1000,
-        metavar="N",
-        dest="n_boot",
-        help="bootstrap resamples for the intervals; 0 for none (default: 1000)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the bootstrap, for the same intervals again"
-    )
-    parser.add_argument(
-        "--confidence", type=float, default=0.95, help="interval coverage (default: 0.95)"
-    )
+    add_bootstrap_arguments(parser, confidence=True)
 
 
 def run_quick_command(args: argparse.Namespace) -> int:

@@ -9,11 +9,53 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from annotator.stats.defaults import CONFIDENCE, N_BOOT, SEED
 from annotator.store.project import Project, open_project
 
 
 def add_project_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", type=Path, help="the project file (.annotator)")
+
+
+def resamples(text: str) -> int:
+    """An argparse type: a bootstrap resample count, 0 (no intervals) or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def add_bootstrap_arguments(
+    parser: argparse.ArgumentParser, *, seed: bool = True, confidence: bool = False
+) -> None:
+    """--bootstrap N (also spelled --n-boot), and --seed and --confidence where they apply:
+    every command that draws intervals takes them alike, with the core's defaults."""
+    parser.add_argument(
+        "--bootstrap",
+        "--n-boot",
+        type=resamples,
+        default=N_BOOT,
+        metavar="N",
+        dest="n_boot",
+        help="bootstrap resamples for the intervals; 0 for none (default: %(default)s)",
+    )
+    if seed:
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=SEED,
+            help="bootstrap seed, for the same intervals again (default: %(default)s)",
+        )
+    if confidence:
+        parser.add_argument(
+            "--confidence",
+            type=float,
+            default=CONFIDENCE,
+            help="interval coverage (default: %(default)s)",
+        )
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from annotator.base.errors import AnnotatorError
-from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
+from annotator.cli.common import (
+    add_bootstrap_arguments,
+    add_json_flag,
+    add_project_argument,
+    open_from_args,
+    print_json,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,15 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_project_argument(report)
     report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
-    report.add_argument(
-        "--bootstrap",
-        type=int,
-        default=1000,
-        metavar="N",
-        dest="n_boot",
-        help="bootstrap resamples for the intervals (default: 1000)",
-    )
-    report.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    add_bootstrap_arguments(report)
     report.set_defaults(func=cmd_report)
 
 
@@ -68,8 +65,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.report.html import write_report
 
-    if args.n_boot < 0:
-        raise AnnotatorError("--bootstrap must be 0 or more.")
     with open_from_args(args) as project:
         path = write_report(project, args.out, n_boot=args.n_boot, seed=args.seed)
     print(f"Wrote {path}")

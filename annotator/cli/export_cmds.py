@@ -6,8 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from annotator.cli.common import add_project_argument, open_from_args, print_json
-from annotator.cli.scope_args import add_bootstrap_arguments, add_scope_arguments, scope_from_args
+from annotator.cli.common import (
+    add_bootstrap_arguments,
+    add_project_argument,
+    open_from_args,
+    print_json,
+)
+from annotator.cli.scope_args import add_scope_arguments, scope_from_args
 
 FORMATS = ("jsonl", "csv", "parquet", "hf", "inspect", "croissant")
 METHODS = ("auto", "majority", "dawid_skene", "median", "mean")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from annotator.cli.common import (
+    add_bootstrap_arguments,
     add_json_flag,
     add_project_argument,
     open_from_args,
@@ -164,7 +165,7 @@ def _register_evolution(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("v1", help="older version (number or NAME:NUMBER)")
     compare.add_argument("v2", help="newer version")
     compare.add_argument("--criterion", help="one criterion only")
-    compare.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples")
+    add_bootstrap_arguments(compare, seed=False)
     add_json_flag(compare)
     compare.set_defaults(func=cmd_compare)
 
@@ -193,7 +194,7 @@ def cmd_requeue(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     # lazy: loads numpy and pandas, which `annotator --help` never needs
-    from annotator.revision.evolution import compare_versions
+    from annotator.quality.version_compare import compare_versions
 
     with open_from_args(args) as project:
         old = resolve_version(project, args.v1)

@@ -60,15 +60,3 @@ def scope_from_args(project: Project, args: argparse.Namespace) -> Scope:
         min_agreement=args.min_agreement,
         anchors=args.anchors,
     )
-
-
-def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--bootstrap",
-        type=int,
-        default=1000,
-        metavar="N",
-        dest="n_boot",
-        help="bootstrap resamples for the intervals; 0 for none (default: 1000)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")

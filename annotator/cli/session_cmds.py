@@ -11,6 +11,7 @@ from typing import Any
 from annotator.base.lazy import lazy_module
 from annotator.calibration.model import MODES
 from annotator.cli.common import (
+    add_bootstrap_arguments,
     add_json_flag,
     add_project_argument,
     open_from_args,
@@ -80,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_flag(progress)
 
     shown = with_session("reveal", "reveal a round and show everyone's values", cmd_reveal)
-    shown.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples")
+    add_bootstrap_arguments(shown, seed=False)
     add_json_flag(shown)
 
     decide = with_session(
@@ -113,7 +114,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     summary = with_session(
         "summary", "participants, agreement before/after, decisions", cmd_summary, False
     )
-    summary.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples")
+    add_bootstrap_arguments(summary, seed=False)
     add_json_flag(summary)
 
     with_session("close", "close a session", cmd_close, False)

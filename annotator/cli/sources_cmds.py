@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 
 from annotator.base.errors import AnnotatorError
-from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
-from annotator.cli.scope_args import add_bootstrap_arguments, add_scope_arguments, scope_from_args
+from annotator.cli.common import (
+    add_bootstrap_arguments,
+    add_json_flag,
+    add_project_argument,
+    open_from_args,
+    print_json,
+)
+from annotator.cli.scope_args import add_scope_arguments, scope_from_args
 from annotator.sources.sources import COST_TYPES, make_cost_model
 
 
@@ -46,13 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     # lazy: these load numpy and pandas, which `annotator --help` never needs
+    from annotator.quality.by_source.source_quality import source_quality
+    from annotator.quality.by_source.source_table import format_report, markdown_table
     from annotator.quality.project_agreement import Settings
-    from annotator.quality.source_quality import source_quality
-    from annotator.quality.source_table import format_report, markdown_table
     from annotator.sources.costs import set_cost_model
 
-    if args.n_boot < 0:
-        raise AnnotatorError("--bootstrap must be 0 or more.")
     with open_from_args(args) as project:
         if args.set_cost:
             name, kind, amount = args.set_cost

@@ -28,6 +28,7 @@ from annotator.labels.data import (
 from annotator.labels.load import load_all
 from annotator.stats.agreement import compute_all
 from annotator.stats.coefficient import Coefficient
+from annotator.stats.defaults import N_BOOT
 from annotator.stats.reliability import ReliabilityData
 from annotator.store.project import Project
 
@@ -36,7 +37,7 @@ from annotator.store.project import Project
 class Settings:
     """Bootstrap settings every figure shares (the same settings give the same intervals)."""
 
-    n_boot: int = 1000
+    n_boot: int = N_BOOT
     seed: int | None = 0
     confidence: float = 0.95
 

@@ -26,6 +26,7 @@ import numpy as np
 from annotator.rubric.model import Criterion, RubricDraft
 from annotator.stats.agreement import compute_all
 from annotator.stats.coefficient import Coefficient
+from annotator.stats.defaults import N_BOOT
 from annotator.stats.disagreement import item_disagreement
 from annotator.stats.reliability import ReliabilityData
 from annotator.store.project import Project
@@ -132,7 +133,7 @@ def agreement_by_criterion(
     rubric: RubricDraft,
     records: Sequence[Record],
     *,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     keys: Sequence[str] | None = None,
     pairwise: Pairwise | None = None,

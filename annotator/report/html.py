@@ -29,6 +29,7 @@ from annotator.report.charts import (
     version_rows,
 )
 from annotator.report.overview import Overview, build_overview
+from annotator.stats.defaults import N_BOOT
 from annotator.store.project import Project
 
 MAX_DRIFT_CHARTS = 12
@@ -308,7 +309,7 @@ def render_report(overview: Overview) -> str:
 
 
 def write_report(
-    project: Project, out: str | Path, *, n_boot: int = 1000, seed: int | None = 0
+    project: Project, out: str | Path, *, n_boot: int = N_BOOT, seed: int | None = 0
 ) -> Path:
     """Compute the overview and write the report; returns the path written."""
     path = Path(out)

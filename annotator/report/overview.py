@@ -27,6 +27,7 @@ from annotator.quality.consensus_tables import vote_summary
 from annotator.quality.drift import DriftReport, drift_report
 from annotator.quality.project_agreement import Settings, tables
 from annotator.quality.scopes import lowest_agreement_items, pairwise_matrix
+from annotator.stats.defaults import N_BOOT
 from annotator.store.project import Project
 
 ProgressFn = Callable[[int, int, str], None]
@@ -156,7 +157,7 @@ def headline(project: Project) -> dict[str, Any]:
 def build_overview(
     project: Project,
     *,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     progress: ProgressFn | None = None,
     cancelled: Callable[[], bool] | None = None,

@@ -9,6 +9,9 @@ from __future__ import annotations
 from annotator.base.lazy import lazy_face
 
 _EXPORTS = {
+    "CONFIDENCE": "defaults",
+    "N_BOOT": "defaults",
+    "SEED": "defaults",
     "ac1_statistic": "agreement",
     "cohen_kappa": "agreement",
     "cohen_kappa_from_table": "agreement",

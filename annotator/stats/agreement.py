@@ -31,6 +31,7 @@ from annotator.stats.coefficient import (
     show_value,
     undefined,
 )
+from annotator.stats.defaults import N_BOOT
 from annotator.stats.disagreement import ItemDisagreement, item_disagreement
 from annotator.stats.kappa import (
     PairwiseKappa,
@@ -69,7 +70,7 @@ PERCENT = "Percent agreement"
 def compute_all(
     data: ReliabilityData,
     level: Level,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     confidence: float = 0.95,
 ) -> dict[str, Coefficient]:
@@ -195,7 +196,7 @@ def percent_statistic(patterns: ItemPatterns) -> item_bootstrap.Statistic:
 def fleiss_kappa(
     data: ReliabilityData,
     *,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     confidence: float = 0.95,
 ) -> Coefficient:
@@ -212,7 +213,7 @@ def fleiss_kappa_from_counts(
     counts: Sequence[Sequence[int]] | np.ndarray,
     *,
     categories: Sequence[Hashable] | None = None,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     confidence: float = 0.95,
 ) -> Coefficient:
@@ -267,7 +268,7 @@ def _fleiss(
 def gwet_ac1(
     data: ReliabilityData,
     *,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     confidence: float = 0.95,
 ) -> Coefficient:
@@ -307,7 +308,7 @@ def gwet_ac1(
 def percent_agreement(
     data: ReliabilityData,
     *,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     confidence: float = 0.95,
 ) -> Coefficient:

@@ -19,6 +19,7 @@ from scipy import sparse
 from annotator.stats import bootstrap as item_bootstrap
 from annotator.stats.bootstrap import BootstrapDraws, ItemPatterns
 from annotator.stats.coefficient import Coefficient, Level, check_level, show_value, undefined
+from annotator.stats.defaults import N_BOOT
 from annotator.stats.reliability import ReliabilityData, is_number
 
 NAME = "Krippendorff's alpha"
@@ -32,7 +33,7 @@ def krippendorff_alpha(
     data: ReliabilityData,
     level: Level = "nominal",
     *,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     confidence: float = 0.95,
 ) -> Coefficient:
@@ -71,7 +72,7 @@ def bootstrap_alpha(
     data: ReliabilityData,
     level: Level = "nominal",
     *,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     keep_counts: bool = False,
 ) -> BootstrapDraws:

@@ -21,6 +21,7 @@ import pandas as pd
 from annotator.stats import bootstrap as item_bootstrap
 from annotator.stats.bootstrap import ItemPatterns
 from annotator.stats.coefficient import Coefficient, show_value, undefined
+from annotator.stats.defaults import N_BOOT
 from annotator.stats.reliability import ReliabilityData, ReliabilityError
 
 Weights = Literal["linear", "quadratic"] | None
@@ -37,7 +38,7 @@ def cohen_kappa(
     rater_b: Hashable | None = None,
     *,
     weights: Weights = None,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     confidence: float = 0.95,
 ) -> Coefficient:
@@ -66,7 +67,7 @@ def cohen_kappa_from_table(
     *,
     categories: Sequence[Hashable] | None = None,
     weights: Weights = None,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     confidence: float = 0.95,
 ) -> Coefficient:

@@ -22,6 +22,7 @@ from annotator.base.errors import AnnotatorError, InputError
 from annotator.base.readers import detect_format, iter_records
 from annotator.stats.agreement import compute_all
 from annotator.stats.coefficient import LEVELS, Coefficient, Level, check_level
+from annotator.stats.defaults import N_BOOT
 from annotator.stats.reliability import ReliabilityData, is_number
 
 COLUMNS = ("item", "rater", "value")
@@ -113,7 +114,7 @@ def run_quick(
     path: str | Path,
     level: Level = "nominal",
     scale: str | Sequence[Any] | None = None,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int | None = 0,
     confidence: float = 0.95,
 ) -> dict[str, Any]:

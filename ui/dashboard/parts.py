@@ -21,26 +21,22 @@ from PySide6.QtWidgets import (
 
 from annotator.report import charts
 from annotator.report.overview import Overview, build_overview
+from annotator.stats.defaults import N_BOOT, SEED
 from annotator.store.project import open_reader
 from ui.widgets.jobs import Job, run_job
 from ui.widgets.theme import current_colors
 
-N_BOOT = 1_000  # the CLI's and the report's default: the same intervals everywhere
-
 
 def compute_overview(path: Path, job: Job) -> Overview:
     """The job: a reader connection of its own, progress out, cancel in."""
-    reader = open_reader(path)
-    try:
+    with open_reader(path) as reader:
         return build_overview(
             reader,
             n_boot=N_BOOT,
-            seed=0,
+            seed=SEED,
             progress=lambda done, total, _step: job.progress(done, total),
             cancelled=lambda: job.cancelled,
         )
-    finally:
-        reader.close()
 
 
 def chart_colors() -> dict[str, str]:
@@ -130,11 +126,8 @@ def write_report_in_background(project_path: Path, out: Path, say: Callable[[str
         # lazy: the report pulls matplotlib (~5 s); only asked for on export
         from annotator.report.html import write_report
 
-        reader = open_reader(project_path)
-        try:
+        with open_reader(project_path) as reader:
             return str(write_report(reader, out, n_boot=N_BOOT))
-        finally:
-            reader.close()
 
     return run_job(
         write,

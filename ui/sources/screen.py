@@ -3,7 +3,7 @@
 One card per source (cost per label, agreement with the expert consensus,
 anchor accuracy, cost per correct label...), then the figures per criterion
 with intervals, and every annotator. Computed off the UI thread on its own
-connection (`annotator.quality.source_quality`), with a progress bar.
+connection (`annotator.quality.by_source.source_quality`), with a progress bar.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.quality.by_source.source_quality import QualityReport, source_quality
+from annotator.quality.by_source.source_table import money
 from annotator.quality.project_agreement import Settings
-from annotator.quality.source_quality import QualityReport, source_quality
-from annotator.quality.source_table import money
+from annotator.stats.defaults import N_BOOT, SEED
 from annotator.store.project import Project, open_reader
 from ui.widgets.jobs import Job, run_job
 from ui.widgets.tables import fill_table, make_table
@@ -49,14 +50,14 @@ def _ci(entry: dict[str, Any], key: str) -> str:
 
 def compute(path: Any, real_names: bool, job: Job | None = None) -> QualityReport:
     """The report on a connection of its own (runs off the UI thread)."""
-    project = open_reader(path)
-    try:
+    with open_reader(path) as project:
         progress = (lambda done, total: job.progress(done, total)) if job else None
         return source_quality(
-            project, settings=Settings(n_boot=500, seed=0), real_names=real_names, progress=progress
+            project,
+            settings=Settings(n_boot=N_BOOT, seed=SEED),
+            real_names=real_names,
+            progress=progress,
         )
-    finally:
-        project.close()
 
 
 class SourceCard(QFrame):

@@ -8,6 +8,7 @@ from typing import Any
 from annotator.base.errors import AnnotatorError
 from annotator.labels.scope import Scope
 from annotator.quality.aggregate import METHODS
+from annotator.stats.defaults import N_BOOT
 
 FORMATS = ("jsonl", "csv", "parquet", "hf", "inspect", "croissant")
 FORMAT_TITLES = {
@@ -30,7 +31,7 @@ class ExportOptions:
     scope: Scope = field(default_factory=Scope)
     consensus: str = "auto"
     real_names: bool = False
-    n_boot: int = 1000
+    n_boot: int = N_BOOT
     seed: int = 0
     confidence: float = 0.95
     license: str = "unknown"
