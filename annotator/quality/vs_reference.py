@@ -45,7 +45,7 @@ def expert_reference(project: Project, table: LabelTable, names: Names) -> Refer
     experts = [s for s, kind in names.source_kinds.items() if kind == EXPERT]
     mine = table.subset(np.isin(table.source, experts))
     items, idx = np.unique(mine.item, return_inverse=True)
-    numeric = table.level in ("interval", "ratio")
+    numeric = _numeric(table)
     values = np.asarray(table.values, dtype=float) if numeric else None
     counts = value_counts(idx, mine.code, len(items), len(table.values))
     ref, defined = reference_from_counts(counts, table.level, values)
@@ -87,21 +87,42 @@ def _adjudicated(
     return out
 
 
-def _pair_data(
-    reference: np.ndarray, labels: np.ndarray, table: LabelTable, units: Sequence[Any], other: str
+def _numeric(table: LabelTable) -> bool:
+    return table.level in ("interval", "ratio")
+
+
+def _two_raters(
+    first: np.ndarray, second: np.ndarray, table: LabelTable, units: Sequence[Any], raters: tuple
 ) -> ReliabilityData:
-    """Two raters, the reference and `other`, over these units."""
-    if table.level in ("interval", "ratio"):
-        numbers = np.asarray(table.values, dtype=float)
-        label_values = numbers[labels.astype(int)]
-        domain, inverse = np.unique(np.concatenate([reference, label_values]), return_inverse=True)
+    """Two aligned columns as a two-rater table. Numbers (interval, ratio criteria) are
+    coded by their distinct values, so a mean reference keeps its exact value; otherwise
+    the columns already hold positions in the table's values."""
+    if _numeric(table):
+        domain, inverse = np.unique(np.concatenate([first, second]), return_inverse=True)
         codes = inverse.reshape(2, -1).T
         values = tuple(int(v) if float(v).is_integer() else float(v) for v in domain.tolist())
     else:
-        codes = np.stack([reference, labels]).T
+        codes = np.stack([first, second]).T
         values = tuple(table.values)
     codes = np.where(np.isnan(codes), MISSING, codes) if codes.dtype.kind == "f" else codes
-    return ReliabilityData(codes.astype(np.int32), values, tuple(units), (REFERENCE_RATER, other))
+    return ReliabilityData(codes.astype(np.int32), values, tuple(units), raters)
+
+
+def _numbers(table: LabelTable, codes: np.ndarray) -> np.ndarray:
+    """Value codes as the numbers they stand for (interval, ratio); positions otherwise."""
+    if not _numeric(table):
+        return codes
+    return np.asarray(table.values, dtype=float)[codes.astype(int)]
+
+
+def _agreement(data: ReliabilityData, table: LabelTable, settings: Settings) -> Any:
+    return compute_all(
+        data,
+        table.level,  # type: ignore[arg-type]
+        n_boot=settings.n_boot,
+        seed=settings.seed,
+        confidence=settings.confidence,
+    )
 
 
 def against_reference(
@@ -117,14 +138,9 @@ def against_reference(
         defined = reference.items[position] == table.item
         ref = np.where(defined, reference.value[position], np.nan)
     kept = table.subset(defined)
-    data = _pair_data(ref[defined], kept.code.astype(float), kept, kept.label_id.tolist(), name)
-    result = compute_all(
-        data,
-        table.level,  # type: ignore[arg-type]
-        n_boot=settings.n_boot,
-        seed=settings.seed,
-        confidence=settings.confidence,
-    )
+    labels = _numbers(kept, kept.code.astype(float))
+    data = _two_raters(ref[defined], labels, kept, kept.label_id.tolist(), (REFERENCE_RATER, name))
+    result = _agreement(data, table, settings)
     dropped = int((~defined).sum())
     note = "each label against its item's expert consensus; intervals resample labels"
     if dropped:
@@ -162,31 +178,19 @@ def against_the_rest(
     shared = mine.item[position] == others.item if len(mine) else np.zeros(len(others), bool)
     theirs = others.subset(shared)
     own = mine.code[position[shared]]
-    if table.level in ("interval", "ratio"):
-        numbers = np.asarray(table.values, dtype=float)
-        domain, inverse = np.unique(
-            np.concatenate([numbers[own], numbers[theirs.code]]), return_inverse=True
-        )
-        codes = inverse.reshape(2, -1).T
-        values = tuple(int(v) if float(v).is_integer() else float(v) for v in domain.tolist())
-    else:
-        codes = np.stack([own, theirs.code]).T
-        values = tuple(table.values)
-    data = ReliabilityData(
-        codes.astype(np.int32), values, tuple(range(len(own))), (name, "the rest")
+    data = _two_raters(
+        _numbers(table, own),
+        _numbers(table, theirs.code),
+        table,
+        range(len(own)),
+        (name, "the rest"),
     )
-    result = compute_all(
-        data,
-        table.level,  # type: ignore[arg-type]
-        n_boot=settings.n_boot,
-        seed=settings.seed,
-        confidence=settings.confidence,
-    )
+    result = _agreement(data, table, settings)
     paired_items = np.unique(theirs.item)
     return CriterionAgreement(
         table.spec.name,
         table.level,
-        values,
+        tuple(data.values),
         result,
         len(paired_items),
         int(np.isin(mine.item, paired_items).sum()),
@@ -201,33 +205,15 @@ def consensus_vs_reference(
 ) -> CriterionAgreement:
     """The source's own consensus per item against the reference (items resampled)."""
     items, idx = np.unique(table.item, return_inverse=True)
-    numeric = table.level in ("interval", "ratio")
-    values = np.asarray(table.values, dtype=float) if numeric else None
+    values = np.asarray(table.values, dtype=float) if _numeric(table) else None
     counts = value_counts(idx, table.code, len(items), len(table.values))
     mine, defined = reference_from_counts(counts, table.level, values)
     common, in_mine, in_ref = np.intersect1d(items[defined], reference.items, return_indices=True)
     own = mine[defined][in_mine]
     ref = reference.value[in_ref]
-    if numeric:
-        domain, inverse = np.unique(np.concatenate([ref, own]), return_inverse=True)
-        codes = inverse.reshape(2, -1).T
-        shown = tuple(int(v) if float(v).is_integer() else float(v) for v in domain.tolist())
-    else:
-        codes = np.stack([ref, own]).T
-        shown = tuple(table.values)
-    data = ReliabilityData(
-        codes.astype(np.int32),
-        shown,
-        tuple(common.tolist()),
-        (REFERENCE_RATER, f"{name} consensus"),
-    )
-    result = compute_all(
-        data,
-        table.level,  # type: ignore[arg-type]
-        n_boot=settings.n_boot,
-        seed=settings.seed,
-        confidence=settings.confidence,
-    )
+    raters = (REFERENCE_RATER, f"{name} consensus")
+    data = _two_raters(ref, own, table, common.tolist(), raters)
+    result = _agreement(data, table, settings)
     return CriterionAgreement(
-        table.spec.name, table.level, shown, result, len(common), 2 * len(common), 2
+        table.spec.name, table.level, tuple(data.values), result, len(common), 2 * len(common), 2
     )
