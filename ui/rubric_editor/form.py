@@ -8,7 +8,6 @@ never blocks typing.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -30,45 +29,15 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.rubric.model import APPLIES_TO, KINDS
+from annotator.rubric.typed_text import (
+    example_value_from_text,
+    number_from_text,
+    option_value_from_text,
+    value_as_text,
+)
 
 OPTION_COLUMNS = ("value", "label", "description", "hotkey")
 EXAMPLE_COLUMNS = ("item", "value", "why")
-
-
-def parse_scalar(text: str, numeric: bool) -> Any:
-    """An option value typed in a cell: a number for ordinal scales, else text."""
-    text = text.strip()
-    if numeric:
-        try:
-            number = float(text)
-        except ValueError:
-            return text
-        return int(number) if number.is_integer() else number
-    return text
-
-
-def parse_value(text: str) -> Any:
-    """An example's value: JSON when it parses ([\"a\", \"b\"], 4, true), else text."""
-    text = text.strip()
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def show_value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _number(text: str) -> float | int | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() else number
 
 
 class RowTable(QWidget):
@@ -223,7 +192,7 @@ class CriterionEditor(QWidget):
             self.options.set_rows(
                 [
                     [
-                        show_value(o.get("value", "")),
+                        value_as_text(o.get("value", "")),
                         *(str(o.get(k) or "") for k in OPTION_COLUMNS[1:]),
                     ]
                     for o in data.get("options") or []
@@ -234,7 +203,11 @@ class CriterionEditor(QWidget):
                 widget.setText("" if value is None else str(value))
             self.examples.set_rows(
                 [
-                    [str(e.get("item", "")), show_value(e.get("value", "")), str(e.get("why", ""))]
+                    [
+                        str(e.get("item", "")),
+                        value_as_text(e.get("value", "")),
+                        str(e.get("why", "")),
+                    ]
                     for e in data.get("examples") or []
                 ]
             )
@@ -260,7 +233,7 @@ class CriterionEditor(QWidget):
             for value, label, description, hotkey in self.options.rows():
                 if not value.strip():
                     continue
-                option: dict[str, Any] = {"value": parse_scalar(value, kind == "ordinal")}
+                option: dict[str, Any] = {"value": option_value_from_text(value, kind)}
                 option["label"] = label.strip() or value.strip()
                 if description.strip():
                     option["description"] = description.strip()
@@ -269,10 +242,15 @@ class CriterionEditor(QWidget):
                 options.append(option)
             out["options"] = options
         if kind == "numeric":
-            out.update({"min": _number(self.minimum.text()), "max": _number(self.maximum.text())})
-            out["step"] = _number(self.step.text())
+            out.update(
+                {
+                    "min": number_from_text(self.minimum.text()),
+                    "max": number_from_text(self.maximum.text()),
+                }
+            )
+            out["step"] = number_from_text(self.step.text())
         out["examples"] = [
-            {"item": item.strip(), "value": parse_value(value), "why": why.strip()}
+            {"item": item.strip(), "value": example_value_from_text(value), "why": why.strip()}
             for item, value, why in self.examples.rows()
             if item.strip()
         ]
