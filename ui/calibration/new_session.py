@@ -42,11 +42,8 @@ HOW = (
 
 
 def _select_in_background(path: Path, options: dict[str, Any]) -> cal.Selection:
-    reader = open_reader(path)
-    try:
+    with open_reader(path) as reader:
         return cal.select_items(reader, **options)
-    finally:
-        reader.close()
 
 
 class NewSessionForm(QWidget):

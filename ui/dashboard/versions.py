@@ -1,7 +1,8 @@
 """The dashboard's rubric-versions tab: the same items labeled under an old and a new
 rubric version, side by side (agreement under each, how often the same person's
 answer changed, the shift of the label distribution), with a chart of the selected
-criterion. The figures are `annotator.quality.shift.version_effect`'s, as in the report."""
+criterion. The figures are `annotator.quality.version_compare.version_effect`'s, as in
+the report."""
 
 from __future__ import annotations
 

@@ -57,13 +57,10 @@ ANCHOR_TITLES = {"include": "in", "exclude": "left out", "only": "only anchors"}
 
 def run_export(path: Path, out: Path, options: ExportOptions, job: Job) -> Any:
     """The export on a connection of its own (runs off the UI thread)."""
-    project = open_reader(path)
-    try:
+    with open_reader(path) as project:
         return export_project(
             project, out, options, progress=job.progress, cancelled=lambda: job.cancelled
         )
-    finally:
-        project.close()
 
 
 class CheckRow(QWidget):

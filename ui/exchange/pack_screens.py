@@ -61,11 +61,8 @@ def is_pack(path: Path) -> bool:
 
 def _merge_in_own_connection(project_path: Path, files: list[Path], actor: str) -> Any:
     """Runs off the UI thread, on a connection of its own."""
-    project = open_project(project_path, actor=actor)
-    try:
+    with open_project(project_path, actor=actor) as project:
         return merge_packs(project, files)
-    finally:
-        project.close()
 
 
 class PacksDialog(QDialog):

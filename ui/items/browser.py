@@ -41,19 +41,13 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def _read_page(path: Path, item_filter: ItemFilter, after: int) -> list[ItemRow]:
-    reader = open_reader(path)
-    try:
+    with open_reader(path) as reader:
         return items_page(reader, item_filter, after)
-    finally:
-        reader.close()
 
 
 def _read_count(path: Path, item_filter: ItemFilter) -> int:
-    reader = open_reader(path)
-    try:
+    with open_reader(path) as reader:
         return count_items_matching(reader, item_filter)
-    finally:
-        reader.close()
 
 
 class ItemsModel(QAbstractTableModel):

@@ -18,11 +18,8 @@ from ui.widgets.jobs import run_job
 
 
 def _stale_in_background(path: Path, draft: RubricDraft) -> dict[str, int]:
-    reader = open_reader(path)
-    try:
+    with open_reader(path) as reader:
         return stale_if_published(reader, draft).by_criterion()
-    finally:
-        reader.close()
 
 
 class ChangesPane(QFrame):

@@ -29,11 +29,8 @@ from ui.widgets.jobs import run_job
 
 def _count(path: Path) -> dict:
     """Project counts on a connection of its own (runs off the UI thread: slow at 1M)."""
-    reader = open_reader(path)
-    try:
+    with open_reader(path) as reader:
         return project_stats(reader)
-    finally:
-        reader.close()
 
 
 class StartScreen(QWidget):

@@ -38,11 +38,8 @@ from ui.widgets.tables import fill_table, make_table
 
 def _assign_in_background(path: Path, names: list[str], options: dict[str, Any]) -> str:
     """Assigning a million items takes seconds: on its own connection, off the UI thread."""
-    project = open_reader(path)
-    try:
+    with open_reader(path) as project:
         return assignments.assign(project, names, **options).summary()
-    finally:
-        project.close()
 
 
 class QueuesTab(QWidget):
