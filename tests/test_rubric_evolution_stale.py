@@ -10,10 +10,10 @@ import pytest
 
 from annotator.anchors import anchors
 from annotator.labels.labels import current_label, submit_label
+from annotator.quality.version_compare import compare_versions
 from annotator.queue import assignments, queue
 from annotator.revision.evolution import (
     EvolutionError,
-    compare_versions,
     meaning_changes,
     requeue_stale,
     stale_labels,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from annotator.quality.pattern_agreement import PatternCounts, pattern_coefficients
+from annotator.quality.by_source.pattern_agreement import PatternCounts, pattern_coefficients
 from annotator.quality.project_agreement import Settings
 from annotator.stats.agreement import compute_all
 from annotator.stats.reliability import ReliabilityData

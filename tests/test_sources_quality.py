@@ -21,9 +21,9 @@ from annotator.anchors.scoring import score_value
 from annotator.labels.labels import submit_label
 from annotator.labels.scope import Scope
 from annotator.quality.aggregate import dawid_skene_fit
-from annotator.quality.expert_pairs import table_agreement, table_figures
+from annotator.quality.by_source.expert_pairs import table_agreement, table_figures
+from annotator.quality.by_source.source_quality import source_quality
 from annotator.quality.project_agreement import Settings
-from annotator.quality.source_quality import source_quality
 from annotator.rubric.versions import current_version
 from annotator.sources.costs import set_cost_model
 from annotator.sources.sources import ensure_annotator, ensure_source, make_cost_model
@@ -239,7 +239,7 @@ def test_set_cost_model_prices_labels_without_a_stored_cost(tmp_path: Path) -> N
 def test_table_intervals_resample_labels_like_the_item_bootstrap() -> None:
     """Multinomial draws over the table's cells are the same distribution as resampling
     (reference, label) units: the intervals agree with compute_all's within noise."""
-    from annotator.quality.expert_pairs import table_summary
+    from annotator.quality.by_source.expert_pairs import table_summary
 
     rng = np.random.default_rng(5)
     truth = rng.integers(0, 5, 3000)

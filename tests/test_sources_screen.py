@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QLabel
 
+from annotator.quality.by_source.source_quality import source_quality
+from annotator.quality.by_source.source_table import money
 from annotator.quality.project_agreement import Settings
-from annotator.quality.source_quality import source_quality
-from annotator.quality.source_table import money
 from tests.support.export_project import CROWD, small_project
 from ui.shell.main_window import MainWindow
 

@@ -33,6 +33,7 @@ from annotator.quality.agreement_drift import agreement_drift
 from annotator.quality.alerts import Alert
 from annotator.quality.drift_settings import DriftSettings
 from annotator.quality.project_agreement import tables
+from annotator.quality.version_compare import version_effect
 from annotator.stats.control_chart import (
     ChartResult,
     bernoulli_cusum,
@@ -284,7 +285,7 @@ def drift_report(
     step("repeats and rubric versions")
     repeats, more = shift.self_consistency(project, names, settings)
     alerts += more
-    versions = shift.version_effect(project, names)
+    versions = version_effect(project, names)
     if not repeats:
         notes.append("No repeat labels yet: set a repeat rate to measure self-consistency.")
     if not versions:

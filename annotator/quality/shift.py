@@ -27,10 +27,8 @@ from annotator.labels.data import LabelTable, Names, same_value, week_start
 from annotator.quality.alerts import Alert
 from annotator.quality.drift_settings import DriftSettings
 from annotator.rubric.model import Criterion
-from annotator.rubric.versions import get_version, list_versions
-from annotator.stats.agreement import krippendorff_alpha
+from annotator.rubric.versions import get_version
 from annotator.stats.control_chart import wilson_interval
-from annotator.stats.reliability import ReliabilityData
 from annotator.store.project import Project
 
 NUMERIC_BINS = 10
@@ -156,7 +154,8 @@ def _subject_shift(
 # -- repeats ------------------------------------------------------------------------------------
 
 
-def _agree(criterion: Criterion, first: Any, second: Any) -> bool:
+def same_answer(criterion: Criterion, first: Any, second: Any) -> bool:
+    """Whether two answers agree: ordinal ones within the criterion's tolerance."""
     if criterion.kind == "multilabel":
         return {str(v) for v in first or []} == {str(v) for v in second or []}
     if first is None or second is None:
@@ -197,7 +196,7 @@ def self_consistency(
                 continue
             entry = tally.setdefault((who, criterion.key), [0, 0, at, label_id])
             entry[0] += 1
-            entry[1] += _agree(criterion, then.get(criterion.key), now.get(criterion.key))
+            entry[1] += same_answer(criterion, then.get(criterion.key), now.get(criterion.key))
     out, alerts = [], []
     for (who, key), (n, agreed, first_at, first_id) in sorted(tally.items()):
         low, high = wilson_interval(agreed, n)
@@ -213,109 +212,3 @@ def self_consistency(
                       first_at, first_id, entry)
             )  # fmt: skip
     return out, alerts
-
-
-# -- rubric versions ----------------------------------------------------------------------------
-
-
-def version_effect(project: Project, names: Names) -> list[dict[str, Any]]:
-    """Items labeled under two consecutive versions of a rubric: what changed."""
-    versions = list_versions(project)
-    if len(versions) < 2:
-        return []
-    rows = project.rows(
-        "WITH multi AS (SELECT item_id FROM labels WHERE status = 'submitted' "
-        "AND repeat_of IS NULL GROUP BY item_id HAVING count(DISTINCT rubric_version_id) > 1) "
-        "SELECT l.id, l.item_id, l.annotator_id, l.rubric_version_id, l.values_json "
-        "FROM labels l JOIN multi USING (item_id) "
-        "WHERE l.status = 'submitted' AND l.repeat_of IS NULL ORDER BY l.id"
-    )
-    latest: dict[tuple[str, int, int], dict[str, Any]] = {}
-    for _, item, who, version_id, values in rows:
-        latest[(item, who, version_id)] = json.loads(values)  # later records win
-    out = []
-    for old, new in zip(versions, versions[1:], strict=False):
-        if old.name != new.name:
-            continue
-        for criterion in new.criteria:
-            if criterion.kind in ("text", "multilabel") or criterion.key not in old.keys:
-                continue
-            if old.criterion(criterion.key).kind != criterion.kind:
-                continue
-            entry = _compare_versions(
-                latest, old.id, new.id, criterion, old.criterion(criterion.key)
-            )
-            if entry is not None:
-                entry.update({"from": names.versions[old.id], "to": names.versions[new.id]})
-                out.append(entry)
-    return out
-
-
-def _compare_versions(
-    latest: dict[tuple[str, int, int], dict[str, Any]],
-    old_id: int,
-    new_id: int,
-    criterion: Criterion,
-    old_criterion: Criterion,
-) -> dict[str, Any] | None:
-    key = criterion.key
-    before = {(i, w): v[key] for (i, w, vid), v in latest.items() if vid == old_id and key in v}
-    after = {(i, w): v[key] for (i, w, vid), v in latest.items() if vid == new_id and key in v}
-    shared = {i for i, _ in before} & {i for i, _ in after}
-    if not shared:
-        return None
-    if criterion.kind == "numeric":
-        scale = sorted({float(v) for v in [*before.values(), *after.values()]})
-    else:
-        scale = list(criterion.option_values)
-        scale += [
-            v for v in old_criterion.option_values if not any(same_value(s, v) for s in scale)
-        ]
-
-    def position(value: Any) -> int | None:
-        return next((p for p, s in enumerate(scale) if same_value(s, value)), None)
-
-    def counts(labels: dict[tuple[str, int], Any]) -> np.ndarray:
-        found = [position(v) for (i, _), v in labels.items() if i in shared]
-        return np.bincount([f for f in found if f is not None], minlength=len(scale))
-
-    c_old, c_new = counts(before), counts(after)
-    jsd, p = compare_counts(c_old, c_new)
-    pairs = [(before[k], after[k]) for k in before.keys() & after.keys()]
-    shifts = [position(b) - position(a) for a, b in pairs if None not in (position(a), position(b))]
-    if criterion.kind == "numeric":
-        shifts = [float(b) - float(a) for a, b in pairs]
-    level = criterion.level or "nominal"
-    return {
-        "criterion": key,
-        "n_items": len(shared),
-        "values": [str(v) for v in scale],
-        "distribution_from": c_old.tolist(),
-        "distribution_to": c_new.tolist(),
-        "jsd": jsd,
-        "p": p,
-        "n_same_annotator": len(pairs),
-        "changed_share": (sum(not _agree(criterion, a, b) for a, b in pairs) / len(pairs))
-        if pairs else None,
-        "mean_shift": float(np.mean(shifts)) if shifts and level != "nominal" else None,
-        "alpha_from": _alpha(before, shared, scale, level, position),
-        "alpha_to": _alpha(after, shared, scale, level, position),
-    }  # fmt: skip
-
-
-def _alpha(
-    labels: dict[tuple[str, int], Any],
-    shared: set[str],
-    scale: list[Any],
-    level: str,
-    position: Any,
-) -> dict[str, Any]:
-    records = [(i, w, position(v)) for (i, w), v in labels.items() if i in shared]
-    data = ReliabilityData.from_records(
-        [r for r in records if r[2] is not None], value_domain=list(range(len(scale)))
-    )
-    if level == "interval":
-        data = ReliabilityData(data.codes, tuple(scale), data.items, data.raters)
-    result = krippendorff_alpha(data, level, n_boot=200, seed=0)  # type: ignore[arg-type]
-    return {"value": result.value, "ci": list(result.ci) if result.ci else None,
-            "reason": result.reason, "n_items": result.n_items}  # fmt: skip

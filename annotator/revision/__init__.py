@@ -14,7 +14,6 @@ _EXPORTS = {
     "publish_draft": "drafts",
     "save_draft": "drafts",
     "EvolutionError": "evolution",
-    "compare_versions": "evolution",
     "meaning_changes": "evolution",
     "requeue_stale": "evolution",
     "stale_if_published": "evolution",

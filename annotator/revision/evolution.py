@@ -12,8 +12,9 @@ The lead can ask for stale items again (:func:`requeue_stale`): each chosen
 person gets back the items on which *they* hold a stale label, first in their
 queue, judged under the current version. The new label **supersedes** the
 stale one (it is the person's answer now, and what agreement, consensus and
-exports count); the stale label stays in the history, so :func:`compare_versions`
-can still set the same items under both versions side by side.
+exports count); the stale label stays in the history, so
+`annotator.quality.version_compare.compare_versions` can still set the same items
+under both versions side by side.
 
     >>> report = stale_labels(project)
     >>> report.by_criterion()
@@ -30,10 +31,9 @@ from typing import Any
 
 from annotator.base.errors import AnnotatorError, NotFoundError
 from annotator.labels.labels import require_annotator
-from annotator.quality.value_agreement import agreement_by_criterion, pairwise_of, parts_of
 from annotator.queue import requeue
 from annotator.rubric.diff import diff_rubrics
-from annotator.rubric.model import Criterion, RubricDraft, RubricVersion
+from annotator.rubric.model import RubricDraft, RubricVersion
 from annotator.rubric.text import guideline_section
 from annotator.rubric.versions import current_version, list_versions
 from annotator.store.project import Project
@@ -276,90 +276,6 @@ def _removed(project: Project, annotator_id: int, item_id: str) -> bool:
     )
 
 
-def compare_versions(
-    project: Project,
-    old: RubricVersion,
-    new: RubricVersion,
-    *,
-    criterion: str | None = None,
-    n_boot: int = 1000,
-    seed: int | None = 0,
-) -> dict[str, Any]:
-    """The same items under two versions, per criterion present in both.
-
-    For items with submitted labels under both: agreement among the labels made
-    under `old` (each person's last one there, superseded or not) and among those
-    made under `new` (current ones), and, for each person who labeled an item
-    under both, how often their value changed and into what."""
-    keys = [k for k in new.keys if k in old.keys and (criterion is None or k == criterion)]
-    if criterion is not None and not keys:
-        raise EvolutionError(f"Criterion {criterion!r} is not in both {old.label} and {new.label}.")
-    old_values = _last_values(project, old, current_only=False)
-    new_values = _last_values(project, new, current_only=True)
-    items_old = {item for item, _ in old_values}
-    items_new = {item for item, _ in new_values}
-    shared = items_old & items_new
-    out: dict[str, Any] = {"from": old.label, "to": new.label, "items": len(shared)}
-    old_records = [(i, who, v) for (i, who), v in old_values.items() if i in shared]
-    new_records = [(i, who, v) for (i, who), v in new_values.items() if i in shared]
-    pairwise = pairwise_of(project, shared)
-    options = {"n_boot": n_boot, "seed": seed, "keys": keys, "pairwise": pairwise}
-    before = agreement_by_criterion(old, old_records, **options)
-    after = agreement_by_criterion(new, new_records, **options)
-    per_key: dict[str, Any] = {}
-    for key in keys:
-        moves: Counter[tuple[str, str]] = Counter()
-        pairs = 0
-        for (item, who), values in new_values.items():
-            earlier = old_values.get((item, who))
-            if earlier is None:
-                continue
-            flag = pairwise.get(item, False)
-            a = part_value(old.criterion(key), earlier, flag)
-            b = part_value(new.criterion(key), values, flag)
-            if a is None or b is None:
-                continue
-            pairs += 1
-            moves[(json.dumps(a), json.dumps(b))] += 1
-        changed = sum(n for (a, b), n in moves.items() if a != b)
-        per_key[key] = {
-            "same_person_pairs": pairs,
-            "changed": changed,
-            "changed_share": changed / pairs if pairs else None,
-            "transitions": [
-                {"from": json.loads(a), "to": json.loads(b), "n": n}
-                for (a, b), n in sorted(moves.items(), key=lambda kv: (-kv[1], kv[0]))
-            ],
-            "old": {name: f for name, f in before.items() if f["criterion"] == key},
-            "new": {name: f for name, f in after.items() if f["criterion"] == key},
-        }
-    out["criteria"] = per_key
-    return out
-
-
-def part_value(criterion: Criterion, values: dict[str, Any], pairwise: bool) -> Any:
-    """A label's value on a criterion (multilabel: [] when nothing was ticked)."""
-    parts = parts_of(criterion)
-    if parts:
-        return parts[0].value_in(values, pairwise)
-    return values.get(criterion.key)
-
-
-def _last_values(
-    project: Project, version: RubricVersion, *, current_only: bool
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """(item, annotator name) -> values of each person's last submitted label under a version."""
-    view = "effective_labels" if current_only else "labels"
-    rows = project.rows(
-        "SELECT l.item_id, a.name, l.values_json FROM "
-        f"{view} l JOIN annotators a ON a.id = l.annotator_id "
-        "WHERE l.rubric_version_id = ? AND l.status = 'submitted' AND l.repeat_of IS NULL "
-        "ORDER BY l.id",
-        (version.id,),
-    )
-    return {(row[0], row[1]): json.loads(row[2]) for row in rows}
-
-
 def stale_if_published(project: Project, draft: RubricDraft) -> StaleReport:
     """The stale labels publishing `draft` as its rubric's next version would make
     (nothing for a rubric the project does not have yet). Writes nothing."""
@@ -388,7 +304,6 @@ __all__ = [
     "RequeueResult",
     "StaleLabel",
     "StaleReport",
-    "compare_versions",
     "meaning_changes",
     "requeue_stale",
     "stale_if_published",

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from annotator.quality.source_quality import QualityReport
-from annotator.quality.source_table import markdown_table
+from annotator.quality.by_source.source_quality import QualityReport
+from annotator.quality.by_source.source_table import markdown_table
 
 CREATORS = {
     "expert": "expert-generated",

@@ -22,7 +22,7 @@ from annotator.labels.columns import (
 )
 from annotator.labels.stream import Chunk
 from annotator.quality.aggregate import ConsensusValue
-from annotator.quality.tally import ChunkFigures
+from annotator.quality.by_source.tally import ChunkFigures
 from annotator.store.project import Project
 
 # The exported item columns: what is stored, less the bookkeeping.

@@ -47,9 +47,9 @@ from annotator.labels.columns import L_SUBMITTED, L_VERSION
 from annotator.labels.data import criterion_specs, load_names
 from annotator.labels.scope import describe
 from annotator.labels.stream import Cancelled, Chunk
+from annotator.quality.by_source.source_quality import QualityReport, scan
+from annotator.quality.by_source.tally import ChunkFigures
 from annotator.quality.project_agreement import Settings
-from annotator.quality.source_quality import QualityReport, scan
-from annotator.quality.tally import ChunkFigures
 from annotator.store.project import Project
 
 Progress = Callable[[int, int], None]

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from annotator.labels.stream import LabelStream
-from annotator.quality.expert_pairs import pairs_agreement, summarise, table_summary
-from annotator.quality.pattern_agreement import PatternCounts, pattern_coefficients
+from annotator.quality.by_source.expert_pairs import pairs_agreement, summarise, table_summary
+from annotator.quality.by_source.pattern_agreement import PatternCounts, pattern_coefficients
+from annotator.quality.by_source.tally import QualityTally
 from annotator.quality.project_agreement import CriterionAgreement, Settings
-from annotator.quality.tally import QualityTally
 from annotator.stats.agreement import compute_all
 from annotator.stats.consensus import dawid_skene
 from annotator.stats.reliability import MISSING, ReliabilityData

@@ -37,14 +37,14 @@ import numpy as np
 from annotator.labels.columns import L_COST, L_DURATION, L_TOKENS
 from annotator.labels.scope import Scope
 from annotator.labels.stream import CancelCheck, Cancelled, Chunk, LabelStream, Progress
-from annotator.quality.parts import (
+from annotator.quality.by_source.parts import (
     criterion_agreement,
     dawid_skene_reliability,
     repeat_consistency,
     versus_experts,
 )
+from annotator.quality.by_source.tally import ChunkFigures, QualityTally, RaterSums, chunk_figures
 from annotator.quality.project_agreement import Settings
-from annotator.quality.tally import ChunkFigures, QualityTally, RaterSums, chunk_figures
 from annotator.sources.costs import label_costs, project_currency, sources_by_id
 from annotator.store.project import Project
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from annotator.quality.source_quality import QualityReport
+from annotator.quality.by_source.source_quality import QualityReport
 
 
 def money(value: float | None, currency: str | None) -> str:

@@ -18,8 +18,8 @@ import numpy as np
 
 from annotator.labels.columns import L_ANCHOR_N, L_ANCHOR_OK, L_DURATION, L_TOKENS
 from annotator.labels.stream import Chunk, LabelStream, spec_counts
-from annotator.quality.expert_pairs import PairTally, adjudicated_positions, tally_chunk
-from annotator.quality.pattern_agreement import PatternCounts
+from annotator.quality.by_source.expert_pairs import PairTally, adjudicated_positions, tally_chunk
+from annotator.quality.by_source.pattern_agreement import PatternCounts
 
 DS_MAX_LABELS = 30_000  # labels per criterion Dawid-Skene is fitted on (a sample beyond that)
 
