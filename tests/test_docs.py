@@ -47,6 +47,8 @@ NOT_RUN = {
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)")
 LINK = re.compile(r"!?\[(?:[^\]\[]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 INLINE_CODE = re.compile(r"`[^`]+`")
+TOP_FOLDERS = ("annotator", "ui", "tests", "scripts", "benchmarks", "resources", "docs")
+RUN_OUTPUTS = ("benchmarks/out/",)  # written by a run, git-ignored
 
 
 # --- reading the markdown -----------------------------------------------------------------
@@ -96,20 +98,25 @@ def shell_lines(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def prose(text: str) -> str:
-    """The text outside code blocks and inline code, where links live."""
+def prose_with_code(text: str) -> str:
+    """The text outside fenced code blocks (inline code kept)."""
     lines = text.splitlines()
     for _, start, body in fenced_blocks(text):
         for index in range(start - 2, start + len(body)):
             if 0 <= index < len(lines):
                 lines[index] = ""
-    return INLINE_CODE.sub("", "\n".join(lines))
+    return "\n".join(lines)
+
+
+def prose(text: str) -> str:
+    """The text outside code blocks and inline code, where links live."""
+    return INLINE_CODE.sub("", prose_with_code(text))
 
 
 def heading_slugs(text: str) -> set[str]:
     """GitHub's anchors for the headings of a markdown file."""
     slugs: set[str] = set()
-    for line in prose(text).splitlines():
+    for line in prose_with_code(text).splitlines():
         heading = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
         if heading:
             title = re.sub(r"[^\w\- ]", "", heading.group(1).lower())
@@ -221,7 +228,7 @@ def commands_of(path: Path) -> list[tuple[int, str]]:
     return [
         (number, line)
         for number, line in shell_lines(path.read_text(encoding="utf-8"))
-        if line.startswith(COMMAND) or line.startswith(INPUTS_SCRIPT) or line in APP_STEPS
+        if line.startswith((COMMAND, INPUTS_SCRIPT)) or line in APP_STEPS
     ]
 
 
@@ -275,20 +282,53 @@ def test_relative_links_point_at_files_that_exist(path):
         if target is None:
             continue
         file, anchor = target
-        if not file.exists():
+        if not file.exists() or (
+            anchor
+            and file.suffix == ".md"
+            and anchor not in heading_slugs(file.read_text(encoding="utf-8"))
+        ):
             broken.append(link)
-        elif anchor and file.suffix == ".md":
-            if anchor not in heading_slugs(file.read_text(encoding="utf-8")):
-                broken.append(link)
     assert not broken, f"{path.name}: broken links {broken}"
+
+
+def resolves(dotted: str) -> bool:
+    """Whether `annotator.pkg.module.name` imports: the longest module prefix, then attributes."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            target: Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            if not hasattr(target, attribute):
+                return False
+            target = getattr(target, attribute)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
+def test_files_and_functions_the_prose_names_exist(path):
+    """`annotator/store/project.py`, `tests/support/...`, `annotator.anchors.rate.decide_rate`:
+    what the text sends a reader to read is there (outputs of a run excepted)."""
+    text = path.read_text(encoding="utf-8")
+    spans = INLINE_CODE.findall(re.sub(r"\s+", " ", prose_with_code(text)))
+    missing = []
+    for span in spans:
+        for name in re.findall(rf"(?<![\w/.])((?:{'|'.join(TOP_FOLDERS)})/[\w./*-]*)", span):
+            if name.startswith(RUN_OUTPUTS):
+                continue
+            if not (list(REPO.glob(name)) if "*" in name else (REPO / name).exists()):
+                missing.append(name)
+        missing += [n for n in re.findall(r"\bannotator(?:\.\w+)+", span) if not resolves(n)]
+    assert not missing, f"{path.name} names what does not exist: {missing}"
 
 
 def test_the_architecture_diagram_is_the_import_contracts():
     rendered = render_layers(REPO / "pyproject.toml")
     assert "annotator/" in rendered and "ui/" in rendered
     assert architecture_block(README.read_text(encoding="utf-8")) == rendered, (
-        "README's diagram differs from pyproject's [tool.importlinter] layers; paste:\n"
-        + rendered
+        "README's diagram differs from pyproject's [tool.importlinter] layers; paste:\n" + rendered
     )
 
 
@@ -304,7 +344,7 @@ def test_every_shell_line_is_runnable_or_says_why_not():
                     seen.add(line)
                 continue
             assert not line.startswith("annotator"), f"{where}: write `uv run annotator`"
-            if line.startswith(COMMAND) or line.startswith(INPUTS_SCRIPT):
+            if line.startswith((COMMAND, INPUTS_SCRIPT)):
                 command = line.split("#")[0].strip()
                 if command in GUI_LINES:
                     seen.add(command)
@@ -343,3 +383,8 @@ def test_the_commands_of_a_page_run_in_order(path, tmp_path, monkeypatch, capsys
         ran += 1
     print(f"{path.name}: {ran} commands in {time.perf_counter() - started:.1f} s")
     assert ran > 0
+    # the Python snippets read what the commands wrote: every path they name exists now
+    for language, number, body in fenced_blocks(path.read_text(encoding="utf-8")):
+        if language == "python":
+            for name in re.findall(r"[\"']([\w.-]+/[\w./-]*)[\"']", "\n".join(body)):
+                assert Path(name).exists(), f"{path.name}:{number}: {name} was not written"
