@@ -54,6 +54,30 @@ class ManyInputErrors(AnnotatorError):
         )
 
 
+class DatabaseBusyError(AnnotatorError):
+    """Another process held the project's write lock for longer than we wait.
+
+    Its own exit code (75, EX_TEMPFAIL) tells a script to try again later: nothing
+    was changed, and nothing is wrong with the project.
+    """
+
+    exit_code = 75
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether an sqlite3 error means "another connection holds the lock"."""
+    text = str(error).lower()
+    return "database is locked" in text or "database is busy" in text or text == "locked"
+
+
+def busy_message(path: str | Path, waited_s: float) -> str:
+    return (
+        f"{path}: another process (an import, a merge, an assignment or another window) "
+        f"kept this project busy for more than {waited_s:g} s, so nothing was changed. "
+        "Try again when it has finished; nothing is wrong with the project."
+    )
+
+
 class ProjectFileError(AnnotatorError):
     """The file cannot be opened as a project (not a project, newer version, a pack)."""
 

@@ -9,12 +9,13 @@ package never imports Qt.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from annotator import __version__
-from annotator.base.errors import AnnotatorError
+from annotator.base.errors import AnnotatorError, DatabaseBusyError, busy_message, is_busy
 from annotator.cli import (
     agreement_cmds,
     drift_cmds,
@@ -27,6 +28,7 @@ from annotator.cli import (
     session_cmds,
     sources_cmds,
 )
+from annotator.store.project import busy_timeout_s
 
 __all__ = ["COMMAND_MODULES", "GuiLauncher", "build_parser", "main"]
 
@@ -87,6 +89,12 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
     except AnnotatorError as error:
         print(f"annotator: {error}", file=sys.stderr)
         return error.exit_code
+    except sqlite3.OperationalError as error:
+        if not is_busy(error):
+            raise
+        where = getattr(args, "project", None) or "the project"
+        print(f"annotator: {busy_message(where, busy_timeout_s())}", file=sys.stderr)
+        return DatabaseBusyError.exit_code
     except KeyboardInterrupt:
         print("annotator: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130

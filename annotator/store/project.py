@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
@@ -24,7 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from annotator import __version__
 from annotator.base.clock import now_iso
-from annotator.base.errors import AnnotatorError, NewerVersionError, NotAProjectError
+from annotator.base.errors import (
+    AnnotatorError,
+    DatabaseBusyError,
+    NewerVersionError,
+    NotAProjectError,
+    busy_message,
+    is_busy,
+)
 from annotator.store import schema
 from annotator.store.file_check import (
     FileKind,
@@ -40,7 +48,17 @@ if TYPE_CHECKING:
 
 PROJECT_APPLICATION_ID = 0x414E4E4F  # "ANNO": marks a file as an Annotator project
 PACK_APPLICATION_ID = 0x414E5041  # "ANPA": marks a work pack (see annotator.exchange.packs)
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process's lock
+BUSY_TIMEOUT_ENV = "ANNOTATOR_BUSY_TIMEOUT_S"  # override, in seconds (scripts, tests)
+
+
+def busy_timeout_s() -> float:
+    """How long a write waits for another process before giving up, in seconds."""
+    text = os.environ.get(BUSY_TIMEOUT_ENV, "")
+    try:
+        return max(0.0, float(text)) if text else BUSY_TIMEOUT_MS / 1000
+    except ValueError:
+        return BUSY_TIMEOUT_MS / 1000
 
 
 class Project:
@@ -102,14 +120,28 @@ class Project:
                 raise
             self.conn.execute(f"RELEASE SAVEPOINT {name}")
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if is_busy(error):
+                raise DatabaseBusyError(busy_message(self.path, busy_timeout_s())) from None
+            raise
         try:
             yield self
-        except BaseException:
+        except BaseException as error:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError) and is_busy(error):
+                raise DatabaseBusyError(busy_message(self.path, busy_timeout_s())) from None
             raise
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if is_busy(error):
+                raise DatabaseBusyError(busy_message(self.path, busy_timeout_s())) from None
+            raise
 
     def audit(
         self,
@@ -173,7 +205,7 @@ def connect(path: Path, journal_mode: str = "WAL") -> sqlite3.Connection:
     """
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s() * 1000)}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA journal_mode = {journal_mode}")
     conn.execute("PRAGMA synchronous = FULL")
@@ -347,6 +379,7 @@ def remove_project_files(path: str | Path) -> None:
 
 
 __all__ = [
+    "busy_timeout_s",
     "PROJECT_FILE",
     "Project",
     "application_id_of",
