@@ -152,6 +152,24 @@ def get_label(project: Project, label_id: int) -> Label:
     return label_from_row(row)
 
 
+ANY_PREVIOUS = object()  # submit_label's default: supersede whatever is current
+
+
+class LabelConflictError(LabelError):
+    """The same person saved a label for this item elsewhere since this one was opened."""
+
+    def __init__(self, item_id: str, current: Label) -> None:
+        self.item_id = item_id
+        self.current = current
+        when = current.submitted_at or "just now"
+        super().__init__(
+            f"{item_id}: you already saved a label for this item in another window or process "
+            f"({current.status}, {when}). This submit was not saved and nothing was replaced; "
+            "your answer is still here. Submit again to replace the other one (an amend), "
+            "or go back (Alt+Left) to look at it."
+        )
+
+
 def submit_label(
     project: Project,
     *,
@@ -169,9 +187,15 @@ def submit_label(
     origin: str = "app",
     uid: str | None = None,
     repeat_of: int | None = None,
+    expect_previous: int | None | object = ANY_PREVIOUS,
 ) -> Label:
     """Validate and commit one label (one transaction); it supersedes the annotator's
     current record on the item, if any. Returns the stored label.
+
+    With `expect_previous` (the id of the record the person saw, or None for none)
+    a label that another window or process saved for the same person and item in
+    the meantime is not silently replaced: :class:`LabelConflictError` is raised and
+    nothing is written.
 
     With `repeat_of` (a test-retest repeat served by the queue) the label is a
     separate record that supersedes nothing, so both answers stay comparable.
@@ -190,6 +214,9 @@ def submit_label(
     submitted = normalize_time(submitted_at) if submitted_at else now_iso()
     with project.transaction():
         previous = None if repeat_of else current_label(project, item_id, annotator.id)
+        conflict = previous is not None and previous.id != expect_previous
+        if expect_previous is not ANY_PREVIOUS and conflict:
+            raise LabelConflictError(item_id, previous)  # type: ignore[arg-type]
         label_id = project.conn.execute(
             INSERT_LABEL_SQL,
             (
@@ -325,6 +352,8 @@ def require_annotator(project: Project, name: str) -> Annotator:
 
 
 __all__ = [
+    "ANY_PREVIOUS",
+    "LabelConflictError",
     "Label",
     "check_label_values",
     "current_label",

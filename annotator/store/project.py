@@ -68,6 +68,7 @@ class Project:
         self.path = path
         self.conn = conn
         self.actor = actor or default_actor()
+        self.busy_s = busy_timeout_s()  # how long a write here waits for another process
         # Per-connection memo for immutable things (published rubric versions).
         self.cache: dict[str, Any] = {}
 
@@ -102,6 +103,15 @@ class Project:
         return self.meta("name") or self.path.stem
 
     # -- transactions -------------------------------------------------------
+    def set_busy_timeout(self, seconds: float) -> None:
+        """How long this connection's writes wait for another process's lock.
+
+        The app's window sets a few milliseconds: a submit must never freeze it, and a
+        label that cannot be written at once is kept on disk and retried instead.
+        """
+        self.busy_s = seconds
+        self.conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+
     @contextmanager
     def transaction(self) -> Iterator[Project]:
         """One write transaction (nested calls become savepoints).
@@ -124,7 +134,7 @@ class Project:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             if is_busy(error):
-                raise DatabaseBusyError(busy_message(self.path, busy_timeout_s())) from None
+                raise DatabaseBusyError(busy_message(self.path, self.busy_s)) from None
             raise
         try:
             yield self
@@ -132,7 +142,7 @@ class Project:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if isinstance(error, sqlite3.OperationalError) and is_busy(error):
-                raise DatabaseBusyError(busy_message(self.path, busy_timeout_s())) from None
+                raise DatabaseBusyError(busy_message(self.path, self.busy_s)) from None
             raise
         try:
             self.conn.execute("COMMIT")
@@ -140,7 +150,7 @@ class Project:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if is_busy(error):
-                raise DatabaseBusyError(busy_message(self.path, busy_timeout_s())) from None
+                raise DatabaseBusyError(busy_message(self.path, self.busy_s)) from None
             raise
 
     def audit(

@@ -17,17 +17,29 @@ links every label it gets).
 
 from __future__ import annotations
 
+import sqlite3
+import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from annotator.anchors import anchors
 from annotator.base.clock import now_iso
+from annotator.base.errors import AnnotatorError, DatabaseBusyError, LabelError
 from annotator.items.items import Item, get_item
-from annotator.labels.labels import Label, current_label, submit_label, undo_last
+from annotator.labels.labels import (
+    ANY_PREVIOUS,
+    Label,
+    LabelConflictError,
+    check_label_values,
+    current_label,
+    label_from_row,
+    submit_label,
+    undo_last,
+)
 from annotator.queue import queue, requeue
 from annotator.rubric.model import Criterion, RubricVersion
-from annotator.rubric.versions import current_version
+from annotator.rubric.versions import current_version, get_version
 from annotator.sources.sources import Annotator, get_annotator, source_by_id
 from annotator.store.project import Project
 from annotator.workbench.drafts import (
@@ -37,6 +49,13 @@ from annotator.workbench.drafts import (
     load_draft,
     save_draft,
 )
+from annotator.workbench.pending import PendingLabel, add_pending, pending_labels, remove_pending
+
+
+class SavePending(AnnotatorError):
+    """The project is busy: the label is kept on disk and lands when the lock frees."""
+
+    exit_code = 75
 
 
 class ItemSource(Protocol):
@@ -145,6 +164,8 @@ class WorkSession:
         self._history_index: int | None = None  # position in own history while going back
         self._opened_at: str | None = None
         self._repeat_of: int | None = None
+        self._expected: int | None = None  # the own record the person saw (None: none)
+        self.waiting: PendingLabel | None = None  # submitted, kept on disk, not yet written
         self.session_labels = 0
         self.session_active_s = 0.0
         self.session_statuses: dict[str, int] = {}
@@ -165,6 +186,7 @@ class WorkSession:
         if repeat and requeue.is_pending(self.project, self.annotator.id, item_id):
             repeat = False
         self._repeat_of = own.id if repeat and own is not None else None
+        self._expected = own.id if own is not None else None
         self.current = ItemCard(
             item=item,
             rubric=rubric,
@@ -243,29 +265,116 @@ class WorkSession:
         active_s: float,
         note: str | None = None,
     ) -> SubmitResult:
+        """Write the label now; if the project is busy, keep it on disk (SavePending)."""
         card = self._require_card()
-        amending = card.own_label is not None and self._repeat_of is None
-        # With an item source, the label and the source's link commit together, or neither.
-        with self.project.transaction() if self.item_source else nullcontext():
-            label = submit_label(
-                self.project,
-                item_id=card.item.id,
-                annotator=self.annotator,
-                values=values,
-                rationale=rationale,
-                status=status,
-                note=note,
-                started_at=self._opened_at,
-                duration_s=round(active_s, 3),
-                rubric_version=card.rubric,
-                repeat_of=self._repeat_of,
-            )
-            if self.item_source is not None:
+        if status in ("skipped", "flagged") and not (note or "").strip():
+            what = "a reason" if status == "skipped" else "a note"
+            raise LabelError(f"A {status} label needs {what}.")
+        values = check_label_values(card.rubric, values, pairwise=card.item.pairwise, status=status)
+        entry = PendingLabel(
+            uid=uuid.uuid4().hex,
+            item_id=card.item.id,
+            annotator=self.annotator.name,
+            status=status,
+            values=values,
+            rationale=rationale,
+            note=note,
+            started_at=self._opened_at,
+            submitted_at=now_iso(),
+            duration_s=round(active_s, 3),
+            rubric_version_id=card.rubric.id,
+            repeat_of=self._repeat_of,
+            expect_previous=self._expected,
+            via_item_source=self.item_source is not None,
+            amending=card.own_label is not None and self._repeat_of is None,
+        )
+        try:
+            label = self._land(entry)
+        except DatabaseBusyError:
+            add_pending(self.project, entry)
+            self.waiting = entry
+            raise SavePending(
+                f"Saving {card.item.id}: waiting for another process (an import, a merge or "
+                "another window) to finish. Your label is kept on disk and will be saved as "
+                "soon as the project is free; nothing is lost."
+            ) from None
+        except LabelConflictError as conflict:
+            self._expected = conflict.current.id  # submitting again is an explicit amend
+            raise
+        return self._landed(entry, label)
+
+    def retry_waiting(self) -> SubmitResult | None:
+        """Try the kept label again (None if there is none); SavePending while still busy."""
+        entry = self.waiting
+        if entry is None:
+            return None
+        try:
+            label = self._land(entry)
+        except DatabaseBusyError:
+            raise SavePending(f"Still waiting to save {entry.item_id}.") from None
+        remove_pending(self.project, {entry.uid})
+        self.waiting = None
+        return self._landed(entry, label)
+
+    def write_kept_labels(self) -> list[Label]:
+        """After a crash or a busy spell: write this person's labels kept on disk.
+
+        Each lands as it was submitted; one whose item got another label of theirs in
+        the meantime is written as an amend (it was submitted later). Stops quietly
+        while the project is still busy; what is left stays on disk for next time.
+        """
+        landed: list[Label] = []
+        done: set[str] = set()
+        for entry in pending_labels(self.project, self.annotator.name):
+            if self.waiting is not None and entry.uid == self.waiting.uid:
+                continue
+            try:
+                landed.append(self._land(entry, later_wins=True))
+            except DatabaseBusyError:
+                break
+            done.add(entry.uid)
+        if done:
+            remove_pending(self.project, done)
+        return landed
+
+    def _land(self, entry: PendingLabel, *, later_wins: bool = False) -> Label:
+        """Write one label (with an item source: the label and its link, together)."""
+        existing = self.project.row("SELECT * FROM labels WHERE uid = ?", (entry.uid,))
+        if existing is not None:  # written before a crash, removal from disk not yet done
+            return label_from_row(existing)
+        version = get_version(self.project, entry.rubric_version_id)
+        with self.project.transaction() if entry.via_item_source else nullcontext():
+            try:
+                label = submit_label(
+                    self.project,
+                    item_id=entry.item_id,
+                    annotator=self.annotator,
+                    values=entry.values,
+                    rationale=entry.rationale,
+                    status=entry.status,
+                    note=entry.note,
+                    started_at=entry.started_at,
+                    submitted_at=entry.submitted_at,
+                    duration_s=entry.duration_s,
+                    rubric_version=version,
+                    repeat_of=entry.repeat_of,
+                    uid=entry.uid,
+                    expect_previous=ANY_PREVIOUS if later_wins else entry.expect_previous,
+                )
+            except sqlite3.IntegrityError:
+                row = self.project.row("SELECT * FROM labels WHERE uid = ?", (entry.uid,))
+                if row is None:
+                    raise
+                return label_from_row(row)
+            if entry.via_item_source and self.item_source is not None:
                 self.item_source.record(self.project, label)
+        return label
+
+    def _landed(self, entry: PendingLabel, label: Label) -> SubmitResult:
         self.session_labels += 1
-        self.session_active_s += active_s
-        self.session_statuses[status] = self.session_statuses.get(status, 0) + 1
-        self.session_amended += int(amending)
+        self.session_active_s += entry.duration_s
+        self.session_statuses[entry.status] = self.session_statuses.get(entry.status, 0) + 1
+        self.session_amended += int(entry.amending)
         return SubmitResult(label=label, feedback=self._feedback(label))
 
     def _feedback(self, label: Label) -> dict[str, Any] | None:

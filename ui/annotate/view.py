@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.base.errors import AnnotatorError
+from annotator.base.errors import AnnotatorError, DatabaseBusyError
 from annotator.workbench.active_time import ActiveClock
-from annotator.workbench.session import ItemCard, WorkSession
+from annotator.workbench.session import ItemCard, SavePending, SubmitResult, WorkSession
 from ui.annotate.item_panel import ItemPanel
 from ui.annotate.panels import (
     FeedbackBanner,
@@ -39,6 +39,8 @@ from ui.annotate.rubric_form import RubricForm
 from ui.widgets.keys import is_text_field
 
 DRAFT_DELAY_MS = 300
+UI_BUSY_S = 0.02  # the longest a write from the window waits for another process
+RETRY_MS = 250  # how often a label kept on disk is tried again
 
 
 class AnnotateView(QWidget):
@@ -147,6 +149,9 @@ class AnnotateView(QWidget):
         self._tick_timer.setInterval(1000)
         self._tick_timer.timeout.connect(self._tick)
         self._tick_timer.start()
+        self._retry_timer = QTimer(self)  # a label kept on disk while the project is busy
+        self._retry_timer.setInterval(RETRY_MS)
+        self._retry_timer.timeout.connect(self._retry_waiting)
         QGuiApplication.instance().applicationStateChanged.connect(self._app_state_changed)
         self.pages.setCurrentWidget(self.empty)
 
@@ -155,6 +160,7 @@ class AnnotateView(QWidget):
         self, session: WorkSession | None, title: str = "", badge: str | None = None
     ) -> None:
         self.save_draft()
+        self._retry_timer.stop()
         self.session = session
         self.header.set_context(title, badge)
         if session is None:
@@ -169,6 +175,12 @@ class AnnotateView(QWidget):
                 self._loading = False
             self.pages.setCurrentWidget(self.empty)
             return
+        # The window's connection never waits for another process: a busy project
+        # makes a submit wait on disk (see _commit), not the window.
+        session.project.set_busy_timeout(UI_BUSY_S)
+        kept = session.write_kept_labels()
+        if kept:
+            self.status.emit(f"Saved {len(kept)} label(s) kept from when the project was busy.")
         self._show(session.resume())
 
     def set_banner(self, text: str | None) -> None:
@@ -230,7 +242,10 @@ class AnnotateView(QWidget):
         values, rationale = self.form.values(), self.rationale.toPlainText()
         if not values and not rationale.strip():
             return
-        self.session.save_draft(values, rationale, self.clock.tick())
+        try:
+            self.session.save_draft(values, rationale, self.clock.tick())
+        except DatabaseBusyError:
+            self._draft_timer.start()  # another process is writing: try again shortly
 
     def _tick(self) -> None:
         if self.card is not None:
@@ -247,6 +262,10 @@ class AnnotateView(QWidget):
         """Run a keymap action; returns whether this view used it."""
         if self.session is None:
             return False
+        if self.saving:
+            # One label at a time: the kept one lands before the person moves on.
+            self._retry_waiting()
+            return True
         on_work_page = self.pages.currentWidget() is self.work and self.card is not None
         handlers = {
             "back": self.go_back,
@@ -346,14 +365,45 @@ class AnnotateView(QWidget):
                 result = self.session.flag(
                     note or "", self.form.values(), self.rationale.toPlainText(), seconds
                 )
+        except SavePending as waiting:
+            self.message.setText(str(waiting))
+            self._retry_timer.start()
+            return
         except AnnotatorError as error:
             self.message.setText(str(error))
             self.setFocus()
             return
+        self._after_commit(result, status, was_history)
+
+    def _after_commit(self, result: SubmitResult, status: str, was_history: bool) -> None:
+        assert self.session is not None
         self.feedback.show_feedback(result.feedback)
         verb = {"submitted": "Saved", "skipped": "Skipped", "flagged": "Flagged"}[status]
         self.status.emit(f"{verb} {result.label.item_id}" + (" (amended)" if was_history else ""))
         self._show(self.session.open_next())
+
+    @property
+    def saving(self) -> bool:
+        """True while a submitted label waits on disk for the project to be free."""
+        return self.session is not None and self.session.waiting is not None
+
+    def _retry_waiting(self) -> None:
+        if self.session is None or self.session.waiting is None:
+            self._retry_timer.stop()
+            return
+        entry = self.session.waiting
+        try:
+            result = self.session.retry_waiting()
+        except SavePending:
+            return  # still busy; the label stays on disk, the timer tries again
+        except AnnotatorError as error:
+            self._retry_timer.stop()
+            self.message.setText(f"Could not save {entry.item_id}: {error}")
+            return
+        self._retry_timer.stop()
+        if result is not None:
+            self.message.setText("")
+            self._after_commit(result, entry.status, entry.amending)
 
     def go_back(self) -> None:
         if self.session is None:
