@@ -1,11 +1,19 @@
-"""The shared skeleton of every import: one transaction, one batch record, honest counts.
+"""The shared skeleton of every import: check and stage, then one short write.
 
-An import reads its file once, in chunks, inside one `BEGIN IMMEDIATE`
-transaction. Every bad row is collected with its file, line and field; unless
-the user asked to skip invalid rows, any error rolls the whole transaction
-back, so a failed import leaves every table exactly as it was. With
-`--skip-invalid` the good rows land and the rejected ones are written to a
-JSONL report.
+An import reads its file once, in chunks, WITHOUT holding the project's write
+lock: rows are checked against the project and the good ones are staged in
+TEMP tables of the same connection (SQLite's temp database, which other
+processes never wait for). Only when the whole file has been read does one
+`BEGIN IMMEDIATE` transaction move the staged rows in, with the batch record,
+so labelers in other windows wait a moment, not the length of the import.
+Every bad row is collected with its file, line and field; unless the user asked
+to skip invalid rows, any error means nothing is written, so a failed import
+leaves every table exactly as it was. With `--skip-invalid` the good rows land
+and the rejected ones are written to a JSONL report.
+
+Staged rows carry provisional ids (negative numbers) where the final ones are
+only known in the write transaction: the batch (`PROVISIONAL_BATCH`), and new
+labels, annotators and sources; the importer's commit step maps them.
 """
 
 from __future__ import annotations
@@ -25,10 +33,16 @@ ProgressFn = Callable[[int], None]
 CancelFn = Callable[[], bool]
 MAX_ERRORS_KEPT = 1000
 CHUNK_ROWS = 2000
+PROVISIONAL_BATCH = -1  # the batch id staged rows carry until the batch record exists
+CommitFn = Callable[[int], None]
 
 
 class ImportCancelled(AnnotatorError):
     """The user cancelled an import; nothing was written."""
+
+
+class ImportRaceError(AnnotatorError):
+    """Another process added the same rows while this import was being checked."""
 
 
 @dataclass
@@ -97,7 +111,9 @@ class ImportRun:
         self.cancel = cancel
         self.report = ImportReport(kind=kind, file=str(path), sha256=sha256_of(path), format=fmt)
         self._rejected_rows: list[dict[str, Any]] = []
-        self._transaction: Any = None
+        self._staged_tables: list[str] = []
+        self.on_commit: list[CommitFn] = []  # move staged rows in, given the real batch id
+        self.after_commit: list[CommitFn] = []  # derived work, each in its own transaction
 
     @property
     def failing(self) -> bool:
@@ -105,21 +121,17 @@ class ImportRun:
         return bool(self.report.errors) and not self.skip_invalid
 
     def __enter__(self) -> ImportRun:
-        self._transaction = self.project.transaction()
-        self._transaction.__enter__()
-        self.report.batch_id = self.project.conn.execute(
-            "INSERT INTO import_batches(kind, file_name, sha256, format, rows_total, rows_added, "
-            "rows_duplicate, rows_rejected, at, actor) VALUES (?, ?, ?, ?, 0, 0, 0, 0, ?, ?)",
-            (
-                self.report.kind,
-                self.path.name,
-                self.report.sha256,
-                self.report.format,
-                now_iso(),
-                self.project.actor,
-            ),
-        ).lastrowid
+        self.report.batch_id = PROVISIONAL_BATCH
         return self
+
+    def stage_table(self, name: str, like: str) -> str:
+        """A TEMP table with `like`'s columns (no constraints), dropped when the run ends."""
+        table = f"temp.stage_{name}"
+        conn = self.project.conn
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"CREATE TEMP TABLE stage_{name} AS SELECT * FROM main.{like} WHERE 0")
+        self._staged_tables.append(table)
+        return table
 
     def reject(self, error: InputError) -> None:
         self.report.rejected += 1
@@ -143,13 +155,12 @@ class ImportRun:
             self.progress(rows)
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            try:
+        try:
+            if exc_type is None:
                 self._finish()
-            except BaseException as error:
-                self._transaction.__exit__(type(error), error, error.__traceback__)
-                raise
-        self._transaction.__exit__(exc_type, exc, tb)
+        finally:
+            for table in self._staged_tables:
+                self.project.conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def _finish(self) -> None:
         report = self.report
@@ -163,7 +174,6 @@ class ImportRun:
             raise ManyInputErrors(report.errors[: report.rejected])
         if report.added == 0 and report.rejected == 0:
             # Nothing new: leave no trace, so re-importing a file changes nothing.
-            self.project.conn.execute("DELETE FROM import_batches WHERE id = ?", (report.batch_id,))
             report.batch_id = None
             return
         if self._rejected_rows:
@@ -180,23 +190,34 @@ class ImportRun:
                     "nothing was imported. Choose another place with --report."
                 ) from None
             report.report_path = str(target)
-        self.project.conn.execute(
-            "UPDATE import_batches SET rows_total = ?, rows_added = ?, rows_duplicate = ?, "
-            "rows_rejected = ?, report_path = ? WHERE id = ?",
-            (
-                report.rows_total,
-                report.added,
-                report.duplicates,
-                report.rejected,
-                report.report_path,
-                report.batch_id,
-            ),
-        )
-        self.project.audit(
-            f"import_{report.kind}",
-            target=self.path.name,
-            details={k: v for k, v in report.to_dict().items() if k != "file"},
-        )
+        with self.project.transaction():  # the one short write: staged rows move in
+            report.batch_id = self.project.conn.execute(
+                "INSERT INTO import_batches(kind, file_name, sha256, format, rows_total, "
+                "rows_added, rows_duplicate, rows_rejected, at, actor, report_path) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    report.kind,
+                    self.path.name,
+                    report.sha256,
+                    report.format,
+                    report.rows_total,
+                    report.added,
+                    report.duplicates,
+                    report.rejected,
+                    now_iso(),
+                    self.project.actor,
+                    report.report_path,
+                ),
+            ).lastrowid
+            for commit in self.on_commit:
+                commit(report.batch_id)
+            self.project.audit(
+                f"import_{report.kind}",
+                target=self.path.name,
+                details={k: v for k, v in report.to_dict().items() if k != "file"},
+            )
+        for step in self.after_commit:
+            step(report.batch_id)
 
 
 def chunked(iterable: Any, size: int = CHUNK_ROWS) -> Any:

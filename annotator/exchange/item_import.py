@@ -12,6 +12,7 @@ transaction and rejection rules.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from annotator.base.errors import InputError
 from annotator.base.readers import check_input_file, detect_format, iter_records, pick
 from annotator.exchange.import_batches import (
     CancelFn,
+    ImportRaceError,
     ImportReport,
     ImportRun,
     ProgressFn,
@@ -26,7 +28,7 @@ from annotator.exchange.import_batches import (
     placeholders,
 )
 from annotator.items.items import (
-    INSERT_ITEM_SQL,
+    ITEM_COLUMNS,
     ITEM_FIELDS,
     ItemProblem,
     fields_row,
@@ -44,12 +46,41 @@ def map_record(record: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any
     return mapped
 
 
-def _existing_items(conn: Any, ids: list[str]) -> dict[str, tuple[str, int]]:
-    """content_hash and batch_id of the ids the project already has."""
+def _existing_items(conn: Any, ids: list[str], stage: str) -> dict[str, tuple[str, int]]:
+    """content_hash and batch_id of the ids the project (or this import, staged) has."""
     if not ids:
         return {}
-    sql = f"SELECT id, content_hash, batch_id FROM items WHERE id IN ({placeholders(len(ids))})"
-    return {row[0]: (row[1], row[2]) for row in conn.execute(sql, ids)}
+    marks = placeholders(len(ids))
+    found: dict[str, tuple[str, int]] = {}
+    for table in ("main.items", stage):
+        sql = f"SELECT id, content_hash, batch_id FROM {table} WHERE id IN ({marks})"
+        found.update({row[0]: (row[1], row[2]) for row in conn.execute(sql, ids)})
+    return found
+
+
+def _stage_items(run: ImportRun) -> tuple[str, str]:
+    """The staging table for this run's items, its insert, and the step that moves them in."""
+    stage = run.stage_table("items", "items")
+    run.project.conn.execute(f"CREATE INDEX {stage}_id ON stage_items(id)")
+    columns = ", ".join(ITEM_COLUMNS)
+    moved = ", ".join("?" if c == "batch_id" else c for c in ITEM_COLUMNS)
+
+    def move_in(batch_id: int) -> None:
+        try:
+            run.project.conn.execute(
+                f"INSERT INTO main.items({columns}) SELECT {moved} FROM {stage} ORDER BY rowid",
+                (batch_id,),
+            )
+        except sqlite3.IntegrityError:
+            raise ImportRaceError(
+                f"{run.path}: another process added items with some of the same ids while this "
+                "file was being checked; nothing was imported. Run the import again: items "
+                "already there with the same content are skipped."
+            ) from None
+
+    run.on_commit.append(move_in)
+    insert = f"INSERT INTO {stage}({columns}) VALUES ({placeholders(len(ITEM_COLUMNS))})"
+    return stage, insert
 
 
 def import_items(
@@ -81,6 +112,7 @@ def import_items(
     conn = project.conn
     rows_seen = 0
     with run:
+        stage, insert = _stage_items(run)
         for chunk in chunked(iter_records(path, fmt)):
             rows_seen += len(chunk)
             candidates: list[tuple[int, str, dict[str, Any], str]] = []
@@ -92,7 +124,7 @@ def import_items(
                     candidates.append((line, *parse_item(map_record(record, mapping))))
                 except ItemProblem as problem:
                     run.reject(InputError(path, line, problem.field, str(problem)))
-            existing = _existing_items(conn, [entry[1] for entry in candidates])
+            existing = _existing_items(conn, [entry[1] for entry in candidates], stage)
             fresh: list[tuple[Any, ...]] = []
             in_chunk: set[str] = set()
             batch_id = run.report.batch_id
@@ -119,7 +151,7 @@ def import_items(
                     in_chunk.add(item_id)
                     fresh.append(fields_row(item_id, fields, digest, batch_id))
             if fresh and not run.failing:
-                conn.executemany(INSERT_ITEM_SQL, fresh)
+                conn.executemany(insert, fresh)
                 run.report.added += len(fresh)
             run.tick(rows_seen)
     return run.report

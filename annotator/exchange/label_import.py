@@ -47,10 +47,11 @@ from annotator.exchange.label_records import (
     is_mturk_file,
     load_item_map,
 )
-from annotator.labels.labels import INSERT_LABEL_SQL, check_label_values, label_cost
+from annotator.exchange.label_staging import LabelStage
+from annotator.labels.labels import check_label_values, label_cost
 from annotator.rubric.model import RubricVersion
 from annotator.rubric.versions import current_version, resolve_version
-from annotator.sources.sources import Annotator, CostModel, Source, ensure_annotator, ensure_source
+from annotator.sources.sources import Annotator, CostModel, Source
 
 LABEL_FORMATS = ("jsonl", "csv", "mturk")
 _CRITERION_IN_MESSAGE = re.compile(r"criterion '([^']+)'")
@@ -148,7 +149,7 @@ def import_labels(
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> ImportReport:
-    """Import a file of labels from one source, in one transaction."""
+    """Import a file of labels from one source: all of it or nothing, in one short write."""
     path = Path(path)
     check_input_file(path)
     fmt = detect_format(path, fmt)
@@ -184,8 +185,9 @@ def import_labels(
         cancel=cancel,
     )
     with run:
-        label_source = ensure_source(project, source, kind, cost_model=cost_model)
-        writer = _LabelWriter(project, run, reader, label_source, default_version)
+        stage = LabelStage(run)
+        label_source = stage.source(source, kind, cost_model)
+        writer = _LabelWriter(project, run, reader, label_source, default_version, stage)
         rows_seen = 0
         records = (
             iter_records(path, "csv", MTURK_OPTIONAL_COLUMNS)
@@ -196,8 +198,7 @@ def import_labels(
             rows_seen += len(chunk)
             writer.write_chunk(chunk)
             run.tick(rows_seen)
-
-        score_batch(project, run.report.batch_id)
+        run.after_commit.append(lambda batch_id: score_batch(project, batch_id))
     return run.report
 
 
@@ -211,8 +212,10 @@ class _LabelWriter:
         reader: RowReader,
         source: Source,
         default_version: RubricVersion,
+        stage: LabelStage,
     ) -> None:
         self.project = project
+        self.stage = stage
         self.run = run
         self.reader = reader
         self.source = source
@@ -258,7 +261,7 @@ class _LabelWriter:
 
     def annotator(self, name: str) -> Annotator:
         if name not in self.annotators:
-            self.annotators[name] = ensure_annotator(self.project, name, self.source)
+            self.annotators[name] = self.stage.annotator(name, self.source)
         return self.annotators[name]
 
     def write_chunk(self, chunk: list[tuple[int, Any]]) -> None:
@@ -311,7 +314,7 @@ class _LabelWriter:
         if run.failing or not ready:
             return
         uids = [uid for *_, uid in ready]
-        known = {
+        known: dict[str, Any] = {
             row["uid"]: row
             for row in conn.execute(
                 "SELECT l.*, a.name AS annotator_name FROM labels l "
@@ -320,6 +323,7 @@ class _LabelWriter:
                 uids,
             )
         }
+        known.update(self.stage.by_uid(uids))  # this file's earlier chunks, staged
         fresh = []
         seen: set[str] = set()  # earlier chunks are in the table, with this batch's id
         for entry in ready:
@@ -411,7 +415,7 @@ class _LabelWriter:
 
     def _flush(self, pending: list[tuple[Any, ...]]) -> None:
         if pending:
-            self.project.conn.executemany(INSERT_LABEL_SQL, pending)
+            self.stage.insert(pending)
             self.run.report.added += len(pending)
             pending.clear()
 
@@ -433,4 +437,6 @@ class _LabelWriter:
             "AND NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id) ORDER BY l.id",
             [value for pair in ordered for value in pair],
         )
-        return {(row[1], row[2]): row[0] for row in rows}
+        current = {(row[1], row[2]): row[0] for row in rows}
+        current.update(self.stage.current(ordered))  # a staged label supersedes the project's
+        return current
