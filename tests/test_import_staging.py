@@ -13,6 +13,7 @@ from annotator.exchange.import_batches import ImportRaceError
 from annotator.exchange.item_import import import_items
 from annotator.exchange.label_import import import_labels
 from annotator.labels.labels import submit_label
+from annotator.queue import assignments
 from tests.support.queue_project import make_project, people
 
 N_LABELS = 5000  # three chunks of 2,000 rows: progress is reported between them
@@ -121,3 +122,18 @@ def test_someone_labeling_the_same_items_meanwhile_makes_the_import_refuse(proje
     after = project.table_counts()
     assert after["labels"] == before["labels"] + 1, "only the other window's label"
     assert after["import_batches"] == before["import_batches"]
+
+
+def test_an_assignment_plans_without_the_write_lock(project, monkeypatch):
+    planned = assignments.distribute
+    got_the_lock = []
+
+    def distribute_and_look(*args, **kwargs):
+        got_the_lock.append(other_window_writes(project))
+        return planned(*args, **kwargs)
+
+    monkeypatch.setattr(assignments, "distribute", distribute_and_look)
+    result = assignments.assign(project, ["ana", "ben"], overlap=0.2, seed=3)
+    assert got_the_lock == [True]
+    assert result.rows == project.row("SELECT count(*) FROM assignments")[0] > N_LABELS
+    assert "ben" in result.created_annotators

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from typing import Any
@@ -151,8 +152,11 @@ def assign(
     repeat_rate: float | None = None,
     **settings: Any,
 ) -> AssignResult:
-    """Distribute items over a team (one transaction) and set their queue settings.
+    """Distribute items over a team and set their queue settings, all or nothing.
 
+    The plan (which items, who gets which, in what order) is made by reading
+    only, without the project's write lock; one transaction then writes it, so
+    labelers in other windows wait for the rows to be written, not for the plan.
     `settings` may carry other queue settings (`jitter`, `min_gap`,
     `anchor_window_items`, `anchor_window_days`, `repeat_delay`).
     """
@@ -160,11 +164,19 @@ def assign(
     given_seed = seed
     seed = new_seed() if seed is None else seed
     rng = random.Random(f"{seed}|assign")
+    item_ids = _selected_items(project, sample, slice_, rng)
+    per = distribute(item_ids, len(annotators), overlap, k, rng)
+    known = _known_ids(project, annotators)
+    existing = _existing_pairs(project, list(known.values()))
+    planned: list[list[tuple[str, int]]] = []
+    for name, pairs in zip(annotators, per, strict=True):
+        who = known.get(name)
+        pairs = [p for p in pairs if (who, p[0]) not in existing] if who is not None else pairs
+        planned.append([pairs[i] for i in seeded_order(len(pairs), f"{seed}|order|{name}")])
     with project.transaction():
         team, created = _team(project, annotators, source)
-        item_ids = _selected_items(project, sample, slice_, rng)
-        per = distribute(item_ids, len(team), overlap, k, rng)
-        existing = _existing_pairs(project, [a.id for a in team])
+        if any(known.get(a.name, a.id) != a.id for a in team):
+            raise _race(annotators)
         rows: list[tuple[Any, ...]] = []
         set_id = None
         if item_ids:
@@ -183,9 +195,7 @@ def assign(
                 ),
             ).lastrowid
         per_annotator: dict[str, int] = {}
-        for annotator, pairs in zip(team, per, strict=True):
-            pairs = [p for p in pairs if (annotator.id, p[0]) not in existing]
-            pairs = [pairs[i] for i in seeded_order(len(pairs), f"{seed}|order|{annotator.name}")]
+        for annotator, pairs in zip(team, planned, strict=True):
             start = _next_position(project, annotator.id)
             rows.extend(
                 (annotator.id, start + i, item_id, set_id, flag)
@@ -193,7 +203,10 @@ def assign(
             )
             per_annotator[annotator.name] = len(pairs)
         rows.sort(key=lambda row: row[2])  # by item id: both indexes fill in order
-        insert_assignments(project, rows)
+        try:
+            insert_assignments(project, rows)
+        except sqlite3.IntegrityError:
+            raise _race(annotators) from None
         for annotator in team:
             # A queue keeps its seed unless the lead gives one: assigning new items
             # later must not reshuffle what comes next.
@@ -257,6 +270,20 @@ def _selection(sample: int | None, slice_: tuple[str, str] | None) -> dict[str, 
     if sample is not None:
         return {"mode": "sample", "n": sample}
     return {"mode": "all"}
+
+
+def _known_ids(project: Project, names: list[str]) -> dict[str, int]:
+    """The ids of the team members the project has already."""
+    marks = ", ".join("?" * len(names))
+    rows = project.rows(f"SELECT name, id FROM annotators WHERE name IN ({marks})", names)
+    return {row[0]: row[1] for row in rows}
+
+
+def _race(names: list[str]) -> QueueError:
+    return QueueError(
+        f"Another assignment for {', '.join(names)} was written while this one was being "
+        "planned; nothing was changed. Run it again: items already assigned are left out."
+    )
 
 
 def _existing_pairs(project: Project, annotator_ids: list[int]) -> set[tuple[int, str]]:
