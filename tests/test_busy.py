@@ -13,7 +13,7 @@ import pytest
 
 from annotator.base.errors import DatabaseBusyError
 from annotator.items.items import add_items, item_from_record
-from annotator.store.project import create_project, open_project
+from annotator.store.project import checkpoint, create_project, open_project
 from tests.conftest import REPO
 
 
@@ -72,3 +72,17 @@ def test_the_cli_says_busy_with_its_own_exit_code_and_changes_nothing(project_pa
     assert "busy for more than 0.3 s" in done.stderr and "nothing was changed" in done.stderr
     with open_project(project_path) as project:
         assert [row[0] for row in project.rows("SELECT id FROM items")] == ["i0"]
+
+
+def test_the_window_leaves_checkpoints_to_a_background_job(project_path):
+    project = open_project(project_path)
+    project.defer_checkpoints()
+    assert project.scalar("PRAGMA wal_autocheckpoint") == 0
+    add_items(project, [item_from_record({"id": f"w{n}", "input": "q", "output": "a"})
+                        for n in range(2000)])  # fmt: skip
+    wal = project_path.with_name(project_path.name + "-wal")
+    frames = project.conn.execute("PRAGMA wal_checkpoint(NOOP)").fetchone()
+    checkpoint(project_path)  # another connection, as the job runs it
+    busy, log, copied = project.conn.execute("PRAGMA wal_checkpoint(NOOP)").fetchone()
+    assert wal.exists() and log > 0 and copied == log, (frames, busy, log, copied)
+    project.close()

@@ -135,6 +135,6 @@ def test_the_window_never_waits_for_the_lock_and_saves_when_it_frees(qtbot, proj
         assert len(pending_labels(project)) == 1
     finally:
         lock.release()
-    qtbot.waitUntil(lambda: not view.saving, timeout=5000)
+    qtbot.waitUntil(lambda: not view.saving and view.card.item.id != first, timeout=5000)
     assert labels_of(project) == 1 and pending_labels(project) == []
     assert view.card is not None and view.card.item.id != first

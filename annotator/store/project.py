@@ -112,6 +112,16 @@ class Project:
         self.busy_s = seconds
         self.conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
+    def defer_checkpoints(self) -> None:
+        """Leave WAL checkpoints to :func:`checkpoint` on another thread.
+
+        By default the connection whose commit finds the WAL long copies it into
+        the file, in that commit: after another process's big import, that is the
+        next submit, which then takes a tenth of a second or more. The window's
+        connection turns this off and checkpoints from a background job instead.
+        """
+        self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+
     @contextmanager
     def transaction(self) -> Iterator[Project]:
         """One write transaction (nested calls become savepoints).
@@ -222,19 +232,39 @@ def connect(path: Path, journal_mode: str = "WAL") -> sqlite3.Connection:
     return conn
 
 
+def checkpoint(path: str | Path) -> None:
+    """Copy what the WAL holds into the project file, on a connection of its own, without
+    waiting for anyone (PASSIVE: pages a reader still needs stay for the next time)."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=0)
+    try:
+        with suppress(sqlite3.OperationalError):  # busy or not WAL: nothing to do now
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        conn.close()
+
+
 def _read_versions(path: Path) -> Versions:
     """The file's applied migrations and recorded app version, read without writing.
 
     The path goes in as a percent-encoded URI (a folder named 'Project #1' must not
-    cut it short). A cleanly closed file (no -wal beside it) is read as immutable,
-    so a refused file does not even get -wal/-shm side files; if that fails, or a
-    WAL is present, a normal read-only connection is used.
+    cut it short). A cleanly closed file (no -wal or -journal beside it) is read as
+    immutable, so a refused file does not even get -wal/-shm side files. If that
+    read fails and there is still nothing beside the file, it is damaged: a normal
+    read would fail the same way, only leaving -wal/-shm behind. A file another
+    process has open (a -wal or -journal beside it) gets a normal read-only connection.
     """
     uri = path.resolve().as_uri()
-    if not Path(f"{path}-wal").exists():
-        with suppress(sqlite3.DatabaseError):
+    if not _has_side_files(path):
+        try:
             return _query_versions(f"{uri}?immutable=1")
+        except sqlite3.DatabaseError:
+            if not _has_side_files(path):
+                raise
     return _query_versions(f"{uri}?mode=ro")
+
+
+def _has_side_files(path: Path) -> bool:
+    return any(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-journal"))
 
 
 def _query_versions(uri: str) -> Versions:
@@ -389,6 +419,7 @@ def remove_project_files(path: str | Path) -> None:
 
 
 __all__ = [
+    "checkpoint",
     "busy_timeout_s",
     "PROJECT_FILE",
     "Project",

@@ -7,6 +7,7 @@ is saved as a draft (debounced) and restored after a restart or a crash.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.base.errors import AnnotatorError, DatabaseBusyError
+from annotator.store.project import checkpoint
 from annotator.workbench.active_time import ActiveClock
 from annotator.workbench.session import ItemCard, SavePending, SubmitResult, WorkSession
 from ui.annotate.item_panel import ItemPanel
@@ -36,11 +38,13 @@ from ui.annotate.panels import (
     SummaryPage,
 )
 from ui.annotate.rubric_form import RubricForm
+from ui.widgets.jobs import run_job
 from ui.widgets.keys import is_text_field
 
 DRAFT_DELAY_MS = 300
 UI_BUSY_S = 0.02  # the longest a write from the window waits for another process
 RETRY_MS = 250  # how often a label kept on disk is tried again
+CHECKPOINT_MS = 20_000  # how often the WAL is copied into the project file, in the background
 
 
 class AnnotateView(QWidget):
@@ -149,6 +153,10 @@ class AnnotateView(QWidget):
         self._tick_timer.setInterval(1000)
         self._tick_timer.timeout.connect(self._tick)
         self._tick_timer.start()
+        self._switching = False  # between a slow write and drawing the next item
+        self._checkpoint_timer = QTimer(self)  # the WAL copied into the file, off this thread
+        self._checkpoint_timer.setInterval(CHECKPOINT_MS)
+        self._checkpoint_timer.timeout.connect(self._checkpoint)
         self._retry_timer = QTimer(self)  # a label kept on disk while the project is busy
         self._retry_timer.setInterval(RETRY_MS)
         self._retry_timer.timeout.connect(self._retry_waiting)
@@ -161,6 +169,7 @@ class AnnotateView(QWidget):
     ) -> None:
         self.save_draft()
         self._retry_timer.stop()
+        self._checkpoint_timer.stop()
         self.session = session
         self.header.set_context(title, badge)
         if session is None:
@@ -178,10 +187,16 @@ class AnnotateView(QWidget):
         # The window's connection never waits for another process: a busy project
         # makes a submit wait on disk (see _commit), not the window.
         session.project.set_busy_timeout(UI_BUSY_S)
+        session.project.defer_checkpoints()
+        self._checkpoint_timer.start()
         kept = session.write_kept_labels()
         if kept:
             self.status.emit(f"Saved {len(kept)} label(s) kept from when the project was busy.")
         self._show(session.resume())
+        # What is loaded now lives for the session: taking it out of the collector's
+        # view keeps its full passes (50-70 ms with a large project loaded) from
+        # landing between a key press and the next item.
+        gc.freeze()
 
     def set_banner(self, text: str | None) -> None:
         self.banner.setVisible(bool(text))
@@ -266,6 +281,8 @@ class AnnotateView(QWidget):
             # One label at a time: the kept one lands before the person moves on.
             self._retry_waiting()
             return True
+        if self._switching:
+            self._show_next()  # a key typed ahead acts on the next item, in order
         on_work_page = self.pages.currentWidget() is self.work and self.card is not None
         handlers = {
             "back": self.go_back,
@@ -309,6 +326,8 @@ class AnnotateView(QWidget):
 
     def handle_text(self, text: str) -> bool:
         """A plain key no action claims: an option hotkey for the current criterion."""
+        if self._switching:
+            self._show_next()  # typed ahead: the key is for the next item
         if self.card is None or self.pages.currentWidget() is not self.work:
             return False
         used = self.form.pick_key(text)
@@ -375,12 +394,34 @@ class AnnotateView(QWidget):
             return
         self._after_commit(result, status, was_history)
 
-    def _after_commit(self, result: SubmitResult, status: str, was_history: bool) -> None:
+    def _after_commit(
+        self, result: SubmitResult, status: str, was_history: bool, *, next_turn: bool = False
+    ) -> None:
+        """Say it is saved and show the next item. After a label that waited for another
+        process (its write, then the first read after that process's commit, are slow),
+        the next item is drawn on the event loop's next turn, so the window answers in
+        between instead of freezing for the write and the drawing together."""
         assert self.session is not None
         self.feedback.show_feedback(result.feedback)
         verb = {"submitted": "Saved", "skipped": "Skipped", "flagged": "Flagged"}[status]
         self.status.emit(f"{verb} {result.label.item_id}" + (" (amended)" if was_history else ""))
-        self._show(self.session.open_next())
+        if not next_turn:
+            self._show(self.session.open_next())
+            return
+        self._switching = True
+        QTimer.singleShot(0, self._show_next)
+
+    def _show_next(self) -> None:
+        if not self._switching:
+            return  # already drawn (a key typed ahead asked for it first)
+        self._switching = False
+        if self.session is not None:
+            self._show(self.session.open_next())
+
+    def _checkpoint(self) -> None:
+        if self.session is not None:
+            path = self.session.project.path
+            run_job(lambda _job: checkpoint(path), owner=self)
 
     @property
     def saving(self) -> bool:
@@ -403,7 +444,7 @@ class AnnotateView(QWidget):
         self._retry_timer.stop()
         if result is not None:
             self.message.setText("")
-            self._after_commit(result, entry.status, entry.amending)
+            self._after_commit(result, entry.status, entry.amending, next_turn=True)
 
     def go_back(self) -> None:
         if self.session is None:
