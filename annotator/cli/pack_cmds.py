@@ -1,4 +1,4 @@
-"""`annotator pack create|open|merge|topup|list`: offline work packs."""
+"""`annotator pack create|open|finish|merge|topup|list`: offline work packs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from annotator.cli.common import (
     print_result,
     split_names,
 )
-from annotator.exchange.packs import create_pack, list_packs, merge_packs, top_up_pack
+from annotator.exchange.packs import (
+    create_pack,
+    finish_pack,
+    list_packs,
+    merge_packs,
+    top_up_pack,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,6 +51,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     open_ = commands.add_parser("open", help="open a pack in the app to label it")
     open_.add_argument("project", type=Path, metavar="FILE", help="the pack file")
     open_.set_defaults(func=lambda args: 0, gui=True)
+
+    finish = commands.add_parser(
+        "finish",
+        help="ready to send: make the pack whole, check it, and say what to send",
+        description=(
+            "The annotator's last step before sending a pack (the app's File ▸ Ready to "
+            "send): recovers what a crash left beside the file, runs SQLite's full "
+            "integrity check and checks every label, then says what to send."
+        ),
+    )
+    finish.add_argument("pack", type=Path, metavar="FILE", help="the pack file")
+    add_json_flag(finish)
+    finish.set_defaults(func=cmd_finish)
 
     merge = commands.add_parser(
         "merge", help="merge packs into the project (all or nothing; merging again adds nothing)"
@@ -111,6 +130,10 @@ def cmd_create(args: argparse.Namespace) -> int:
             note=args.note,
         )
     return print_result(args, info)
+
+
+def cmd_finish(args: argparse.Namespace) -> int:
+    return print_result(args, finish_pack(args.pack))
 
 
 def cmd_merge(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ _EXPORTS = {
     "read_meta": "pack_file",
     "MergeReport": "pack_merge",
     "create_pack": "packs",
+    "finish_pack": "packs",
     "list_packs": "packs",
     "merge_packs": "packs",
     "open_pack": "packs",

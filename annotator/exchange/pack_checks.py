@@ -1,36 +1,49 @@
 """Checking a work pack against the project before anything of it is merged.
 
-A pack is read whole without writing to it (`load_pack`), then checked
-(`check_pack`): the project id, that the project made this pack id and version,
-the person, the rubric version (its whole content, not just its digest), every
-item (its whole content against the project's) and every label (by the pack's
-person and source, on an item that pack assigned, under its rubric version,
-values valid, times readable, links to labels the pack holds, uids unique).
-Each refusal names the file and what is wrong, and ends "Nothing was changed."
+A pack is read whole without writing to it (`load_pack`), refused unless it is
+whole (SQLite's full integrity check, which also compares every index with its
+table), then checked (`check_pack`): the project id, that the project made this
+pack id and version, the person, the rubric version (its whole content, not just
+its digest), every item (its whole content against the project's) and every
+label (by the pack's person and source, on an item that pack assigned, under its
+rubric version, values valid, times readable, links to labels the pack holds, uids unique, every
+column of the row of the kind the app writes). Each refusal names the file and
+what is wrong, and ends "Nothing was changed."; a refusal of a file that is not
+whole, or of a label row, says what to ask the labeler for.
+
+`check_pack_content` is the part a pack can check of itself, without the
+project: what `pack finish` (Ready to send) runs before the file is sent.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from annotator.base import limits
 from annotator.base.clock import normalize_time
 from annotator.base.errors import LabelError
 from annotator.base.readers import sha256_of
 from annotator.exchange.pack_file import (
     DamagedPackError,
+    PackError,
     PackMeta,
     PackMismatchError,
     check_pack_file,
     damaged,
-    integrity_problem,
+    describe_problems,
+    integrity_problems,
+    not_whole,
     read_meta,
     reader_connection,
+    resend_advice,
 )
 from annotator.exchange.pack_plan import chunks, entries_of, items_digest, marks, version_row
 from annotator.items.items import ITEM_COLUMNS
@@ -61,39 +74,45 @@ class LoadedPack:
 
 
 def load_pack(path: str | Path) -> LoadedPack:
-    """Read a pack file whole, refusing a project, another file, or a damaged pack."""
+    """Read a pack file whole, never writing to it, refusing a project, another file,
+    or a pack that is not whole (cut short, damaged, or failing SQLite's full
+    integrity check: the refusal says what to ask the labeler for)."""
     path = Path(path)
-    check_pack_file(path)
+    try:
+        check_pack_file(path)
+    except DamagedPackError as error:
+        raise not_whole(path, error.reason) from None
     conn = reader_connection(path)
     try:
-        problem = integrity_problem(conn)
-        if problem is not None:
-            raise DamagedPackError(
-                f"{path}: damaged ({problem}); it may have been cut short in copying. "
-                f"Copy it again from the annotator's computer. {NOTHING}"
-            )
-        meta = read_meta(conn, path)
-        loaded = LoadedPack(
-            path=path,
-            sha256=sha256_of(path),
-            meta=meta,
-            annotators=conn.execute("SELECT * FROM annotators ORDER BY id").fetchall(),
-            rubric_versions=conn.execute(
-                "SELECT v.*, r.name FROM rubric_versions v "
-                "LEFT JOIN rubrics r ON r.id = v.rubric_id ORDER BY v.id"
-            ).fetchall(),
-            items={
-                row["id"]: row
-                for row in conn.execute(f"SELECT {', '.join(ITEM_CONTENT)} FROM items")
-            },
-            labels=conn.execute("SELECT * FROM labels ORDER BY id").fetchall(),
-            drafts=conn.execute("SELECT count(*) FROM drafts").fetchone()[0],
-        )
+        problems = integrity_problems(conn)
+        if problems:
+            raise not_whole(path, f"SQLite's integrity check finds {describe_problems(problems)}")
+        loaded = read_pack(conn, path)
     except sqlite3.DatabaseError as exc:
-        raise damaged(path, exc) from None
+        raise not_whole(path, damaged(path, exc).reason) from None
     finally:
         conn.close()
     return loaded
+
+
+def read_pack(conn: sqlite3.Connection, path: Path) -> LoadedPack:
+    """Everything merging needs from an open pack connection (rows as `sqlite3.Row`)."""
+    conn.row_factory = sqlite3.Row
+    return LoadedPack(
+        path=path,
+        sha256=sha256_of(path),
+        meta=read_meta(conn, path),
+        annotators=conn.execute("SELECT * FROM annotators ORDER BY id").fetchall(),
+        rubric_versions=conn.execute(
+            "SELECT v.*, r.name FROM rubric_versions v "
+            "LEFT JOIN rubrics r ON r.id = v.rubric_id ORDER BY v.id"
+        ).fetchall(),
+        items={
+            row["id"]: row for row in conn.execute(f"SELECT {', '.join(ITEM_CONTENT)} FROM items")
+        },
+        labels=conn.execute("SELECT * FROM labels ORDER BY id").fetchall(),
+        drafts=conn.execute("SELECT count(*) FROM drafts").fetchone()[0],
+    )
 
 
 def canonical_time(text: str) -> str:
@@ -105,6 +124,15 @@ def canonical_time(text: str) -> str:
 
 def refuse(pack: LoadedPack, message: str) -> PackMismatchError:
     return PackMismatchError(f"{pack.path}: {message} {NOTHING}")
+
+
+def refuse_label(pack: LoadedPack, message: str) -> PackMismatchError:
+    """A merge's refusal of a label row: what is wrong, and what to ask the labeler for."""
+    advice = resend_advice(pack.path, pack.meta.annotator)
+    return PackMismatchError(f"{pack.path}: {message} {advice} {NOTHING}")
+
+
+Refusal = Callable[[str], PackError]
 
 
 @dataclass
@@ -204,11 +232,37 @@ def _check_items(project: Project, pack: LoadedPack, row: Any) -> dict[str, str]
     return entries
 
 
+OPTIONAL_TEXT = ("rationale", "note", "started_at")
+OPTIONAL_INT = ("tokens", "supersedes", "repeat_of")
+
+
+def _shape_problem(label: sqlite3.Row) -> str | None:
+    """What in a label row is not of the kind the app writes (a damaged or edited file)."""
+    if not isinstance(label["id"], int):
+        return "a malformed id"
+    for column in ("uid", "item_id", "status", "values_json", "submitted_at"):
+        if not isinstance(label[column], str):
+            return f"a malformed {column} ({label[column]!r:.40})"
+    for column in OPTIONAL_TEXT:
+        if label[column] is not None and not isinstance(label[column], str):
+            return f"a malformed {column} ({label[column]!r:.40})"
+    for column in OPTIONAL_INT:
+        if label[column] is not None and not isinstance(label[column], int):
+            return f"a malformed {column} ({label[column]!r:.40})"
+    duration = label["duration_s"]
+    if duration is not None and (
+        not isinstance(duration, int | float) or not math.isfinite(duration) or duration < 0
+    ):
+        return f"a malformed duration ({duration!r:.40})"
+    return None
+
+
 def _check_labels(
-    pack: LoadedPack, version: RubricVersion, entries: dict[str, str]
+    pack: LoadedPack, version: RubricVersion, entries: dict[str, str], fail: Refusal
 ) -> tuple[list[str], list[tuple[str | None, str]]]:
-    """Every label: by the pack's person, on an assigned item, valid; returns the
-    canonical values and times, in label order."""
+    """Every label row: of the kind the app writes, by the pack's person, on an assigned
+    item, valid; returns the canonical values and times, in label order. `fail` makes
+    the refusal from what is wrong."""
     person = pack.annotators[0]
     ids = {label["id"] for label in pack.labels}
     uids = Counter(label["uid"] for label in pack.labels)
@@ -217,43 +271,42 @@ def _check_labels(
     times: list[tuple[str | None, str]] = []
     for label in pack.labels:
         where = f"the label on item {label['item_id']!r} (uid {label['uid']})"
+        shape = _shape_problem(label)
+        if shape is not None:
+            raise fail(f"{where} has {shape}.")
         if label["item_id"] not in entries:
-            raise refuse(
-                pack, f"it holds {where}, an item this pack did not assign (edited by hand?)."
-            )
+            raise fail(f"it holds {where}, an item this pack did not assign (edited by hand?).")
         if label["annotator_id"] != person["id"] or label["source_id"] != person["source_id"]:
-            raise refuse(
-                pack, f"{where} is not by {person['name']}: a pack holds one person's work."
-            )
+            raise fail(f"{where} is not by {person['name']}: a pack holds one person's work.")
         if label["rubric_version_id"] != version.id:
-            raise refuse(pack, f"{where} was not made under {version.label}.")
+            raise fail(f"{where} was not made under {version.label}.")
         if not label["uid"] or uids[label["uid"]] > 1:
-            raise refuse(pack, f"{where} has a missing or repeated uid (edited by hand?).")
+            raise fail(f"{where} has a missing or repeated uid (edited by hand?).")
         if label["status"] not in STATUSES:
-            raise refuse(pack, f"{where} has an unknown status {label['status']!r}.")
+            raise fail(f"{where} has an unknown status {label['status']!r}.")
         for link in ("supersedes", "repeat_of"):
             target = label[link]
             if target is not None and (target not in ids or target >= label["id"]):
-                raise refuse(pack, f"{where} points ({link}) at a label the pack does not hold.")
+                raise fail(f"{where} points ({link}) at a label the pack does not hold.")
         pairwise = bool(pack.items[label["item_id"]]["pairwise"])
         key = (label["values_json"], label["status"], pairwise)
         if key not in memo:
             try:
                 clean = check_label_values(
                     version,
-                    json.loads(label["values_json"]),
+                    limits.loads(label["values_json"]),  # not RecursionError on a deep edit
                     pairwise=pairwise,
                     status=label["status"],
                 )
-            except (LabelError, ValueError) as error:
-                raise refuse(pack, f"{where}: {error}.") from None
+            except (LabelError, ValueError, TypeError, AttributeError) as error:
+                raise fail(f"{where}: its values do not fit the rubric ({error}).") from None
             memo[key] = json.dumps(clean, ensure_ascii=False)
         values_out.append(memo[key])
         try:
             started = canonical_time(label["started_at"]) if label["started_at"] else None
             times.append((started, canonical_time(label["submitted_at"])))
-        except (ValueError, AttributeError) as error:
-            raise refuse(pack, f"{where} has a bad time ({error}).") from None
+        except (ValueError, AttributeError, TypeError) as error:
+            raise fail(f"{where} has a bad time ({error}).") from None
     return values_out, times
 
 
@@ -263,8 +316,42 @@ def check_pack(project: Project, pack: LoadedPack) -> CheckedPack:
     version = _check_rubric(project, pack, row["rubric_version_id"])
     entries = _check_items(project, pack, row)
     person = annotator_by_id(project, row["annotator_id"])
-    values, times = _check_labels(pack, version, entries)
+    values, times = _check_labels(
+        pack, version, entries, lambda message: refuse_label(pack, message)
+    )
     return CheckedPack(pack, person.id, person.source_id, version, entries, values, times)
 
 
-__all__ = ["CheckedPack", "LoadedPack", "canonical_time", "check_pack", "load_pack", "refuse"]
+def check_pack_content(pack: LoadedPack, fail: Refusal) -> tuple[RubricVersion, set[str]]:
+    """What a pack can check of itself, without the project (`pack finish`): it names
+    one person, holds the rubric version and the items its digests name, and every
+    label row passes the checks a merge makes. Returns the version and the item ids."""
+    meta = pack.meta
+    people = [row["name"] for row in pack.annotators]
+    if people != [meta.annotator]:
+        raise fail(f"it should name {meta.annotator} alone, but names {', '.join(people)}.")
+    version: RubricVersion | None = None
+    if len(pack.rubric_versions) == 1:
+        try:
+            version = version_from_row(pack.rubric_versions[0])
+        except Exception:  # noqa: BLE001 - a rubric that no longer parses was damaged
+            version = None
+    if version is None or version.content_hash() != meta.rubric_hash:
+        raise fail("its rubric is not the one the pack was made with.")
+    if items_digest((i, row["content_hash"]) for i, row in pack.items.items()) != meta.items_hash:
+        raise fail("its items are not the ones the pack was made with.")
+    _check_labels(pack, version, dict.fromkeys(pack.items, "item"), fail)
+    return version, set(pack.items)
+
+
+__all__ = [
+    "CheckedPack",
+    "LoadedPack",
+    "canonical_time",
+    "check_pack",
+    "check_pack_content",
+    "load_pack",
+    "read_pack",
+    "refuse",
+    "refuse_label",
+]

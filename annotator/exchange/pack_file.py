@@ -5,6 +5,9 @@ view works on it unchanged) but `PRAGMA application_id = PACK_APPLICATION_ID`,
 so a pack is never opened as a project nor a project as a pack. It runs in
 rollback-journal mode, not WAL: a file that travels between laptops holds every
 committed label in itself, with no `-wal` beside it that could be left behind.
+A `-journal` a crash left beside it is dealt with when the pack is next opened
+(:func:`recover_journal`): rolled back into the file if SQLite had begun writing
+the file, else removed; so the one file is always the whole pack.
 
     >>> pack = open_pack("chen.annpack")          # for labeling (the app)
     >>> meta = read_meta(pack.conn)
@@ -20,7 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from annotator.base.errors import AnnotatorError
-from annotator.store.file_check import FileKind, Versions, applied_migrations, check_file
+from annotator.store.file_check import (
+    FileKind,
+    Versions,
+    applied_migrations,
+    check_file,
+    read_application_id,
+)
 from annotator.store.project import (
     PACK_APPLICATION_ID,
     PROJECT_APPLICATION_ID,
@@ -43,7 +52,11 @@ class NotAPackError(PackError):
 
 
 class DamagedPackError(PackError):
-    """The pack file is cut short or damaged."""
+    """The pack file is cut short or damaged. `reason` says what, without advice."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class PackMismatchError(PackError):
@@ -73,7 +86,7 @@ class PackMeta:
         return (
             f"Work pack from project “{self.project_name}” for {self.annotator} "
             f"(version {self.version}) — labels stay in this file until the lead merges "
-            "it back into the project."
+            "it back into the project. When you are done, choose File ▸ Ready to send."
         )
 
 
@@ -131,10 +144,11 @@ def _foreign(size: int) -> str:
 
 
 def _cut_short(path: Path, size: int, expected: int) -> DamagedPackError:
+    reason = f"the file is cut short ({size:,} of {expected:,} bytes)"
     return DamagedPackError(
-        f"{path}: the file is cut short ({size:,} of {expected:,} bytes): it was "
-        "not copied completely. Copy it again from the annotator's computer. "
-        "Nothing was changed."
+        f"{path}: {reason}: it was not copied completely. Copy it again from the "
+        "annotator's computer. Nothing was changed.",
+        reason,
     )
 
 
@@ -169,11 +183,82 @@ def check_pack_file(path: Path) -> None:
 
 def damaged(path: Path, exc: Exception) -> DamagedPackError:
     if Path(f"{path}-journal").exists():
+        reason = "a -journal file is beside it (the app was stopped while writing it)"
         return DamagedPackError(
-            f"{path}: the app did not close this pack cleanly (a -journal file is beside it). "
-            "Open it in the app once and close it, then try again. Nothing was changed."
+            f"{path}: {reason}. Open it in the app once (or run 'annotator pack finish "
+            f"{path.name}'), then try again. Nothing was changed.",
+            reason,
         )
-    return DamagedPackError(f"{path}: damaged ({exc}). Nothing was changed.")
+    return DamagedPackError(f"{path}: damaged ({exc}). Nothing was changed.", f"damaged ({exc})")
+
+
+def annotator_of(path: Path) -> str | None:
+    """Whose pack this is, read if the file still allows it (None if not)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'pack_annotator'").fetchone()
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError):
+        return None
+    return row[0] if row else None
+
+
+def resend_advice(path: Path, annotator: str | None = None) -> str:
+    """What the lead asks the labeler for when the file they sent cannot be merged."""
+    who = annotator or annotator_of(path) or "the annotator"
+    return (
+        f"Ask {who} to open the pack in the app, choose File ▸ Ready to send (or run "
+        f"'annotator pack finish {path.name}'), and send the file again."
+    )
+
+
+def not_whole(path: Path, reason: str, annotator: str | None = None) -> DamagedPackError:
+    """The lead's refusal of a pack file that is not whole (merge, top-up)."""
+    return DamagedPackError(
+        f"{path}: this copy of the pack is not whole: {reason}. This happens when the file "
+        "is copied while the app writes it, or after the app was stopped mid-write and before "
+        f"it opened the pack again. {resend_advice(path, annotator)} Nothing was changed.",
+        reason,
+    )
+
+
+def recover_journal(path: Path) -> bool:
+    """Make a pack whole after a crash; True if a `-journal` was beside it.
+
+    A journal whose header SQLite had finished (it had begun writing the file) is
+    rolled back into the file by the first connection that can write; one still
+    blank (the app was stopped before writing the file) holds nothing the file
+    needs and is removed, once this connection holds the write lock (so no one
+    is writing). Only a file marked as a pack is touched.
+    """
+    journal = Path(f"{path}-journal")
+    if not (journal.exists() and path.is_file()):
+        return False
+    if read_application_id(path) != PACK_APPLICATION_ID:
+        return False
+    try:
+        conn = connect_pack(path)
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # reads first: a hot journal is rolled back here
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                journal.unlink(missing_ok=True)  # still there: blank, and no one writes now
+            finally:
+                conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise PackError(
+                f"{path}: the pack is being written by another program (is it open in another "
+                "Annotator window?). Close it there, then try again. Nothing was changed."
+            ) from None
+        raise damaged(path, exc) from None
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from None
+    return True
 
 
 def reader_connection(path: Path) -> sqlite3.Connection:
@@ -189,13 +274,30 @@ def reader_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def integrity_problem(conn: sqlite3.Connection) -> str | None:
-    """None when SQLite's quick check finds the file whole, else its first complaint."""
+def integrity_problems(conn: sqlite3.Connection, full: bool = True) -> list[str]:
+    """What SQLite's integrity check finds wrong with the file ([] when it is whole).
+
+    The full check also compares every index with its table (a copy taken while the
+    app was writing can hold rows an index lacks); the quick one does not.
+    """
     try:
-        rows = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        rows = [row[0] for row in conn.execute(f"PRAGMA {'integrity' if full else 'quick'}_check")]
     except sqlite3.DatabaseError as exc:
-        return str(exc)
-    return None if rows == ["ok"] else rows[0]
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
+def describe_problems(problems: list[str]) -> str:
+    """One phrase for an integrity check's complaints: the telling one, and how many."""
+    head = next((p for p in problems if p.startswith("wrong # of entries")), problems[0])
+    more = len(problems) - 1
+    return head + (f" (and {more} more problems)" if more else "")
+
+
+def integrity_problem(conn: sqlite3.Connection, full: bool = False) -> str | None:
+    """None when SQLite's (quick, unless `full`) check finds the file whole, else what not."""
+    problems = integrity_problems(conn, full)
+    return describe_problems(problems) if problems else None
 
 
 def connect_pack(path: Path) -> sqlite3.Connection:
@@ -208,9 +310,11 @@ def open_pack(path: str | Path, actor: str | None = None) -> Project:
 
     Refuses a project (with a message saying how to open it), another file, a
     cut-short or damaged pack, or one from a newer Annotator. An older pack is
-    migrated (after a backup copy) like a project.
+    migrated (after a backup copy) like a project. A `-journal` a crash left is
+    dealt with first (:func:`recover_journal`), so none stays beside the open pack.
     """
     path = Path(path)
+    recover_journal(path)
     check_pack_file(path)
     conn = connect_pack(path)
     try:
@@ -254,7 +358,11 @@ __all__ = [
     "PackMismatchError",
     "check_pack_file",
     "connect_pack",
+    "integrity_problems",
+    "not_whole",
     "open_pack",
     "pack_meta_of",
     "read_meta",
+    "recover_journal",
+    "resend_advice",
 ]

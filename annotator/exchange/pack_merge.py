@@ -7,6 +7,8 @@ whole content against the project's) and every label (by the pack's person,
 on an item that pack assigned, values valid under the rubric, links intact).
 Any failure refuses the whole call with a message saying what and where, and
 the project is left exactly as it was: one transaction for all the packs given.
+Everything is read, checked and staged before the write lock is taken, so a long
+merge keeps others from writing only for its short final transaction.
 
 Labels keep their uid, so merging the same pack twice adds nothing. A merged
 label supersedes the person's current record on the item (one current label
@@ -37,6 +39,7 @@ from annotator.labels.labels import LABEL_COLUMNS, label_cost
 from annotator.sources.sources import source_by_id
 from annotator.store.project import Project
 
+RESTAGES = 3  # stagings tried outside the write lock before one is done under it
 INSERT_SQL = (
     f"INSERT INTO labels(id, {', '.join(LABEL_COLUMNS)}) "
     f"VALUES (?, {', '.join('?' * len(LABEL_COLUMNS))})"
@@ -109,8 +112,28 @@ class MergeReport:
         return "\n".join(lines)
 
 
-def _existing(project: Project, uids: list[str]) -> dict[str, sqlite3.Row]:
-    found: dict[str, sqlite3.Row] = {}
+@dataclass
+class Staging:
+    """What one merge call will write, decided before it takes the write lock: the
+    next free label id, the labels staged so far by uid (a later pack of the same
+    call, such as a top-up, may hold them too) and each person's current record."""
+
+    next_id: int
+    uids: dict[str, dict[str, Any]] = field(default_factory=dict)
+    current: dict[tuple[int, str], int] = field(default_factory=dict)
+
+
+@dataclass
+class StagedPack:
+    """A checked pack and the rows it adds (its import batch id is filled in at write)."""
+
+    checked: CheckedPack
+    result: PackMergeResult
+    rows: list[list[Any]]
+
+
+def _existing(project: Project, uids: list[str], staging: Staging) -> dict[str, Any]:
+    found: dict[str, Any] = {}
     for part in chunks(uids):
         for row in project.rows(
             "SELECT id, uid, item_id, annotator_id, status, values_json, rationale, note, "
@@ -118,10 +141,15 @@ def _existing(project: Project, uids: list[str]) -> dict[str, sqlite3.Row]:
             part,
         ):
             found[row["uid"]] = row
+    for uid in uids:
+        if uid not in found and uid in staging.uids:
+            found[uid] = staging.uids[uid]
     return found
 
 
-def _current(project: Project, annotator_id: int, item_ids: list[str]) -> dict[str, int]:
+def _current(
+    project: Project, annotator_id: int, item_ids: list[str], staging: Staging
+) -> dict[str, int]:
     """This person's current (non-repeat) record per item, among these items."""
     current: dict[str, int] = {}
     for part in chunks(item_ids):
@@ -132,12 +160,14 @@ def _current(project: Project, annotator_id: int, item_ids: list[str]) -> dict[s
             [annotator_id, *part],
         ):
             current[row["item_id"]] = row["id"]
+    for item_id in item_ids:
+        staged = staging.current.get((annotator_id, item_id))
+        if staged is not None:
+            current[item_id] = staged
     return current
 
 
-def _same(
-    stored: sqlite3.Row, label: sqlite3.Row, values: str, annotator_id: int, submitted: str
-) -> bool:
+def _same(stored: Any, label: sqlite3.Row, values: str, annotator_id: int, submitted: str) -> bool:
     return (
         stored["item_id"] == label["item_id"]
         and stored["annotator_id"] == annotator_id
@@ -149,8 +179,8 @@ def _same(
     )
 
 
-def apply_pack(project: Project, checked: CheckedPack) -> PackMergeResult:
-    """Insert a checked pack's new labels (inside the caller's transaction)."""
+def stage_pack(project: Project, checked: CheckedPack, staging: Staging) -> StagedPack:
+    """The rows a checked pack adds, read from the project, written nowhere yet."""
     pack, meta = checked.pack, checked.pack.meta
     result = PackMergeResult(
         file=str(pack.path),
@@ -161,12 +191,11 @@ def apply_pack(project: Project, checked: CheckedPack) -> PackMergeResult:
         labels_in_pack=len(pack.labels),
         drafts_left=pack.drafts,
     )
-    existing = _existing(project, [label["uid"] for label in pack.labels])
-    current = _current(project, checked.annotator_id, list(checked.entries))
+    existing = _existing(project, [label["uid"] for label in pack.labels], staging)
+    current = _current(project, checked.annotator_id, list(checked.entries), staging)
     source = source_by_id(project, checked.source_id)
     mapped: dict[int, int] = {}  # pack label id -> project label id
     ours: set[int] = set()  # project ids of this pack's labels
-    next_id = (project.scalar("SELECT max(id) FROM labels") or 0) + 1
     rows: list[list[Any]] = []
     for label, values, (started, submitted) in zip(
         pack.labels, checked.values, checked.times, strict=True
@@ -183,8 +212,8 @@ def apply_pack(project: Project, checked: CheckedPack) -> PackMergeResult:
             ours.add(stored["id"])
             result.already_merged += 1
             continue
-        label_id = next_id
-        next_id += 1
+        label_id = staging.next_id
+        staging.next_id += 1
         mapped[label["id"]] = label_id
         ours.add(label_id)
         if label["repeat_of"] is not None:
@@ -210,42 +239,57 @@ def apply_pack(project: Project, checked: CheckedPack) -> PackMergeResult:
                 repeat_of,
             ]
         )  # fmt: skip
+        staging.uids[label["uid"]] = {
+            "id": label_id, "item_id": label["item_id"], "annotator_id": checked.annotator_id,
+            "status": status, "values_json": values, "rationale": label["rationale"],
+            "note": label["note"], "submitted_at": submitted,
+        }  # fmt: skip
         result.statuses[status] = result.statuses.get(status, 0) + 1
         result.on_anchors += checked.entries[label["item_id"]] == "anchor"
-    if rows:
-        result.batch_id = _batch(project, pack, len(pack.labels), len(rows), result.already_merged)
-        for row in rows:
-            row[17] = result.batch_id
-        project.conn.executemany(INSERT_SQL, rows)
-        result.added = len(rows)
-        result.label_ids = [row[0] for row in rows]
-        result.anchors_scored = score_labels(project, result.label_ids)
-        project.conn.execute(
-            "INSERT INTO pack_merges(pack_id, version, merged_at, actor, file_name, sha256, "
-            "labels_added, batch_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                meta.pack_id, meta.version, now_iso(), project.actor, pack.path.name, pack.sha256,
-                result.added, result.batch_id,
-                json.dumps(
-                    {"statuses": result.statuses, "repeats": result.repeats}, sort_keys=True
-                ),
-            ),
-        )  # fmt: skip
-        project.audit(
-            "pack_merge",
-            target=pack.path.name,
-            details={
-                "pack_id": meta.pack_id,
-                "version": meta.version,
-                "annotator": meta.annotator,
-                "added": result.added,
-                "already_merged": result.already_merged,
-                "anchors_scored": result.anchors_scored,
-                "batch_id": result.batch_id,
-            },
-        )
-    result.items_answered = _answered(project, meta, checked.annotator_id)
-    return result
+    staging.current.update(((checked.annotator_id, i), n) for i, n in current.items())
+    return StagedPack(checked, result, rows)
+
+
+def write_staged(project: Project, staged: StagedPack) -> None:
+    """Insert a staged pack's rows, its batch, merge record and audit entry, and score
+    its anchor answers (inside the caller's transaction)."""
+    pack, meta, result, rows = (
+        staged.checked.pack,
+        staged.checked.pack.meta,
+        staged.result,
+        staged.rows,
+    )
+    if not rows:
+        return
+    result.batch_id = _batch(project, pack, len(pack.labels), len(rows), result.already_merged)
+    for row in rows:
+        row[17] = result.batch_id
+    project.conn.executemany(INSERT_SQL, rows)
+    result.added = len(rows)
+    result.label_ids = [row[0] for row in rows]
+    result.anchors_scored = score_labels(project, result.label_ids)
+    project.conn.execute(
+        "INSERT INTO pack_merges(pack_id, version, merged_at, actor, file_name, sha256, "
+        "labels_added, batch_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            meta.pack_id, meta.version, now_iso(), project.actor, pack.path.name, pack.sha256,
+            result.added, result.batch_id,
+            json.dumps({"statuses": result.statuses, "repeats": result.repeats}, sort_keys=True),
+        ),
+    )  # fmt: skip
+    project.audit(
+        "pack_merge",
+        target=pack.path.name,
+        details={
+            "pack_id": meta.pack_id,
+            "version": meta.version,
+            "annotator": meta.annotator,
+            "added": result.added,
+            "already_merged": result.already_merged,
+            "anchors_scored": result.anchors_scored,
+            "batch_id": result.batch_id,
+        },
+    )
 
 
 def _batch(project: Project, pack: LoadedPack, total: int, added: int, duplicate: int) -> int:
@@ -268,19 +312,76 @@ def _answered(project: Project, meta: PackMeta, annotator_id: int) -> int:
     )
 
 
+def _stage_all(project: Project, loaded: list[LoadedPack]) -> list[StagedPack]:
+    staging = Staging(next_id=(project.scalar("SELECT max(id) FROM labels") or 0) + 1)
+    return [stage_pack(project, check_pack(project, pack), staging) for pack in loaded]
+
+
+def _data_version(project: Project) -> int:
+    """Changes whenever another connection commits to the project (SQLite's own counter)."""
+    return project.scalar("PRAGMA data_version")
+
+
+def _stage_in_snapshot(project: Project, loaded: list[LoadedPack]) -> tuple[int, list[StagedPack]]:
+    """Check and stage every pack in one read snapshot: in WAL mode this keeps no one
+    from writing meanwhile. Returns the snapshot's data version with the plan."""
+    project.conn.execute("BEGIN")  # deferred: a reader, no write lock
+    try:
+        seen = _data_version(project)
+        return seen, _stage_all(project, loaded)
+    finally:
+        project.conn.execute("COMMIT")  # nothing was written: this ends the snapshot
+
+
+def _write_all(project: Project, staged: list[StagedPack]) -> None:
+    for one in staged:
+        write_staged(project, one)
+
+
+def _report(project: Project, staged: list[StagedPack]) -> MergeReport:
+    for one in staged:
+        meta = one.checked.pack.meta
+        one.result.items_answered = _answered(project, meta, one.checked.annotator_id)
+    return MergeReport([one.result for one in staged])
+
+
 def merge_packs(project: Project, paths: list[str | Path] | tuple[str | Path, ...]) -> MergeReport:
     """Merge packs into the project: all of them or, on any refusal, none.
 
-    Returns what each pack added. A pack merged before adds nothing again.
+    Returns what each pack added. A pack merged before adds nothing again. The
+    packs are read, checked and staged while others may still write to the
+    project; the write lock is held only for one short final transaction, and
+    if another connection committed in between, the staging is done again (the
+    last time under the lock). Inside a caller's transaction, all of it is.
     """
     if not paths:
         raise PackError("Name at least one pack file to merge.")
     loaded = [load_pack(path) for path in paths]
-    results: list[PackMergeResult] = []
-    with project.transaction():
-        for pack in loaded:
-            results.append(apply_pack(project, check_pack(project, pack)))
-    return MergeReport(results)
+    if project.conn.in_transaction:  # a caller's transaction (a calibration round's merge)
+        staged = _stage_all(project, loaded)
+        _write_all(project, staged)
+        return _report(project, staged)
+    for _ in range(RESTAGES):
+        seen, staged = _stage_in_snapshot(project, loaded)
+        with project.transaction():
+            if _data_version(project) != seen:
+                continue  # someone wrote meanwhile: stage again
+            _write_all(project, staged)
+        return _report(project, staged)
+    with project.transaction():  # the project kept changing: stage under the lock this once
+        staged = _stage_all(project, loaded)
+        _write_all(project, staged)
+    return _report(project, staged)
 
 
-__all__ = ["LoadedPack", "MergeReport", "PackMergeResult", "check_pack", "load_pack", "merge_packs"]
+__all__ = [
+    "LoadedPack",
+    "MergeReport",
+    "PackMergeResult",
+    "StagedPack",
+    "check_pack",
+    "load_pack",
+    "merge_packs",
+    "stage_pack",
+    "write_staged",
+]

@@ -6,16 +6,20 @@ already mixed in, the rubric version, the person and their source, and the
 pack's identity; no reference answers, no scores, no other people's labels,
 nothing that says which items are anchors. The annotator opens it in the app
 (:func:`open_pack`) and labels as usual. The lead merges it back
-(:func:`merge_packs`): checked, all or nothing, idempotent. A pack can be
-topped up with more items (:func:`top_up_pack`) as a new version of the file.
+(:func:`merge_packs`): checked, all or nothing, idempotent. Before sending it,
+the annotator makes sure the one file is whole (:func:`finish_pack`, "Ready to
+send"). A pack can be topped up with more items (:func:`top_up_pack`) as a new
+version of the file.
 
 Modules: `pack_file` (recognising and opening a pack), `pack_plan` (what goes
 in, in which order; the project's record), `pack_write` (writing the file),
 `pack_create` (making packs and top-ups), `pack_checks` (reading a pack and
-checking it against the project), `pack_merge` (merging what passed).
+checking it against the project), `pack_merge` (merging what passed),
+`pack_finish` (making a pack whole before it is sent).
 
     >>> info = create_pack(project, "Dr. Chen", "chen.annpack", next_n=200)
     >>> pack = open_pack("chen.annpack")           # the annotator's app
+    >>> print(finish_pack("chen.annpack").summary())  # ready to send
     >>> report = merge_packs(project, ["chen.annpack"])
 """
 
@@ -35,6 +39,7 @@ from annotator.exchange.pack_file import (
     open_pack,
     pack_meta_of,
 )
+from annotator.exchange.pack_finish import PackReady, finish_pack
 from annotator.exchange.pack_merge import MergeReport, PackMergeResult, merge_packs
 from annotator.store.project import Project
 
@@ -89,8 +94,10 @@ __all__ = [
     "PackMergeResult",
     "PackMeta",
     "PackMismatchError",
+    "PackReady",
     "check_pack_file",
     "create_pack",
+    "finish_pack",
     "list_packs",
     "merge_packs",
     "open_pack",

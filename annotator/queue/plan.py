@@ -25,6 +25,7 @@ KINDS = ("item", "anchor", "repeat")
 PASS_ASSIGNED, PASS_RETURN, PASS_FALLBACK = 0, 1, 2
 PASS_REQUEUE = 3  # asked back under a newer rubric version (annotator.queue.requeue)
 MAX_RETURNS = 1  # a skipped item comes back this many times, at the end
+NEVER = 2**62  # the gap before the next anchor when the anchor rate is 0
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,11 @@ def anchor_gap(rate: float, jitter: float, min_gap: int, rng: random.Random) -> 
 
     The draw is uniform around the mean (clipped symmetrically so it never
     falls under `min_gap`) and rounded stochastically, so the long-run anchor
-    share is exactly `rate` whenever the gap allows it.
+    share is exactly `rate` whenever the gap allows it. A rate of 0 (or less) means
+    no anchors: the next one is never due.
     """
+    if rate <= 0:
+        return NEVER
     mean = 1.0 / rate - 1.0
     floor_gap = max(1, min_gap)
     if mean <= floor_gap:

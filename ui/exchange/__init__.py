@@ -11,7 +11,9 @@ from annotator.base.lazy import lazy_face
 _EXPORTS = {
     "ExportDialog": "export_dialog",
     "PacksDialog": "pack_screens",
+    "ReadyDialog": "pack_screens",
     "open_pack": "pack_screens",
+    "ready_to_send": "pack_screens",
     "show_packs_dialog": "pack_screens",
 }
 

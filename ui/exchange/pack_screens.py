@@ -5,6 +5,10 @@ SQLite application id marks a work pack (start screen, File menu, double-click,
 `annotator pack open`): the pack opens as the window's project with a banner
 saying whose pack it is and from which project, and labeling starts at once.
 
+`ready_to_send(window)` (File ▸ Ready to send…) is the labeler's last step: the
+open pack is made whole and checked off the UI thread (`finish_pack`), and a
+`ReadyDialog` says which one file to send, its size and how many labels it holds.
+
 `PacksDialog` (File ▸ Merge work packs…) lists the packs the open project made
 and merges chosen pack files back, off the UI thread, showing the report.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -30,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from annotator.base.errors import AnnotatorError
 from annotator.exchange.pack_file import read_meta
-from annotator.exchange.packs import list_packs, merge_packs
+from annotator.exchange.packs import finish_pack, list_packs, merge_packs
 from annotator.exchange.packs import open_pack as open_pack_file
 from annotator.store.project import PACK_APPLICATION_ID, open_project, read_application_id
 from ui.widgets.jobs import run_job
@@ -57,6 +62,55 @@ def open_pack(window: Host, path: Path) -> bool:
 
 def is_pack(path: Path) -> bool:
     return path.is_file() and read_application_id(path) == PACK_APPLICATION_ID
+
+
+class ReadyDialog(QDialog):
+    """Ready to send: checks the pack off the UI thread, then says what to send."""
+
+    def __init__(self, window: Host, path: Path) -> None:
+        super().__init__(window)
+        self.path = path
+        self.ready: Any = None
+        self.error: str | None = None
+        self.setWindowTitle("Ready to send")
+        self.resize(620, 260)
+        layout = QVBoxLayout(self)
+        self.text = QLabel(f"Checking {path.name}…")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.text, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def start(self) -> None:
+        path = self.path
+        run_job(
+            lambda _job: finish_pack(path), on_done=self._done, on_error=self._failed, owner=self
+        )
+
+    def _done(self, ready: Any) -> None:
+        self.ready = ready
+        self.text.setText(ready.summary())
+
+    def _failed(self, error: BaseException) -> None:
+        self.error = str(error) if isinstance(error, AnnotatorError) else f"{error!r}"
+        self.text.setText(f"Not ready to send.\n\n{self.error}")
+
+
+def ready_to_send(window: Host) -> ReadyDialog | None:
+    """File ▸ Ready to send…: make the open pack whole, check it and say what to send."""
+    project = window.project
+    if project is None or not is_pack(project.path):
+        window.statusBar().showMessage(
+            "Ready to send is for a work pack: open the pack you label first.", 6000
+        )
+        return None
+    window.annotate.save_draft()  # a half-filled form is kept in the pack, as a draft
+    dialog = ReadyDialog(window, project.path)
+    dialog.show()
+    dialog.start()
+    return dialog
 
 
 def _merge_in_own_connection(project_path: Path, files: list[Path], actor: str) -> Any:
@@ -188,4 +242,11 @@ def show_packs_dialog(window: Host) -> PacksDialog:
     return dialog
 
 
-__all__ = ["PacksDialog", "is_pack", "open_pack", "show_packs_dialog"]
+__all__ = [
+    "PacksDialog",
+    "ReadyDialog",
+    "is_pack",
+    "open_pack",
+    "ready_to_send",
+    "show_packs_dialog",
+]
