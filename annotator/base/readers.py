@@ -3,6 +3,8 @@
 Each reader yields `(line, record)` pairs without holding the file in memory;
 `line` is the 1-based line (JSONL, CSV: where the record starts) or row
 (Parquet). Malformed input raises :class:`InputError` naming the file and line.
+A record deeper, bigger or holding a NUL beyond :mod:`annotator.base.limits` is
+refused the same way, before it is parsed or read into memory whole.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from annotator.base import limits
 from annotator.base.errors import AnnotatorError, InputError
+from annotator.base.limits import LimitError, Limits
 
 FORMATS = ("jsonl", "csv", "parquet")
 _EXTENSIONS = {
@@ -26,9 +30,9 @@ _EXTENSIONS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-CSV_FIELD_LIMIT = 256 * 1024 * 1024
-
-csv.field_size_limit(CSV_FIELD_LIMIT)
+# Each CSV read sets its own limit (see _iter_csv); this is for the process's other CSV
+# reading (item maps, MTurk headers), which the stdlib would stop at 128 KB a cell.
+csv.field_size_limit(Limits().record_bytes)
 
 
 def detect_format(path: Path, given: str | None = None) -> str:
@@ -98,10 +102,27 @@ def _not_utf8(path: Path, number: int, raw: bytes, exc: UnicodeDecodeError) -> I
     return InputError(path, number, None, message)
 
 
-def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Lines as text with their numbers; a non-UTF-8 line is named, not guessed."""
+def _bounded_lines(handle: Any, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """Raw lines with their numbers; a line over `limit` bytes is skipped without
+    being held in memory, and given as None."""
+    number = 0
+    readline = handle.readline
+    while raw := readline(limit + 1):
+        number += 1
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = readline(1 << 20)
+            yield number, None
+            continue
+        yield number, raw
+
+
+def _decoded_lines(path: Path, bounds: Limits) -> Iterator[tuple[int, str]]:
+    """Lines as text with their numbers; a non-UTF-8 or overlong line is named, not guessed."""
     with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in _bounded_lines(handle, bounds.record_bytes):
+            if raw is None:
+                raise InputError(path, number, None, limits.record_too_big(bounds))
             try:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
@@ -111,9 +132,14 @@ def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 def _iter_jsonl(path: Path) -> Iterator[tuple[int, Record]]:
     loads = json.loads
+    bounds = limits.current()
     seen_any = False
     with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in _bounded_lines(handle, bounds.record_bytes):
+            if raw is None:
+                seen_any = True
+                yield number, InputError(path, number, None, limits.record_too_big(bounds))
+                continue
             try:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
@@ -124,7 +150,11 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, Record]]:
                 continue
             seen_any = True
             try:
+                limits.check_json_nesting(text, bounds)  # before json.loads can recurse
                 record = loads(text)
+            except LimitError as error:
+                yield number, InputError(path, number, error.field, str(error))
+                continue
             except json.JSONDecodeError as exc:
                 message = f"malformed JSON ({exc.msg} at column {exc.colno})"
                 yield number, InputError(path, number, None, message)
@@ -132,9 +162,31 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, Record]]:
             if not isinstance(record, dict):
                 yield number, InputError(path, number, None, "each line must be a JSON object")
                 continue
+            problem = _json_record_problem(record, raw, text, bounds)
+            if problem is not None:
+                yield number, InputError(path, number, problem.field, str(problem))
+                continue
             yield number, record
     if not seen_any:
         raise InputError(path, None, None, "the file has no records")
+
+
+def _json_record_problem(
+    record: dict[str, Any], raw: bytes, text: str, bounds: Limits
+) -> LimitError | None:
+    """A field over the size limit, or a NUL (JSON's \\u0000) in any text of the record.
+
+    Both are looked for only when the raw line says they may be there.
+    """
+    if len(raw) > bounds.field_bytes:
+        problem = limits.oversize_field(record, bounds)
+        if problem is not None:
+            return problem
+    if "\\u0000" in text:
+        found = limits.nul_path(record)
+        if found is not None:
+            return LimitError(limits.nul_message(found[1]), found[0] or None)
+    return None
 
 
 class _LineTracker:
@@ -143,17 +195,40 @@ class _LineTracker:
     def __init__(self, lines: Iterator[tuple[int, str]]) -> None:
         self._lines = lines
         self.current = 0
+        self.nul = False  # a NUL in a line read since the caller last cleared this
 
     def __iter__(self) -> _LineTracker:
         return self
 
     def __next__(self) -> str:
         self.current, text = next(self._lines)
+        if "\x00" in text:
+            self.nul = True
         return text
 
 
+def _cell_problem(
+    row: list[str], header: list[str], nul: bool, bounds: Limits
+) -> LimitError | None:
+    """The first cell over the field limit or holding a NUL (looked for only when a
+    line of the row had one)."""
+    if max(map(len, row), default=0) * 4 > bounds.field_bytes:
+        for name, cell in zip(header, row, strict=True):
+            size = limits.text_bytes(cell, bounds.field_bytes)
+            if size is not None:
+                return LimitError(limits.field_too_big(size, bounds), name or None)
+    if nul:
+        for name, cell in zip(header, row, strict=True):
+            index = cell.find("\x00")
+            if index >= 0:
+                return LimitError(limits.nul_message(index), name or None)
+    return None
+
+
 def _iter_csv(path: Path, optional_trailing: tuple[str, ...] = ()) -> Iterator[tuple[int, Record]]:
-    tracker = _LineTracker(_decoded_lines(path))
+    bounds = limits.current()
+    csv.field_size_limit(bounds.record_bytes)  # a longer cell stops the reader, named below
+    tracker = _LineTracker(_decoded_lines(path, bounds))
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     reader = csv.reader(tracker, delimiter=delimiter)
     try:
@@ -162,6 +237,8 @@ def _iter_csv(path: Path, optional_trailing: tuple[str, ...] = ()) -> Iterator[t
         raise InputError(path, None, None, "the file is empty") from None
     except csv.Error as exc:
         raise InputError(path, tracker.current, None, f"malformed CSV header ({exc})") from None
+    if tracker.nul:
+        raise InputError(path, 1, None, limits.nul_message(",".join(header).find("\x00")))
     header = [name.strip() for name in header]
     if not any(header):
         raise InputError(path, 1, None, "the header row is empty")
@@ -172,11 +249,14 @@ def _iter_csv(path: Path, optional_trailing: tuple[str, ...] = ()) -> Iterator[t
     seen_any = False
     while True:
         start = tracker.current + 1
+        tracker.nul = False
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise InputError(path, start, None, limits.record_too_big(bounds)) from None
             raise InputError(path, start, None, f"malformed CSV ({exc})") from None
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
@@ -187,6 +267,10 @@ def _iter_csv(path: Path, optional_trailing: tuple[str, ...] = ()) -> Iterator[t
             message = f"ragged row: {len(row)} fields where the header has {width}"
             yield start, InputError(path, start, None, message)
             continue
+        problem = _cell_problem(row, header, tracker.nul, bounds)
+        if problem is not None:
+            yield start, InputError(path, start, problem.field, str(problem))
+            continue
         yield start, dict(zip(header, row, strict=True))
     if not seen_any:
         raise InputError(path, None, None, "the file has a header but no rows")
@@ -194,19 +278,9 @@ def _iter_csv(path: Path, optional_trailing: tuple[str, ...] = ()) -> Iterator[t
 
 def _iter_parquet(path: Path) -> Iterator[tuple[int, Record]]:
     # lazy: pyarrow loads only for a Parquet file
-    import pyarrow.parquet as pq
+    from annotator.base.parquet_rows import iter_parquet
 
-    try:
-        parquet = pq.ParquetFile(path)
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for bad files
-        raise InputError(path, None, None, f"not a readable Parquet file ({exc})") from None
-    number = 0
-    for batch in parquet.iter_batches(batch_size=8192):
-        for record in batch.to_pylist():
-            number += 1
-            yield number, record
-    if number == 0:
-        raise InputError(path, None, None, "the file has no rows")
+    return iter_parquet(path, limits.current())
 
 
 def pick(record: dict[str, Any], column: str) -> Any:

@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from annotator.base import limits
 from annotator.base.readers import FORMATS, parse_mapping
 from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
 from annotator.exchange.item_import import ALLOWED_MAP_FIELDS, import_items
 from annotator.exchange.label_import import LABEL_FORMATS, import_labels
 from annotator.sources.sources import SOURCE_KINDS
+
+LIMITS_TEXT = (
+    f"A record may nest {limits.DEFAULT_NESTING} levels and hold {limits.DEFAULT_FIELD_MB:g} MB "
+    f"per field (set {limits.NESTING_ENV} and {limits.FIELD_MB_ENV} to allow more)."
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Import eval items. Default fields: id, input, output (or output_a/output_b), "
             "metadata; also reference, context, tags, model, model_version, prompt_version, "
             "source_system, created_at. Every row is validated first; any bad row means "
-            "nothing is imported, unless --skip-invalid."
+            f"nothing is imported, unless --skip-invalid. {LIMITS_TEXT}"
         ),
     )
     add_project_argument(items)
@@ -47,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Import labels from one source. JSONL: {item_id, annotator, values, rationale?, "
             "started_at?, submitted_at?, duration_s?, cost?}; CSV: item_id, annotator and one "
-            "column per criterion; MTurk batch results CSV (detected from its header)."
+            "column per criterion; MTurk batch results CSV (detected from its header). "
+            f"{LIMITS_TEXT}"
         ),
     )
     add_project_argument(labels)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from annotator.base import limits
 from annotator.base.clock import normalize_time
 from annotator.base.errors import AnnotatorError, InputError
 from annotator.base.readers import check_input_file, pick
@@ -118,7 +119,14 @@ class RowReader:
             raise self.error(line, column, "is missing")
         if isinstance(value, (dict, list, bool)):
             raise self.error(line, column, "must be text")
-        return str(value).strip()
+        return self._name(line, column, str(value).strip())
+
+    def _name(self, line: int, column: str, text: str) -> str:
+        """An id or a person's name, refused if it holds a control character."""
+        problem = limits.id_problem(text)
+        if problem is not None:
+            raise self.error(line, column, problem)
+        return text
 
     def _values(self, line: int, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """Criterion values: from the `values` object (JSONL) or one column each (CSV)."""
@@ -159,6 +167,8 @@ class RowReader:
             value = record[column] if column in record else pick(record, column)
             if value is None or value == "":
                 continue
+            if name == "id":
+                self._name(line, column, str(value))
             try:
                 self._set_optional(candidate, name, value)
             except (TypeError, ValueError) as exc:
@@ -195,6 +205,7 @@ class RowReader:
         worker = str(record.get("WorkerId") or "").strip()
         if not worker:
             raise self.error(line, "WorkerId", "is missing")
+        self._name(line, "WorkerId", worker)
         item_id = self._mturk_item(line, record)
         values: dict[str, Any] = {}
         fields: dict[str, str] = {}
@@ -209,7 +220,7 @@ class RowReader:
             values[key] = value
             fields[key] = column
         candidate = Candidate(line, item_id, worker, values, fields)
-        assignment = str(record.get("AssignmentId") or "").strip()
+        assignment = self._name(line, "AssignmentId", str(record.get("AssignmentId") or "").strip())
         candidate.uid = f"mturk:{assignment}" if assignment else None
         for column, name, convert in (
             ("AcceptTime", "started_at", lambda v: normalize_time(v)),
@@ -247,7 +258,7 @@ class RowReader:
             raise self.error(line, self.item_column, "no such column in this file")
         if value is None or not str(value).strip():
             raise self.error(line, self.item_column, "is missing")
-        return str(value).strip()
+        return self._name(line, self.item_column, str(value).strip())
 
 
 def _number(value: Any) -> float:

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotator.base import limits
 from annotator.base.clock import normalize_time
 from annotator.base.errors import NotFoundError
 from annotator.store.project import Project
@@ -155,7 +156,9 @@ def _input(value: Any) -> str | list[dict[str, str]]:
         return _chat(value, "input")
     if isinstance(value, str) and value.lstrip().startswith("[{"):
         try:
-            parsed = json.loads(value)
+            parsed = limits.loads(value)
+        except limits.LimitError as error:
+            raise ItemProblem(_within("input", error.field), str(error)) from None
         except json.JSONDecodeError:
             parsed = None
         if isinstance(parsed, list):
@@ -170,7 +173,9 @@ def _tags(value: Any, name: str = "tags") -> dict[str, str]:
         return {}
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = limits.loads(value)
+        except limits.LimitError as error:
+            raise ItemProblem(_within(name, error.field), str(error)) from None
         except json.JSONDecodeError:
             raise ItemProblem(name, "must be an object of key/value tags") from None
     if not isinstance(value, dict):
@@ -182,6 +187,13 @@ def _tags(value: Any, name: str = "tags") -> dict[str, str]:
         if tag is not None:
             tags[str(key)] = str(tag)
     return tags
+
+
+def _within(name: str, inner: str | None) -> str:
+    """A field inside a column's JSON text: 'metadata' and 'notes' -> 'metadata.notes'."""
+    if not inner:
+        return name
+    return f"{name}{inner}" if inner.startswith("[") else f"{name}.{inner}"
 
 
 def content_hash_of(record: dict[str, Any]) -> str:
@@ -206,7 +218,9 @@ def parse_item(record: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
         metadata = {}
     elif isinstance(metadata, str):
         try:
-            metadata = json.loads(metadata)
+            metadata = limits.loads(metadata)
+        except limits.LimitError as error:
+            raise ItemProblem(_within("metadata", error.field), str(error)) from None
         except json.JSONDecodeError:
             raise ItemProblem("metadata", "must be a JSON object") from None
     if not isinstance(metadata, dict):
@@ -260,6 +274,9 @@ def parse_item(record: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
         item_id = str(raw_id).strip()
         if not item_id:
             raise ItemProblem("id", "is empty")
+        problem = limits.id_problem(item_id)
+        if problem is not None:
+            raise ItemProblem("id", problem)
     else:
         raise ItemProblem("id", f"must be text or a number, got {type(raw_id).__name__}")
     full = {**content, **provenance, "tags": tags, "metadata": metadata}

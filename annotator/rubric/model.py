@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotator.base import limits
+
 KINDS = ("binary", "categorical", "ordinal", "multilabel", "numeric", "text", "preference")
 APPLIES_TO = ("all", "single", "pairwise")
 OptionValue = str | int | float | bool
@@ -140,7 +142,9 @@ class Criterion:
             text = raw.strip()
             if text.startswith("["):
                 try:
-                    raw = json.loads(text)
+                    raw = limits.loads(text)
+                except limits.LimitError as error:
+                    raise ValueProblem(str(error)) from None
                 except json.JSONDecodeError:
                     raise ValueProblem(f"not a list of options: {raw!r}") from None
             else:

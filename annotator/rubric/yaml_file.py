@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from annotator.base import limits
 from annotator.base.errors import InputError, RubricError
 from annotator.rubric.model import (
     APPLIES_TO,
@@ -22,6 +23,7 @@ from annotator.rubric.model import (
     RubricDraft,
     ValueProblem,
 )
+from annotator.rubric.yaml_limits import YamlLimitError, load_limited
 
 CRITERION_KEYS = {
     "key",
@@ -53,7 +55,17 @@ DEFAULT_OPTIONS = {
 def load_rubric_file(path: str | Path) -> RubricDraft:
     """Parse and check a rubric YAML file."""
     path = Path(path)
+    bounds = limits.current()
     try:
+        size = path.stat().st_size
+        if size > bounds.record_bytes:  # refused before it is read: no rubric is near this
+            raise InputError(
+                path,
+                None,
+                None,
+                f"the file is {limits.megabytes(size)}; a rubric file may hold at most "
+                f"{bounds.record_bytes / limits.MB:g} MB (set {limits.FIELD_MB_ENV} to allow more)",
+            )
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(path, None, None, f"not UTF-8 text ({exc.reason})") from None
@@ -64,7 +76,9 @@ def load_rubric_file(path: str | Path) -> RubricDraft:
 
 def parse_rubric_text(text: str, path: str | Path = "<rubric>") -> RubricDraft:
     try:
-        data = yaml.safe_load(text)
+        data = load_limited(text)
+    except YamlLimitError as error:
+        raise InputError(path, error.line, error.field, str(error)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -107,6 +107,22 @@ def header_sizes(path: Path) -> tuple[int, int] | None:
     return (page_size, pages) if valid else None
 
 
+def integrity_problem(conn: sqlite3.Connection) -> str | None:
+    """None when SQLite's quick check finds the file whole, else its first complaint.
+
+    The check reads every page once (far less than any pass that uses the data), so a
+    long job on a file damaged in the middle is refused before it starts.
+    """
+    try:
+        rows = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    if rows == ["ok"]:
+        return None
+    lines = [line for line in "\n".join(rows).splitlines() if line and not line.startswith("***")]
+    return lines[0] if lines else "SQLite's quick check failed"
+
+
 def applied_migrations(conn: sqlite3.Connection) -> list[str]:
     """Names of this app's migrations recorded in a file, in the order applied."""
     exists = conn.execute(
@@ -131,5 +147,6 @@ __all__ = [
     "applied_migrations",
     "check_file",
     "header_sizes",
+    "integrity_problem",
     "read_application_id",
 ]
