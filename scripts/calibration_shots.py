@@ -108,8 +108,16 @@ def _session(window: Any) -> int:
     return session.id
 
 
+def as_lead(window: Any) -> None:
+    """The demo opens labeling as its person; the lead's screens need the lead's view."""
+    if window.role.labeler is not None:
+        window.switch_to_lead()
+    window.statusBar().clearMessage()
+
+
 def shot_reveal(window: Any) -> Any:
     session_id = _session(window)
+    as_lead(window)
     window.show_screen("calibration")
     screen = window.screen("calibration")
     screen.refresh(session_id)
@@ -145,6 +153,7 @@ def shot_rubric_editor(window: Any) -> Any:
     from ui.widgets.jobs import wait_for_jobs
 
     session_id = _session(window)
+    as_lead(window)
     window.show_screen("calibration")
     window.screen("calibration").draft_rubric(session_id)
     editor = window.screen("rubric")

@@ -134,6 +134,7 @@ def shot_shortcuts(window):
 def shot_items(window):
     from ui.widgets.jobs import wait_for_jobs
 
+    as_lead(window)
     window.show_screen("items")
     browser = window.screen("items")
     for _ in range(50):
@@ -144,6 +145,7 @@ def shot_items(window):
 
 
 def shot_team(window):
+    as_lead(window)
     window.show_screen("team")
     team = window.screen("team")
     team.queues.table.selectRow(0)
@@ -151,6 +153,7 @@ def shot_team(window):
 
 
 def shot_anchors(window):
+    as_lead(window)
     window.show_screen("team")
     team = window.screen("team")
     team.tabs.setCurrentWidget(team.anchors)
@@ -178,6 +181,7 @@ SHOTS: dict[str, Callable] = {
 }
 
 from scripts.calibration_shots import SHOTS as CALIBRATION_SHOTS  # noqa: E402
+from scripts.calibration_shots import as_lead  # noqa: E402
 
 SHOTS.update(CALIBRATION_SHOTS)
 

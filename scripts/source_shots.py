@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scripts.calibration_shots import as_lead
+
 
 def _wait(condition: Callable[[], bool], seconds: float = 120) -> None:
     from PySide6.QtWidgets import QApplication
@@ -21,6 +23,7 @@ def _wait(condition: Callable[[], bool], seconds: float = 120) -> None:
 
 
 def shot_sources(window: Any) -> Any:
+    as_lead(window)
     window.show_screen("sources")
     screen = window.screen("sources")
     _wait(lambda: screen.report is not None and screen.job is None)

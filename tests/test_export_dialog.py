@@ -76,3 +76,16 @@ def test_file_menu_and_ctrl_e_open_the_dialog(qtbot, built, monkeypatch):
     assert window.keymap["export"].keys == ("Ctrl+E",)
     assert window.on_action("export") and len(opened) == 2
     window.close()
+
+
+def test_csv_raw_is_a_csv_option_off_by_default(qtbot, built):
+    dialog = ExportDialog(built.project)
+    qtbot.addWidget(dialog)
+    assert not dialog.csv_raw.isEnabled() and not dialog.options().csv_raw  # jsonl first
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    assert dialog.csv_raw.isEnabled() and not dialog.csv_raw.isChecked()
+    assert dialog.options().csv_raw is False
+    qtbot.mouseClick(dialog.csv_raw, Qt.MouseButton.LeftButton)
+    assert dialog.options().csv_raw is True
+    dialog.format.setCurrentIndex(dialog.format.findData("parquet"))
+    assert not dialog.csv_raw.isEnabled() and dialog.options().csv_raw is False

@@ -93,7 +93,8 @@ def test_the_report_is_one_self_contained_file(dse_report):
 def test_the_drift_project_report_lists_the_planted_alerts(tmp_path):
     project = drift_project.build(tmp_path)
     out = tmp_path / "out" / "drift.html"
-    assert cli(["report", str(project), "--out", str(out), "--bootstrap", "100"]) == 0
+    command = ["report", str(project), "--out", str(out), "--bootstrap", "100", "--real-names"]
+    assert cli(command) == 0  # names, to find the planted ones (default: test_report_names)
     report = read_report(out)
     alerts = {(r["data-kind"], r["data-subject"]) for r in report.tables["alerts"]}
     assert ("anchor_accuracy", drift_project.DRIFTER) in alerts

@@ -283,12 +283,18 @@ def summary_html(summary: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def sessions_html(project: Project, *, n_boot: int = N_BOOT, seed: int | None = 0) -> str:
-    """Every session's summary as HTML sections, for the project report ("" if none)."""
-    parts = [
-        summary_html(session_summary(project, session, n_boot=n_boot, seed=seed))
-        for session in list_sessions(project)
-    ]
+def sessions_html(
+    project: Project, *, n_boot: int = N_BOOT, seed: int | None = 0, real_names: bool = True
+) -> str:
+    """Every session's summary as HTML sections, for the project report ("" if none);
+    participants by pseudonym unless `real_names`."""
+    shown = {} if real_names else dict(project.rows("SELECT name, pseudonym FROM annotators"))
+    parts = []
+    for session in list_sessions(project):
+        summary = session_summary(project, session, n_boot=n_boot, seed=seed)
+        if not real_names:
+            summary["participants"] = [shown.get(p, p) for p in summary["participants"]]
+        parts.append(summary_html(summary))
     if not parts:
         return ""
     return "<h2 id='calibration-section'>Calibration sessions</h2>" + "".join(parts)

@@ -32,10 +32,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     drift.set_defaults(func=cmd_drift)
 
     report = subparsers.add_parser(
-        "report", help="write agreement, drift and consensus as one self-contained HTML file"
+        "report",
+        help="write agreement, drift and consensus as one self-contained HTML file",
+        description="One HTML file with the dashboard's tables and charts, no script and no "
+        "external link. Annotators appear under pseudonyms unless --real-names.",
     )
     add_project_argument(report)
     report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    report.add_argument(
+        "--real-names",
+        action="store_true",
+        help="name annotators (default: pseudonyms, as in the exports)",
+    )
     add_bootstrap_arguments(report)
     report.set_defaults(func=cmd_report)
 
@@ -66,6 +74,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from annotator.report.html import write_report
 
     with open_from_args(args) as project:
-        path = write_report(project, args.out, n_boot=args.n_boot, seed=args.seed)
-    print(f"Wrote {path}")
+        path = write_report(
+            project, args.out, n_boot=args.n_boot, seed=args.seed, real_names=args.real_names
+        )
+    names = "real names" if args.real_names else "annotators under pseudonyms"
+    print(f"Wrote {path} ({names})")
     return 0

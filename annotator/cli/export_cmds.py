@@ -13,6 +13,7 @@ from annotator.cli.common import (
     print_json,
 )
 from annotator.cli.scope_args import add_scope_arguments, scope_from_args
+from annotator.store.project import check_project_file
 
 FORMATS = ("jsonl", "csv", "parquet", "hf", "inspect", "croissant")
 METHODS = ("auto", "majority", "dawid_skene", "median", "mean")
@@ -27,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "with provenance and cost) and the sources (cost and quality) to a new folder, with a "
             "manifest.json of every file's sha256. The same project state and options give "
             "byte-identical files apart from the manifest's exported_at. Annotators appear under "
-            "pseudonyms unless --real-names."
+            "pseudonyms unless --real-names; CSV text cells that would run as a spreadsheet "
+            "formula get a leading ' unless --csv-raw."
         ),
     )
     add_project_argument(parser)
@@ -44,6 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--real-names", action="store_true", help="name annotators (default: pseudonyms)"
+    )
+    parser.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help="CSV: write text cells as they are (default: a text cell beginning with =, +, -, "
+        "@, tab or carriage return gets a leading ' so a spreadsheet does not run it)",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out folder")
     parser.add_argument("--license", default="unknown", help="license for the dataset card")
@@ -62,6 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    check_project_file(args.project)  # what is no project is refused before the slow imports
     # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.exchange.export import ExportOptions, export_project
 
@@ -82,6 +91,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             task_categories=tuple(args.task_category or ("text-classification",)),
             dataset_name=args.name,
             overwrite=args.overwrite,
+            csv_raw=args.csv_raw,
         )
         result = export_project(project, args.out, options, progress=progress)
     if not args.quiet and sys.stderr.isatty():

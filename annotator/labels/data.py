@@ -295,9 +295,12 @@ class Names:
         return ids
 
 
-def load_names(project: Project) -> Names:
+def load_names(project: Project, real_names: bool = True) -> Names:
+    """Display names; with `real_names=False` each annotator is their pseudonym (what
+    a file that leaves the machine shows: the report, an export)."""
     annotators, owner = {}, {}
-    for row in project.rows("SELECT id, name, source_id FROM annotators"):
+    column = "name" if real_names else "pseudonym"
+    for row in project.rows(f"SELECT id, {column}, source_id FROM annotators"):
         annotators[row[0]] = row[1]
         owner[row[0]] = row[2]
     sources, kinds = {}, {}

@@ -55,6 +55,13 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("screen_calibration", ("Ctrl+6",), "Calibration sessions", "Screens", True),
     Action("screen_rubric", ("Ctrl+7",), "Rubric editor: the next version", "Screens", True),
     Action("screen_start", ("Ctrl+Shift+H",), "Start screen", "Screens", True),
+    Action(
+        "switch_lead",
+        ("Ctrl+L",),
+        "Switch to the lead's view (stops labeling as the current person; saved)",
+        "Screens",
+        True,
+    ),
     Action("open", ("Ctrl+O",), "Open a project or work pack", "Screens", True),
     Action("export", ("Ctrl+E",), "Export labeled data…", "Screens", True),
     Action("settings", ("Ctrl+,",), "Settings (shortcuts, appearance)", "Screens", True),

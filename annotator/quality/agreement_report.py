@@ -36,8 +36,10 @@ def agreement_report(
     rubric_version: int | None = None,
     settings: Settings | None = None,
     progress: Progress | None = None,
+    real_names: bool = True,
 ) -> dict[str, Any]:
-    """What `annotator agreement PROJECT --json` prints.
+    """What `annotator agreement PROJECT --json` prints (annotators named in the reasons
+    and the `by annotator` groups; as their pseudonyms when not `real_names`).
 
     `criteria`: all labels (or `source`'s) per criterion; `sources`: per label
     source; `vs_expert_consensus`: each source against the experts; with `by`
@@ -46,7 +48,7 @@ def agreement_report(
     """
     settings = settings or Settings()
     step = progress or (lambda _text: None)
-    names = load_names(project)
+    names = load_names(project, real_names)
     loaded = tables(project, criteria, rubric_version)
     only = names.source_ids([source]) if source else None
     out: dict[str, Any] = {

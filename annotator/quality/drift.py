@@ -262,12 +262,17 @@ def _anchor_alerts(series: AnchorSeries, subject_type: str) -> list[Alert]:
 
 
 def drift_report(
-    project: Project, settings: DriftSettings | None = None, progress: Progress | None = None
+    project: Project,
+    settings: DriftSettings | None = None,
+    progress: Progress | None = None,
+    *,
+    real_names: bool = True,
 ) -> DriftReport:
-    """Every drift figure and alert of a project (reads only; see alerts.apply_drift_alerts)."""
+    """Every drift figure and alert of a project (reads only; see alerts.apply_drift_alerts).
+    With `real_names=False` annotators appear as their pseudonyms (the report's default)."""
     settings = settings or DriftSettings()
     step = progress or (lambda _text: None)
-    names = load_names(project)
+    names = load_names(project, real_names)
     step("anchor accuracy")
     people, sources, alerts = anchor_drift(project, names, settings)
     notes = []

@@ -291,7 +291,13 @@ def render_report(overview: Overview) -> str:
         [
             f"<h1>{_e(overview.project)}</h1>",
             "<p class='muted'>Agreement, drift and consensus · generated "
-            f"{_e(overview.generated_at)} by Annotator {_e(__version__)}</p>",
+            f"{_e(overview.generated_at)} by Annotator {_e(__version__)} · "
+            + (
+                "annotators by name</p>"
+                if overview.real_names
+                else "annotators by pseudonym (<code>ann-</code> and ten hex digits, stable "
+                "within the project, as in the exports)</p>"
+            ),
             f"<div class='cards'>{cards}</div>",
             _agreement_section(overview),
             _matrix_section(overview),
@@ -309,18 +315,24 @@ def render_report(overview: Overview) -> str:
 
 
 def write_report(
-    project: Project, out: str | Path, *, n_boot: int = N_BOOT, seed: int | None = 0
+    project: Project,
+    out: str | Path,
+    *,
+    n_boot: int = N_BOOT,
+    seed: int | None = 0,
+    real_names: bool = False,
 ) -> Path:
-    """Compute the overview and write the report; returns the path written."""
+    """Compute the overview and write the report; returns the path written. A file that
+    leaves the machine: annotators appear as their pseudonyms unless `real_names`."""
     path = Path(out)
     if path.is_dir():
         raise AnnotatorError(
             f"{path} is a folder; give a file name such as {path / 'report.html'}."
         )
-    overview = build_overview(project, n_boot=n_boot, seed=seed)
+    overview = build_overview(project, n_boot=n_boot, seed=seed, real_names=real_names)
     text = render_report(overview)
-
-    text = text.replace("</main>", sessions_html(project, n_boot=n_boot, seed=seed) + "</main>", 1)
+    sessions = sessions_html(project, n_boot=n_boot, seed=seed, real_names=real_names)
+    text = text.replace("</main>", sessions + "</main>", 1)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -52,6 +52,7 @@ class Overview:
     consensus: dict[str, dict[str, Any]]
     settings: Settings
     notes: list[str] = field(default_factory=list)
+    real_names: bool = True  # False: every annotator appears as their pseudonym
 
     def attention(self) -> list[dict[str, Any]]:
         """The "needs attention" list: alerts, then lowest-agreement items, then flags."""
@@ -83,10 +84,13 @@ class Overview:
         return rows
 
 
-def flagged_labels(project: Project, limit: int = 50) -> list[dict[str, Any]]:
-    """Current flagged labels, newest first."""
+def flagged_labels(
+    project: Project, limit: int = 50, real_names: bool = True
+) -> list[dict[str, Any]]:
+    """Current flagged labels, newest first (annotators by pseudonym unless `real_names`)."""
+    who = "a.name" if real_names else "a.pseudonym"
     rows = project.rows(
-        "SELECT l.item_id, a.name, l.note, l.submitted_at FROM current_labels l "
+        f"SELECT l.item_id, {who}, l.note, l.submitted_at FROM current_labels l "
         "JOIN annotators a ON a.id = l.annotator_id WHERE l.status = 'flagged' "
         "ORDER BY l.submitted_at DESC, l.id DESC LIMIT ?",
         (limit,),
@@ -162,8 +166,11 @@ def build_overview(
     progress: ProgressFn | None = None,
     cancelled: Callable[[], bool] | None = None,
     lowest_n: int = 20,
+    real_names: bool = True,
 ) -> Overview:
-    """Compute the whole overview (reads only)."""
+    """Compute the whole overview (reads only). The dashboard shows real names; the
+    report asks for `real_names=False` unless told otherwise: annotators then appear
+    as their pseudonyms everywhere (matrices, drift, repeats, flags)."""
     settings = Settings(n_boot=n_boot, seed=seed)
     done = 0
 
@@ -177,15 +184,15 @@ def build_overview(
 
     stamp = label_stamp(project)
     step("agreement")
-    agreement = agreement_report(project, settings=settings)
+    agreement = agreement_report(project, settings=settings, real_names=real_names)
     step("annotator matrix")
-    names = load_names(project)
+    names = load_names(project, real_names)
     matrices = {name: pairwise_matrix(table, names) for name, table in tables(project).items()}
     step("drift")
-    drift = drift_report(project)
+    drift = drift_report(project, real_names=real_names)
     step("items to review")
     lowest = lowest_agreement_items(project, lowest_n)
-    flagged = flagged_labels(project)
+    flagged = flagged_labels(project, real_names=real_names)
     step("consensus")
     summary = consensus_summary(project)
     if progress is not None:
@@ -202,4 +209,5 @@ def build_overview(
         flagged=flagged,
         consensus=summary,
         settings=settings,
+        real_names=real_names,
     )

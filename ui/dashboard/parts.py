@@ -119,18 +119,22 @@ def fill_attention_table(table: QTableWidget, rows: list[dict[str, Any]]) -> Non
     table.resizeColumnsToContents()
 
 
-def write_report_in_background(project_path: Path, out: Path, say: Callable[[str], None]) -> Job:
-    """Write the HTML report on its own connection; `say` gets the outcome."""
+def write_report_in_background(
+    project_path: Path, out: Path, say: Callable[[str], None], real_names: bool = False
+) -> Job:
+    """Write the HTML report on its own connection; `say` gets the outcome. The lead sees
+    names on screen, but the file leaves the machine: pseudonyms unless `real_names`."""
 
     def write(_job: Job) -> str:
         # lazy: the report pulls matplotlib (~5 s); only asked for on export
         from annotator.report.html import write_report
 
         with open_reader(project_path) as reader:
-            return str(write_report(reader, out, n_boot=N_BOOT))
+            return str(write_report(reader, out, n_boot=N_BOOT, real_names=real_names))
 
+    names = "with real names" if real_names else "annotators under pseudonyms"
     return run_job(
         write,
-        on_done=lambda written: say(f"Report written to {written}"),
+        on_done=lambda written: say(f"Report written to {written} ({names})"),
         on_error=lambda error: say(f"Could not write the report: {error}"),
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -78,10 +79,21 @@ class Dashboard(QWidget):
         self.refresh_button.clicked.connect(lambda: self.refresh(force=True))
         self.report_button = QPushButton("Save report…")
         self.report_button.clicked.connect(self.save_report)
+        self.report_names = QCheckBox("Real names in the report")
+        self.report_names.setToolTip(
+            "The saved report names annotators by pseudonym unless this is ticked "
+            "(the screen always shows names)."
+        )
         for widget in (self.title, self.status):
             bar.addWidget(widget)
         bar.addStretch(1)
-        for widget in (self.progress, self.cancel_button, self.refresh_button, self.report_button):
+        for widget in (
+            self.progress,
+            self.cancel_button,
+            self.refresh_button,
+            self.report_names,
+            self.report_button,
+        ):
             bar.addWidget(widget)
         outer.addLayout(bar)
 
@@ -410,7 +422,9 @@ class Dashboard(QWidget):
         )  # fmt: skip
         if path:
             self.status.setText("writing the report…")
-            write_report_in_background(self.project.path, Path(path), self.status.setText)
+            write_report_in_background(
+                self.project.path, Path(path), self.status.setText, self.report_names.isChecked()
+            )
 
     def handle_action(self, name: str) -> bool:
         return False

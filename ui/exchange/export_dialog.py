@@ -117,6 +117,15 @@ class ExportDialog(QDialog):
         for name, title in METHOD_TITLES.items():
             self.method.addItem(title, name)
         self.real_names = QCheckBox("Name annotators (default: stable pseudonyms)")
+        self.csv_raw = QCheckBox(
+            "CSV: write text raw (default: ' before text starting with =, +, -, @, tab or CR)"
+        )
+        self.csv_raw.setToolTip(
+            "A spreadsheet runs a cell that begins with =, +, -, @, a tab or a carriage return "
+            "as a formula. By default such text cells get a leading ' (numbers never do); the "
+            "manifest says how to strip it. JSON lines and Parquet always keep the exact text."
+        )
+        self.format.currentIndexChanged.connect(self._format_changed)
         self.license = QLineEdit("unknown")
         self.license.setPlaceholderText("e.g. cc-by-4.0 (for the dataset card)")
         form.addRow("Format", self.format)
@@ -124,6 +133,8 @@ class ExportDialog(QDialog):
         form.addRow("Consensus", self.method)
         form.addRow("License", self.license)
         form.addRow("", self.real_names)
+        form.addRow("", self.csv_raw)
+        self._format_changed()
         layout.addWidget(what)
 
         filters = QGroupBox("Filters")
@@ -190,6 +201,9 @@ class ExportDialog(QDialog):
         layout.addLayout(buttons)
 
     # -- building the options -----------------------------------------------------------
+    def _format_changed(self) -> None:
+        self.csv_raw.setEnabled(self.format.currentData() == "csv")
+
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export into", self.folder.text())
         if folder:
@@ -215,6 +229,7 @@ class ExportDialog(QDialog):
             real_names=self.real_names.isChecked(),
             n_boot=self.n_boot.value(),
             license=self.license.text().strip() or "unknown",
+            csv_raw=self.csv_raw.isChecked() and self.format.currentData() == "csv",
         )
 
     # -- running ------------------------------------------------------------------------

@@ -42,9 +42,11 @@ from annotator.store.project import (
     open_project,
     read_application_id,
 )
+from annotator.workbench.roles import BLIND_VIEWS
 from annotator.workbench.session import ItemSource, WorkSession
 from ui.annotate.view import AnnotateView
-from ui.exchange.pack_screens import open_pack, show_packs_dialog
+from ui.exchange.pack_screens import open_pack, ready_to_send, show_packs_dialog
+from ui.shell.lead_role import LeadRole
 from ui.shell.screens import LAZY_SCREENS, export_dialog
 from ui.shell.settings_dialog import SettingsDialog
 from ui.shell.shortcut_sheet import ShortcutSheet
@@ -52,7 +54,7 @@ from ui.shell.start_screen import StartScreen
 from ui.widgets.jobs import wait_for_jobs
 from ui.widgets.keys import KeyDispatcher
 
-BLIND_OPEN = ("annotate", "calibration")  # what a participant in a blind round may open
+BLIND_OPEN = BLIND_VIEWS  # what a participant in a blind round may open
 
 
 INPUT_EVENTS = (QKeyEvent, QMouseEvent, QWheelEvent)
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self.dispatcher)
         self.activity = ActivityFilter(self.annotate.note_activity)
         QApplication.instance().installEventFilter(self.activity)
+        self.role = LeadRole(self, self)
         self._build_menus()
         self.start.set_recent(self.settings.recent)
         self.annotate.set_zoom(self.settings.zoom)
@@ -133,6 +136,10 @@ class MainWindow(QMainWindow):
                 6000,
             )
             return False
+        if not getattr(source, "blind", False) and not self.role.may_open(
+            name, lambda: self.show_screen(name)
+        ):
+            return False  # someone is labeling: asked to switch to the lead first
         widget = self.screen(name)
         if name != "annotate":
             self.annotate.save_draft()
@@ -143,6 +150,7 @@ class MainWindow(QMainWindow):
             self.start.focus_default()
         elif name == "annotate":
             self.annotate.setFocus()
+        self.role.refresh()
         return True
 
     @property
@@ -176,6 +184,7 @@ class MainWindow(QMainWindow):
             "screen_rubric": lambda: self.show_screen("rubric"),
             "screen_sources": lambda: self.show_screen("sources"),
             "export": self.show_export_dialog,
+            "switch_lead": self.switch_to_lead,
         }
         screen = self.current_screen
         handler = getattr(screen, "handle_action", None)
@@ -197,6 +206,7 @@ class MainWindow(QMainWindow):
         self.dispatcher.set_actions(self.keymap)
         save_settings(self.settings)
         self._build_menus()
+        self.role.refresh()  # the badge names the switch's key
 
     def set_zoom(self, zoom: int) -> None:
         self.settings.zoom = max(-4, min(12, zoom))
@@ -221,6 +231,7 @@ class MainWindow(QMainWindow):
                 "screen_calibration",
                 "screen_rubric",
                 "screen_sources",
+                "switch_lead",
             ],
             "&Help": ["shortcuts"],
         }
@@ -245,6 +256,10 @@ class MainWindow(QMainWindow):
                 menu.insertAction(
                     menu.actions()[3], self._menu_action("Merge work packs…", self.show_packs)
                 )
+                menu.insertAction(  # the labeler's last step in a pack (issue 14)
+                    menu.actions()[3],
+                    self._menu_action("Ready to send…", lambda: ready_to_send(self)),
+                )
 
     def _menu_action(self, text: str, slot: Callable[[], Any]) -> QAction:
         action = QAction(text, self)
@@ -264,8 +279,14 @@ class MainWindow(QMainWindow):
                 6000,
             )
             return
+        if not self.role.may_open("export", self.show_export_dialog):
+            return
         self.annotate.save_draft()
         export_dialog(self).exec()  # type: ignore[attr-defined]
+
+    def switch_to_lead(self) -> bool:
+        """Stop labeling as the current person (saved) and be the lead: one action."""
+        return self.role.switch()
 
     def show_settings(self) -> None:
         SettingsDialog(self).exec()
@@ -299,7 +320,8 @@ class MainWindow(QMainWindow):
 
     def show_packs(self) -> None:
         """The lead's work packs: list them and merge pack files back (issue 8)."""
-        show_packs_dialog(self)
+        if self.role.may_open("packs", self.show_packs):
+            show_packs_dialog(self)
 
     def create_project_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -403,6 +425,7 @@ class MainWindow(QMainWindow):
         badge = badge or ("WORK PACK" if self.pack_note else None)
         self.annotate.set_banner(banner or self.pack_note)
         self.annotate.set_session(session, title, badge)
+        self.role.refresh()
         self.show_screen("annotate")
 
     def show_error(self, text: str) -> None:

@@ -98,6 +98,7 @@ def build_manifest(
     quality: dict[str, Any],
     files: dict[str, str],
     exported_at: str,
+    csv_cells: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     manifest: dict[str, Any] = {
         "manifest_version": MANIFEST_VERSION,
@@ -115,6 +116,8 @@ def build_manifest(
         "notes": quality["notes"],
         "files": files,
     }
+    if csv_cells is not None:  # CSV exports: what was done to formula-like text cells
+        manifest["csv_cells"] = csv_cells
     manifest["export_id"] = export_id_of(manifest)
     return manifest
 

@@ -38,6 +38,7 @@ class ExportOptions:
     task_categories: tuple[str, ...] = ("text-classification",)
     dataset_name: str | None = None
     overwrite: bool = False
+    csv_raw: bool = False  # CSV: no leading ' on text cells that begin a formula
 
     def check(self) -> None:
         if self.format not in FORMATS:
@@ -67,6 +68,7 @@ class ExportOptions:
             "license": self.license,
             "task_categories": list(self.task_categories),
             "dataset_name": self.dataset_name,
+            **({"csv_raw": self.csv_raw} if self.format == "csv" else {}),
         }
 
 

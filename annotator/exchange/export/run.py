@@ -1,17 +1,19 @@
 """Making an export: one pass over the project, files into a fresh folder, then the manifest.
 
-The files are written into a hidden folder beside the target and moved into
-place only when everything (manifest included) is written, so a failed or
-cancelled export leaves nothing behind. The whole read runs in one SQLite read
-transaction: labels submitted meanwhile do not half-appear. The export is then
-recorded in the project and the audit log.
+The project file is checked whole first (SQLite's quick check), so a damaged
+file is refused before the long pass. The files are written into a hidden folder
+beside the target (see `partials`) and moved into place only when everything
+(manifest included) is written, so a failed or cancelled export leaves nothing
+behind, and one killed half-way is cleared by the next export. The whole read
+runs in one SQLite read transaction: labels submitted meanwhile do not half-appear.
+The export is then recorded in the project and the audit log.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-import uuid
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,12 +36,16 @@ from annotator.exchange.export.columns import (
 )
 from annotator.exchange.export.consensus import ChunkConsensus
 from annotator.exchange.export.options import ExportError, ExportOptions
+from annotator.exchange.export.partials import Partial, clear_stale
 from annotator.exchange.export.record import record_export
 from annotator.exchange.export.rows import ITEM_FIELDS, RowBuilder
 from annotator.exchange.export.writers import (
+    FORMULA_PREFIX,
+    FORMULA_STARTS,
     ITEM_GROUP_ROWS,
     ROW_GROUP_ROWS,
     TABLE_SUFFIX,
+    UNDO_PATTERN,
     TableWriter,
     open_writer,
 )
@@ -50,6 +56,7 @@ from annotator.labels.stream import Cancelled, Chunk
 from annotator.quality.by_source.source_quality import QualityReport, scan
 from annotator.quality.by_source.tally import ChunkFigures
 from annotator.quality.project_agreement import Settings
+from annotator.store.file_check import integrity_problem
 from annotator.store.project import Project
 
 Progress = Callable[[int, int], None]
@@ -89,7 +96,7 @@ def _writer_kind(fmt: str) -> str:
     return fmt if fmt in TABLE_SUFFIX else "parquet"
 
 
-def _prepare_folder(out: Path, overwrite: bool) -> Path:
+def _prepare_folder(out: Path, overwrite: bool) -> Partial:
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out}: is a file; name a folder for the export.")
     if out.exists() and any(out.iterdir()) and not overwrite:
@@ -99,13 +106,26 @@ def _prepare_folder(out: Path, overwrite: bool) -> Path:
         )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        temp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:12]}"
-        temp.mkdir()
+        clear_stale(out.parent)  # what a killed export left, never one still running
+        return Partial(out)
     except OSError as exc:
         raise ExportError(
             f"{out}: cannot write here ({exc.strerror or exc}); choose another folder."
         ) from None
-    return temp
+
+
+def _check_whole(project: Project) -> None:
+    problem = integrity_problem(project.conn)
+    if problem is not None:
+        raise _damaged(project, problem)
+
+
+def _damaged(project: Project, problem: str) -> ExportError:
+    return ExportError(
+        f"{project.path}: the project file is damaged ({problem}); nothing was exported. "
+        "Nothing was changed. Restore it from a copy or from a backup beside it "
+        f"({project.path.name}.backup-*)."
+    )
 
 
 def _slug(text: str) -> str:
@@ -124,7 +144,9 @@ def export_project(
     options = options or ExportOptions()
     options.check()
     out = Path(out)
-    temp = _prepare_folder(out, options.overwrite)
+    _check_whole(project)  # a damaged file is refused before the long pass, not during it
+    partial = _prepare_folder(out, options.overwrite)
+    temp = partial.folder
     began = False
     try:
         if not project.conn.in_transaction:
@@ -145,17 +167,21 @@ def export_project(
             quality=facts["report"].to_dict(),
             files=files,
             exported_at=now_iso(),
+            csv_cells=facts.get("csv_cells"),
         )
         manifest_path = manifest.write_manifest(temp, built)
         digest = manifest.sha256_file(manifest_path)
         if out.exists():
             shutil.rmtree(out)
         temp.rename(out)
-    except BaseException:
+    except BaseException as error:
         if began and project.conn.in_transaction:
             project.conn.execute("ROLLBACK")
-        shutil.rmtree(temp, ignore_errors=True)
+        partial.discard()
+        if type(error) is sqlite3.DatabaseError:  # damage the quick check did not see
+            raise _damaged(project, str(error)) from None
         raise
+    partial.release()
     record_export(
         project,
         export_id=built["export_id"],
@@ -194,7 +220,9 @@ def _write_files(
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         group = ITEM_GROUP_ROWS if table == "items" else ROW_GROUP_ROWS
-        writers[table] = open_writer(_writer_kind(options.format), target, columns[table], group)
+        writers[table] = open_writer(
+            _writer_kind(options.format), target, columns[table], group, csv_raw=options.csv_raw
+        )
     samples = None
     consensus_keys = [c.key for c in criteria if c.consensus]
     if options.format == "inspect":
@@ -238,6 +266,8 @@ def _write_files(
         if samples is not None:
             samples.close()
     facts = _facts(project, options, report, tally, specs, keys, names)
+    if options.format == "csv":
+        facts["csv_cells"] = _csv_cells(writers, options.csv_raw)
     if samples is not None:
         facts["counts"]["samples"] = samples.written
         facts["counts"]["items_without_consensus"] = samples.skipped
@@ -250,6 +280,28 @@ def _write_files(
         }
         croissant.write_croissant(folder, croissant.croissant_metadata(facts, described))
     return facts, manifest.file_hashes(folder)
+
+
+def _csv_cells(writers: dict[str, TableWriter], raw: bool) -> dict[str, Any]:
+    """What the manifest says a reader of the CSV files needs to know about formula cells."""
+    prefixed = sum(getattr(w, "prefixed", 0) for w in writers.values())
+    starts = "=, +, -, @, tab or carriage return"
+    return {
+        "raw": raw,
+        "prefix": FORMULA_PREFIX,
+        "starts": list(FORMULA_STARTS),
+        "prefixed": prefixed,
+        "rule": (
+            f"written as they are (--csv-raw): a text cell may begin with {starts}"
+            if raw
+            else f"a text cell beginning with {starts} (also after one or more ') got a "
+            "leading ' so a spreadsheet shows it as text, not a formula; numbers are untouched"
+        ),
+        "undo": ""
+        if raw
+        else "strip one leading ' from a text cell that is ', any further ', then one of the "
+        f'starts (Python: re.sub(r"{UNDO_PATTERN}", "", cell))',
+    }
 
 
 class _Counts:

@@ -1,5 +1,9 @@
 """Streaming table writers: JSON lines, CSV and Parquet, with byte-stable output.
 
+CSV is made safe to open in a spreadsheet: a text cell that begins with `=`, `+`,
+`-`, `@`, a tab or a carriage return gets a leading `'` (`CsvWriter`; `raw=True`
+writes the text as it is). JSON lines and Parquet keep every text exactly.
+
 Rows arrive a chunk at a time and leave at once (JSONL, CSV) or in row groups
 of a fixed size (Parquet), so a million labels never sit in memory and the
 files do not depend on how the rows were chunked. Fixed choices keep the bytes
@@ -13,6 +17,7 @@ given, and Parquet written with one compression and no timestamps.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
@@ -32,6 +37,11 @@ PARQUET_OPTIONS: dict[str, Any] = {
 }
 _STRING = encode_basestring  # the C encoder json.dumps(ensure_ascii=False) uses for text
 TABLE_SUFFIX = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP "CSV injection"
+FORMULA_PREFIX = "'"
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")  # with match(): at the start of the text
+UNDO_PATTERN = r"^'(?='*[=+\-@\t\r])"  # a reader's way back: re.sub(UNDO_PATTERN, "", cell)
+_UNDO = re.compile(UNDO_PATTERN)
 
 
 class TableWriter:
@@ -101,18 +111,57 @@ class JsonlWriter(TableWriter):
         self.handle.close()
 
 
+def undo_neutralise(cell: str) -> str:
+    """The text a neutralised CSV cell stands for: one leading `'` off a cell that is
+    `'`, then any further `'`, then one of FORMULA_STARTS."""
+    return _UNDO.sub("", cell, count=1)
+
+
+class _LfLines:
+    """The CSV writer's handle: rows end in "\\n" although the writer is told "\\r\\n",
+    which makes it quote a text holding a carriage return (it quotes only the
+    characters of its own line end, and a bare CR would otherwise split the row)."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+
+    def write(self, line: str) -> int:
+        return self.handle.write(line[:-2] + "\n")
+
+
 class CsvWriter(TableWriter):
-    def __init__(self, path: Path, columns: Sequence[Column]) -> None:
+    """Unless `raw`, a text cell a spreadsheet would run as a formula (it begins with one
+    of FORMULA_STARTS) gets a leading `'`, as OWASP's "CSV injection" advice has it;
+    `prefixed` counts them. Decided by the value's type: a number (-1.5) is never
+    touched, a text ("-2+3") is. Text that is `'`s and then one of FORMULA_STARTS gets
+    one too, so `undo_neutralise` gives every text back exactly."""
+
+    def __init__(self, path: Path, columns: Sequence[Column], raw: bool = False) -> None:
         super().__init__(path, columns)
         self.handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by close()
-        self.writer = csv.writer(self.handle, lineterminator="\n")
+        self.writer = csv.writer(_LfLines(self.handle), lineterminator="\r\n")
+        self.raw = raw
+        self.prefixed = 0
         self.writer.writerow(self.names)
 
     def write(self, columns: list[list[Any]]) -> None:
         if not columns or not columns[0]:
             return
+        if not self.raw:
+            columns = [self._safe(values) for values in columns]
         self.writer.writerows(zip(*columns, strict=True))
         self.rows += len(columns[0])
+
+    def _safe(self, values: list[Any]) -> list[Any]:
+        match = _FORMULA.match
+        hits = [n for n, v in enumerate(values) if isinstance(v, str) and match(v)]
+        if not hits:
+            return values
+        values = list(values)
+        for n in hits:
+            values[n] = FORMULA_PREFIX + values[n]
+        self.prefixed += len(hits)
+        return values
 
     def close(self) -> None:
         self.handle.close()
@@ -188,23 +237,33 @@ def arrow_schema(columns: Sequence[Column]) -> Any:
 
 
 def open_writer(
-    kind: str, path: Path, columns: Sequence[Column], row_group_rows: int = ROW_GROUP_ROWS
+    kind: str,
+    path: Path,
+    columns: Sequence[Column],
+    row_group_rows: int = ROW_GROUP_ROWS,
+    *,
+    csv_raw: bool = False,
 ) -> TableWriter:
     if kind == "parquet":
         return ParquetWriter(path, columns, row_group_rows)
-    writers: dict[str, type[TableWriter]] = {"jsonl": JsonlWriter, "csv": CsvWriter}
-    return writers[kind](path, columns)
+    if kind == "csv":
+        return CsvWriter(path, columns, raw=csv_raw)
+    return JsonlWriter(path, columns)
 
 
 __all__ = [
+    "FORMULA_PREFIX",
+    "FORMULA_STARTS",
     "PARQUET_OPTIONS",
     "ITEM_GROUP_ROWS",
     "ROW_GROUP_ROWS",
     "TABLE_SUFFIX",
+    "UNDO_PATTERN",
     "CsvWriter",
     "JsonlWriter",
     "ParquetWriter",
     "TableWriter",
     "arrow_schema",
     "open_writer",
+    "undo_neutralise",
 ]
