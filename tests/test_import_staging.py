@@ -9,7 +9,9 @@ import sqlite3
 
 import pytest
 
-from annotator.exchange.import_batches import ImportRaceError
+from annotator.base.errors import InputError
+from annotator.exchange import import_batches
+from annotator.exchange.import_batches import ImportRaceError, chunked
 from annotator.exchange.item_import import import_items
 from annotator.exchange.label_import import import_labels
 from annotator.labels.labels import submit_label
@@ -137,3 +139,21 @@ def test_an_assignment_plans_without_the_write_lock(project, monkeypatch):
     assert got_the_lock == [True]
     assert result.rows == project.row("SELECT count(*) FROM assignments")[0] > N_LABELS
     assert "ben" in result.created_annotators
+
+
+def test_a_chunk_holds_a_bounded_amount_of_text():
+    big = "x" * 1000
+    rows = [(n, {"output": big}) for n in range(50)]
+    chunks = list(chunked(iter(rows), size=2000, budget=10_000))
+    assert [len(c) for c in chunks] == [10, 10, 10, 10, 10]
+    assert [len(c) for c in chunked(iter(rows), size=20, budget=10**9)] == [20, 20, 10]
+
+
+def test_a_bad_file_is_refused_before_it_is_hashed(project, tmp_path, monkeypatch):
+    hashed = []
+    monkeypatch.setattr(import_batches, "sha256_of", lambda path: hashed.append(path) or "x")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "input": "q", "output": "a"}\n{"id": \n')
+    with pytest.raises(InputError):
+        import_items(project, bad)
+    assert hashed == []

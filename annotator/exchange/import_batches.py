@@ -26,6 +26,7 @@ from typing import Any
 
 from annotator.base.clock import now_iso
 from annotator.base.errors import AnnotatorError, InputError, ManyInputErrors
+from annotator.base.limits import value_bytes
 from annotator.base.readers import sha256_of
 from annotator.store.project import Project
 
@@ -33,6 +34,7 @@ ProgressFn = Callable[[int], None]
 CancelFn = Callable[[], bool]
 MAX_ERRORS_KEPT = 1000
 CHUNK_ROWS = 2000
+CHUNK_BYTES = 64 * 1024 * 1024  # record text held at once while a chunk is checked
 PROVISIONAL_BATCH = -1  # the batch id staged rows carry until the batch record exists
 CommitFn = Callable[[int], None]
 
@@ -109,7 +111,9 @@ class ImportRun:
         self.report_path = report_path
         self.progress = progress
         self.cancel = cancel
-        self.report = ImportReport(kind=kind, file=str(path), sha256=sha256_of(path), format=fmt)
+        # The file's digest is taken once it has been read and found good: a bad file
+        # is refused at its first bad row, not after hashing gigabytes.
+        self.report = ImportReport(kind=kind, file=str(path), sha256="", format=fmt)
         self._rejected_rows: list[dict[str, Any]] = []
         self._staged_tables: list[str] = []
         self.on_commit: list[CommitFn] = []  # move staged rows in, given the real batch id
@@ -172,6 +176,7 @@ class ImportRun:
             if len(report.errors) == 1 and report.rejected == 1:
                 raise report.errors[0]
             raise ManyInputErrors(report.errors[: report.rejected])
+        report.sha256 = sha256_of(self.path)
         if report.added == 0 and report.rejected == 0:
             # Nothing new: leave no trace, so re-importing a file changes nothing.
             report.batch_id = None
@@ -220,16 +225,28 @@ class ImportRun:
             step(report.batch_id)
 
 
-def chunked(iterable: Any, size: int = CHUNK_ROWS) -> Any:
-    """Lists of up to `size` consecutive elements."""
+def chunked(iterable: Any, size: int = CHUNK_ROWS, budget: int = CHUNK_BYTES) -> Any:
+    """Lists of up to `size` consecutive (line, record) elements, and about `budget`
+    bytes of record text: 2,000 records each just under the field limit must not
+    hold gigabytes at once."""
     chunk: list[Any] = []
+    held = 0
     for element in iterable:
         chunk.append(element)
-        if len(chunk) >= size:
+        held += _weight(element)
+        if len(chunk) >= size or held >= budget:
             yield chunk
-            chunk = []
+            chunk, held = [], 0
     if chunk:
         yield chunk
+
+
+def _weight(element: Any) -> int:
+    """Roughly the bytes a record holds (its text; structures as their JSON)."""
+    record = element[1] if isinstance(element, tuple) and len(element) == 2 else element
+    if not isinstance(record, dict):
+        return 64
+    return sum(len(v) if isinstance(v, str) else value_bytes(v) for v in record.values())
 
 
 def placeholders(count: int) -> str:
