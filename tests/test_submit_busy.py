@@ -129,6 +129,7 @@ def test_the_window_never_waits_for_the_lock_and_saves_when_it_frees(qtbot, proj
     try:
         qtbot.mouseClick(view.submit_button, Qt.MouseButton.LeftButton)
         assert view.saving and "waiting for another process" in view.message.text()
+        assert view.submit_button.text() == "Saving…"
         assert view.card.item.id == first, "stays on the item until it is saved"
         view.handle_action("submit")  # impatient (Enter again): still one label, not two
         qtbot.wait(300)
@@ -138,3 +139,4 @@ def test_the_window_never_waits_for_the_lock_and_saves_when_it_frees(qtbot, proj
     qtbot.waitUntil(lambda: not view.saving and view.card.item.id != first, timeout=5000)
     assert labels_of(project) == 1 and pending_labels(project) == []
     assert view.card is not None and view.card.item.id != first
+    assert view.submit_button.text().startswith("Submit")

@@ -43,6 +43,8 @@ from ui.widgets.keys import is_text_field
 
 DRAFT_DELAY_MS = 300
 UI_BUSY_S = 0.02  # the longest a write from the window waits for another process
+SUBMIT_TEXT = "Submit  ⏎"
+SAVING_TEXT = "Saving…"  # a submitted label waits on disk for the project to be free
 RETRY_MS = 250  # how often a label kept on disk is tried again
 CHECKPOINT_MS = 20_000  # how often the WAL is copied into the project file, in the background
 
@@ -109,7 +111,7 @@ class AnnotateView(QWidget):
         buttons = QHBoxLayout()
         self.skip_button = QPushButton("Skip  Ctrl+S")
         self.flag_button = QPushButton("Flag  Ctrl+R")
-        self.submit_button = QPushButton("Submit  ⏎")
+        self.submit_button = QPushButton(SUBMIT_TEXT)
         self.submit_button.setObjectName("Primary")
         for button in (self.skip_button, self.flag_button, self.submit_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -386,6 +388,7 @@ class AnnotateView(QWidget):
                 )
         except SavePending as waiting:
             self.message.setText(str(waiting))
+            self.submit_button.setText(SAVING_TEXT)
             self._retry_timer.start()
             return
         except AnnotatorError as error:
@@ -439,9 +442,11 @@ class AnnotateView(QWidget):
             return  # still busy; the label stays on disk, the timer tries again
         except AnnotatorError as error:
             self._retry_timer.stop()
+            self.submit_button.setText(SUBMIT_TEXT)
             self.message.setText(f"Could not save {entry.item_id}: {error}")
             return
         self._retry_timer.stop()
+        self.submit_button.setText(SUBMIT_TEXT)
         if result is not None:
             self.message.setText("")
             self._after_commit(result, entry.status, entry.amending, next_turn=True)
