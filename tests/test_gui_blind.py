@@ -29,7 +29,7 @@ from annotator.anchors.anchors import Anchor
 from annotator.demo import DEMO_PERSON
 from annotator.labels.labels import submit_label
 from annotator.sources.sources import ensure_annotator, ensure_source, set_annotator_mode
-from tests.support.gui import answer_all, planned_values, press
+from tests.support.gui import answer_all, demo_window, planned_values, press
 from ui.shell.main_window import MainWindow
 
 ANCHOR_RATIONALE = "ANCHOR-RATIONALE-MARKER-5c1f9"
@@ -90,12 +90,7 @@ def assert_blind(window: MainWindow, view: QWidget) -> None:
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    window.open_demo()
+    window = demo_window(qtbot)
     yield window
     window.close()
 

@@ -10,8 +10,7 @@ from annotator.labels.labels import current_label, label_history
 from annotator.rubric.versions import current_version
 from annotator.sources.sources import get_annotator
 from annotator.workbench.active_time import ActiveClock
-from tests.support.gui import ALT, CTRL, answer_all, planned_values, press, type_text
-from ui.shell.main_window import MainWindow
+from tests.support.gui import ALT, CTRL, answer_all, demo_window, planned_values, press, type_text
 
 SECONDS_PER_ITEM = 30.0
 
@@ -26,12 +25,7 @@ class FakeTime:
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    window.open_demo()  # the start screen's "Open the demo": builds it in the (temp) data folder
+    window = demo_window(qtbot)
     assert window.project is not None
     assert window.annotate.card is not None, "the demo opens on the demo person's first item"
     yield window

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QTableWidget
 from annotator.anchors import anchors
 from annotator.demo import DEMO_PERSON
 from annotator.workbench.roles import LABELER_VIEWS, LEAD_VIEWS, labeler_may_open
-from tests.support.gui import CTRL, press
+from tests.support.gui import CTRL, demo_window, press
 from tests.test_gui_blind import widget_texts
 from ui.shell.lead_role import SwitchToLeadDialog
 from ui.shell.main_window import MainWindow
@@ -25,12 +25,7 @@ MARK = "REFERENCE-RATIONALE-MARK-4d1e"
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    window.open_demo()
+    window = demo_window(qtbot)
     assert window.annotate.session is not None, "the demo opens labeling as its person"
     project = window.project
     for anchor in anchors.list_anchors(project, status="active"):  # a findable reference

@@ -7,19 +7,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
 from annotator.prefs.settings import load_settings
-from tests.support.gui import CTRL, press, type_text
-from ui.shell.main_window import MainWindow
+from tests.support.gui import CTRL, demo_window, press, type_text
 from ui.shell.settings_dialog import SettingsDialog
 
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    window.open_demo()
+    window = demo_window(qtbot)
     yield window
     window.close()
 

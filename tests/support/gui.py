@@ -13,6 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from annotator.rubric.model import Criterion
+from ui.shell.main_window import MainWindow
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
@@ -78,3 +79,14 @@ def answer_all(
     for criterion in criteria:
         answer_by_keyboard(view, criterion, values.get(criterion.key))
     return {k: v for k, v in values.items() if v not in (None, [], "")}
+
+
+def demo_window(qtbot: Any) -> Any:
+    """The main window, shown and active, on the demo project, labeling as its person."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.open_demo()  # the start screen's "Open the demo": built in the (temp) data folder
+    return window
