@@ -79,6 +79,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     labels.add_argument(
         "--rubric-version", help="version the labels were made under (default: the current one)"
     )
+    labels.add_argument("--model", help="LLM judge labels: the model that made them")
+    labels.add_argument("--model-version", help="LLM judge labels: the model's version")
+    labels.add_argument("--prompt-version", help="LLM judge labels: the prompt's version")
     labels.add_argument("--skip-invalid", action="store_true", help="import only the valid rows")
     labels.add_argument("--report", type=Path, help="where to write the rejected-rows report")
     add_json_flag(labels)
@@ -137,6 +140,11 @@ def cmd_import_labels(args: argparse.Namespace) -> int:
                 rubric_version=args.rubric_version,
                 skip_invalid=args.skip_invalid,
                 report_path=report_for(args.report, path, len(args.file)),
+                provenance={
+                    "model_id": args.model,
+                    "model_version": args.model_version,
+                    "prompt_version": args.prompt_version,
+                },
             )
             for path in args.file
         ]

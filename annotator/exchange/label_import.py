@@ -148,6 +148,7 @@ def import_labels(
     report_path: Path | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
+    provenance: dict[str, str | None] | None = None,
 ) -> ImportReport:
     """Import a file of labels from one source: all of it or nothing, in one short write."""
     path = Path(path)
@@ -186,6 +187,7 @@ def import_labels(
     )
     with run:
         stage = LabelStage(run)
+        stage.provenance = {k: v for k, v in (provenance or {}).items() if v}
         label_source = stage.source(source, kind, cost_model)
         writer = _LabelWriter(project, run, reader, label_source, default_version, stage)
         rows_seen = 0

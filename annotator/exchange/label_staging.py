@@ -51,10 +51,14 @@ class LabelStage:
         self._next_id = -1
         self.new_source: tuple[str, str, CostModel | None] | None = None
         self.new_annotators: dict[str, Annotator] = {}
+        # model_id / model_version / prompt_version given on the command line (judge labels
+        # made elsewhere): they fill the source's, where it has none yet
+        self.provenance: dict[str, str] = {}
         run.on_commit.append(self.move_in)
 
     # -- who: the source and annotators the import would create ------------------------
     def source(self, name: str, kind: str, cost_model: CostModel | None) -> Source:
+        self.source_name = name
         row = self.conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
         if row is not None:
             existing = source_by_id(self.run.project, row[0])
@@ -132,11 +136,16 @@ class LabelStage:
         project, table = self.run.project, self.table
         if self.new_source is not None:
             name, kind, cost_model = self.new_source
-            real = ensure_source(project, name, kind, cost_model=cost_model)
+            real = ensure_source(project, name, kind, cost_model=cost_model, **self.provenance)
             self.conn.execute(f"UPDATE {table} SET source_id = ? WHERE source_id = -1", (real.id,))
             source = real
         else:
             source = None
+        for field, value in self.provenance.items() if self.new_source is None else ():
+            self.conn.execute(
+                f"UPDATE sources SET {field} = ? WHERE name = ? AND {field} IS NULL",
+                (value, self.source_name),
+            )
         for name, staged in self.new_annotators.items():
             owner = source if staged.source_id == -1 else None
             real = ensure_annotator(project, name, owner or source_by_id(project, staged.source_id))

@@ -105,6 +105,16 @@ def label_cost(source: Source, duration_s: float | None, tokens: int | None) -> 
     return source.cost_model.cost_of(duration_s=duration_s, tokens=tokens)
 
 
+def _stored_cost(
+    cost: float | None, source: Source, duration_s: float | None, tokens: int | None, status: str
+) -> float | None:
+    """A label's stored cost: the caller's figure (an LLM judge's priced usage), else
+    its source's cost model; a retraction costs nothing."""
+    if status == "retracted":
+        return None
+    return cost if cost is not None else label_cost(source, duration_s, tokens)
+
+
 def check_label_values(
     version: RubricVersion, values: dict[str, Any], *, pairwise: bool, status: str
 ) -> dict[str, Any]:
@@ -183,6 +193,7 @@ def submit_label(
     submitted_at: str | None = None,
     duration_s: float | None = None,
     tokens: int | None = None,
+    cost: float | None = None,
     rubric_version: RubricVersion | None = None,
     origin: str = "app",
     uid: str | None = None,
@@ -232,7 +243,7 @@ def submit_label(
                 normalize_time(started_at) if started_at else None,
                 submitted,
                 duration_s,
-                label_cost(source, duration_s, tokens) if status != "retracted" else None,
+                _stored_cost(cost, source, duration_s, tokens, status),
                 tokens,
                 previous.id if previous else None,
                 origin,

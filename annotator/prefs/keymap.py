@@ -54,6 +54,7 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("screen_sources", ("Ctrl+5",), "Sources: cost and quality", "Screens", True),
     Action("screen_calibration", ("Ctrl+6",), "Calibration sessions", "Screens", True),
     Action("screen_rubric", ("Ctrl+7",), "Rubric editor: the next version", "Screens", True),
+    Action("screen_judges", ("Ctrl+8",), "LLM judges: runs, failures, versions", "Screens", True),
     Action("screen_start", ("Ctrl+Shift+H",), "Start screen", "Screens", True),
     Action(
         "switch_lead",

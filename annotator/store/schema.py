@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from annotator.store.judge_tables import JUDGE_APPEND_ONLY, JUDGE_TABLES
+
 if TYPE_CHECKING:  # sqlite-utils is imported only when a file needs migrating:
     from sqlite_utils import Database, Migrations  # it pulls in pandas (seconds at launch)
 
@@ -565,3 +567,11 @@ def m005_exports(db: Database) -> None:
             "CREATE INDEX exports_export_id ON exports(export_id)",
         ],
     )
+
+
+@migration
+def m007_judges(db: Database) -> None:
+    """LLM judges (issue 15): settings (never an API key), derived versions, one result per
+    judged item and every call's exact request; the DDL is in `judge_tables` (frozen too)."""
+    append_only = [sql for name in JUDGE_APPEND_ONLY for sql in forbid_changes(name)]
+    run_statements(db, [*JUDGE_TABLES, *append_only])

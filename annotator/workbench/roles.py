@@ -28,6 +28,7 @@ LEAD_VIEWS: dict[str, str] = {  # view -> what it shows that a labeler must not 
     "rubric": "the next rubric version and whose labels it makes stale",
     "export": "every label in the project",
     "packs": "everyone's work packs and the labels merged from them",
+    "judges": "the LLM judges' labels, costs and raw answers on every item",
 }
 OTHER_VIEW = "other people's work"
 

@@ -119,6 +119,7 @@ LABEL_COLUMNS = (
     Column("model_id", "string", "LLM judge: model"),
     Column("model_version", "string", "LLM judge: model version"),
     Column("prompt_version", "string", "LLM judge: prompt version"),
+    Column("judge_version", "string", "LLM judge: the judge version that made the label"),
     Column("rubric", "string", "rubric name"),
     Column("rubric_version", "int", "rubric version the label was made under"),
     Column("started_at", "string", "when labeling started (UTC)"),

@@ -10,6 +10,7 @@ from annotator.exchange.export.columns import CriterionColumn, convert, stat
 from annotator.exchange.export.consensus import ChunkConsensus, KeyConsensus
 from annotator.items.items import ITEM_COLUMNS
 from annotator.labels.columns import (
+    L_ID,
     L_RATER,
     L_RATIONALE,
     L_SOURCE,
@@ -59,6 +60,12 @@ class RowBuilder:
                 "JOIN rubrics r ON r.id = v.rubric_id"
             )
         }
+        self.judge_version = dict(  # label id -> "v3", for labels an LLM judge made
+            project.rows(
+                "SELECT r.label_id, 'v' || v.number FROM judge_results r "
+                "JOIN judge_versions v ON v.id = r.version_id WHERE r.label_id IS NOT NULL"
+            )
+        )
         self.last_consensus: dict[str, KeyConsensus] = {}
 
     def items(self, chunk: Chunk) -> list[list[Any]]:
@@ -120,6 +127,7 @@ class RowBuilder:
             [item_ids[i] for i in chunk.item_index[picked].tolist()],
             [annotator[r[L_RATER]] for r in take],
             *[[s[k] for s in source_of] for k in range(5)],
+            [self.judge_version.get(r[L_ID]) for r in take],
             [v[0] for v in version_of],
             [v[1] for v in version_of],
             [r[L_STARTED] for r in take],

@@ -1,0 +1,42 @@
+"""LLM judges: a label source of kind `llm_judge` that asks an OpenAI-compatible server
+(Ollama, llama.cpp's llama-server, vLLM, LM Studio, or a hosted API) to label items
+against the rubric, with derived versions, exact stored requests, retries, consensus
+of several samples, costs from the reported usage, and resumable runs.
+
+Public names load from their modules on first use (see `annotator.base.lazy`);
+modules of this package import each other by path, never through this face.
+"""
+
+from __future__ import annotations
+
+from annotator.base.lazy import lazy_face
+
+_EXPORTS = {
+    "RetryPolicy": "client",
+    "Judge": "config",
+    "JudgeConfig": "config",
+    "JudgeError": "config",
+    "JudgeVersion": "config",
+    "add_judge": "config",
+    "get_judge": "config",
+    "judge_versions": "config",
+    "list_judges": "config",
+    "DEFAULT_TEMPLATE": "prompt",
+    "TemplateError": "prompt",
+    "answer_schema": "prompt",
+    "build_messages": "prompt",
+    "JudgeFailure": "records",
+    "JudgeTestResult": "records",
+    "judge_failures": "records",
+    "label_calls": "records",
+    "replay_call": "records",
+    "test_judge": "records",
+    "RunPlan": "run",
+    "RunProgress": "run",
+    "RunResult": "run",
+    "plan_run": "run",
+    "run_judge": "run",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_face(__name__, _EXPORTS)
