@@ -189,6 +189,10 @@ from scripts.source_shots import SHOTS as SOURCE_SHOTS  # noqa: E402
 
 SHOTS.update(SOURCE_SHOTS)
 
+from scripts.judge_shots import SHOTS as JUDGE_SHOTS  # noqa: E402
+
+SHOTS.update(JUDGE_SHOTS)
+
 
 if __name__ == "__main__":
     main()

@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
             "screen_calibration": lambda: self.show_screen("calibration"),
             "screen_rubric": lambda: self.show_screen("rubric"),
             "screen_sources": lambda: self.show_screen("sources"),
+            "screen_judges": lambda: self.show_screen("judges"),
             "export": self.show_export_dialog,
             "switch_lead": self.switch_to_lead,
         }
@@ -231,6 +232,7 @@ class MainWindow(QMainWindow):
                 "screen_calibration",
                 "screen_rubric",
                 "screen_sources",
+                "screen_judges",
                 "switch_lead",
             ],
             "&Help": ["shortcuts"],

@@ -60,6 +60,12 @@ def _sources(host: Host) -> QWidget:
     return SourcesScreen(host)  # type: ignore[arg-type]
 
 
+def _judges(host: Host) -> QWidget:
+    from ui.judges.screen import JudgesScreen  # lazy: see the module docstring
+
+    return JudgesScreen(host)
+
+
 LAZY_SCREENS: dict[str, LazyScreen] = {
     "items": LazyScreen("Items", _items),
     "team": LazyScreen("Team", _team),
@@ -67,6 +73,7 @@ LAZY_SCREENS: dict[str, LazyScreen] = {
     "calibration": LazyScreen("Calibration", _calibration),
     "rubric": LazyScreen("Rubric editor", _rubric),
     "sources": LazyScreen("Sources", _sources),
+    "judges": LazyScreen("Judges", _judges),
 }
 
 
