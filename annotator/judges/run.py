@@ -221,9 +221,13 @@ class _Runner:
                     break
                 try:
                     done, _ = wait(list(inflight), timeout=0.2, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        item_id = inflight.pop(future)
-                        self._handle(self._outcome(future, item_id))
+                    # Answers that arrived together are written in one commit (one fsync):
+                    # each is its own savepoint, and all of them were in flight, so a kill
+                    # still costs at most the calls in flight.
+                    with self.project.transaction():
+                        for future in done:
+                            item_id = inflight.pop(future)
+                            self._handle(self._outcome(future, item_id))
                     if cancelled is not None and not self.stop.is_set() and cancelled():
                         self._halt("cancelled", "Stopped on request; run again to continue.")
                 except KeyboardInterrupt:
