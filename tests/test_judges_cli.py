@@ -136,3 +136,34 @@ def test_api_key_never_leaves_the_environment(tmp_path: Path) -> None:
         assert key[8:].encode() not in file.read_bytes(), file
     for text in outputs:
         assert key not in text
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_carries_on(tmp_path: Path) -> None:
+    path = _project_with_items(tmp_path, 57)  # with the 3 seed items: 60
+    with FakeServer({"delay_s": 0.05}) as server:
+        added = _cli("judge", "add", str(path), "j", "--base-url", server.base_url, "--model", "m")
+        assert added.returncode == 0, added.stderr
+        run = subprocess.Popen(
+            [sys.executable, "-m", "annotator", "judge", "run", str(path), "j", "--concurrency",
+             "2"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        while server.script.total < 10:
+            assert run.poll() is None, "the run ended before Ctrl+C"
+            time.sleep(0.02)
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=60)
+        assert run.returncode == 130, err
+        assert "Traceback" not in err and "Ctrl+C" in out + err
+        with open_project(path) as project:
+            judged = project.scalar("SELECT count(*) FROM judge_results WHERE outcome = 'label'")
+        assert 10 <= judged < 60, "what was answered before Ctrl+C is kept"
+        calls_before = server.script.total
+        again = _cli("judge", "run", str(path), "j", "--json")
+        assert again.returncode == 0, again.stderr
+        assert server.script.total - calls_before == 60 - judged, "no item is asked twice"
+    result = json.loads(again.stdout)
+    assert result["judged"] + judged == 60
