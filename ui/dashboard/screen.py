@@ -425,9 +425,3 @@ class Dashboard(QWidget):
             write_report_in_background(
                 self.project.path, Path(path), self.status.setText, self.report_names.isChecked()
             )
-
-    def handle_action(self, name: str) -> bool:
-        return False
-
-    def handle_text(self, text: str) -> bool:
-        return False

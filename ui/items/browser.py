@@ -313,6 +313,3 @@ class ItemsBrowser(QWidget):
             self.search.selectAll()
             return True
         return False
-
-    def handle_text(self, text: str) -> bool:
-        return False

@@ -148,12 +148,6 @@ class JudgesScreen(QWidget):
     def on_shown(self) -> None:
         self.refresh()
 
-    def handle_action(self, name: str) -> bool:
-        return False
-
-    def handle_text(self, text: str) -> bool:
-        return False
-
     # -- what the tabs ask ------------------------------------------------------------
     def current_judge(self) -> Any:
         row = self.list.currentRow()

@@ -211,6 +211,3 @@ class StartScreen(QWidget):
                 return True
             return self.activate_selection()
         return False
-
-    def handle_text(self, text: str) -> bool:
-        return False

@@ -213,12 +213,6 @@ class SourcesScreen(QWidget):
         if self.report is None:
             self.refresh()
 
-    def handle_action(self, name: str) -> bool:
-        return False
-
-    def handle_text(self, text: str) -> bool:
-        return False
-
     # -- computing ----------------------------------------------------------------------
     def refresh(self) -> None:
         if self.project is None or (self.job is not None and not self.job.cancelled):

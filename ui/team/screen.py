@@ -265,9 +265,3 @@ class TeamScreen(QWidget):
     def on_shown(self) -> None:
         for tab in (self.queues, self.anchors, self.rates):
             tab.refresh()
-
-    def handle_action(self, name: str) -> bool:
-        return False
-
-    def handle_text(self, text: str) -> bool:
-        return False
