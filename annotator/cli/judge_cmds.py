@@ -10,6 +10,7 @@ from typing import Any
 
 from annotator.base.errors import AnnotatorError
 from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
+from annotator.stats.defaults import N_BOOT, SEED
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,7 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--items",
         default="unlabeled",
-        help="all, unlabeled (default), anchors, tag:KEY=VALUE, or text to search for",
+        help="all, unlabeled (default), anchors, judged-by:VERSION (re-judge that version's "
+        "items), tag:KEY=VALUE, or text to search for",
     )
     run.add_argument("--limit", type=int, help="at most this many items")
     run.add_argument("--concurrency", type=int, default=4, help="calls in flight (default 4)")
@@ -76,6 +78,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_flag(run)
     run.set_defaults(func=cmd_run)
 
+    compare = sub.add_parser(
+        "compare",
+        help="two versions of a judge on the same items: cross-tab, shift, exchange rate",
+    )
+    add_project_argument(compare)
+    compare.add_argument("name", help="the judge")
+    compare.add_argument("--from", dest="from_version", required=True, help="e.g. v1")
+    compare.add_argument("--to", dest="to_version", required=True, help="e.g. v2")
+    compare.add_argument(
+        "--pass-at",
+        type=float,
+        help="ordinal/numeric criteria pass at or above this (default: the scale's midpoint)",
+    )
+    add_json_flag(compare)
+    compare.set_defaults(func=cmd_compare)
+
     for name, helptext, func in (
         ("show-call", "the exact request(s) and answer(s) behind a judge label", cmd_show_call),
         ("replay", "send a judge label's stored request again", cmd_replay),
@@ -85,6 +103,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         one.add_argument("label_id", type=int, help="the label's id")
         add_json_flag(one)
         one.set_defaults(func=func)
+
+    align = sub.add_parser(
+        "align", help="a judge against the experts: agreement, bias, ceiling, verdict"
+    )
+    add_project_argument(align)
+    align.add_argument(
+        "name", help="the judge: a source of kind llm_judge, or one of its annotators"
+    )
+    align.add_argument(
+        "--against",
+        default="consensus",
+        help="consensus (adjudicated, else experts; default), experts, or a source or annotator",
+    )
+    align.add_argument("--criterion", help="only this criterion")
+    align.add_argument(
+        "--n-boot", type=int, default=N_BOOT, help=f"bootstrap resamples (default {N_BOOT})"
+    )
+    align.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default {SEED})")
+    align.add_argument(
+        "--stands-in-margin", type=float, default=0.05, help="below the human ceiling (0.05)"
+    )
+    align.add_argument("--max-bias", type=float, default=0.25, help="|judge - reference| (0.25)")
+    align.add_argument("--max-rate-gap", type=float, default=0.10, help="nominal rates (0.10)")
+    align.add_argument(
+        "--not-trusted-below", type=float, default=0.40, help="agreement floor (0.40)"
+    )
+    add_json_flag(align)
+    align.set_defaults(func=cmd_align)
 
 
 def _money(value: float | None, currency: str) -> str:
@@ -296,6 +342,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    # lazy: the judges package (and numpy) load only for judge commands
+    from annotator.judges.compare import compare_judge_versions, comparison_lines
+
+    with open_from_args(args) as project:
+        result = compare_judge_versions(
+            project, args.name, args.from_version, args.to_version, pass_at=args.pass_at
+        )
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print("\n".join(comparison_lines(result)))
+    return 0
+
+
 def cmd_show_call(args: argparse.Namespace) -> int:
     # lazy: the judges package loads only for judge commands
     from annotator.judges.records import label_calls
@@ -322,4 +383,28 @@ def cmd_replay(args: argparse.Namespace) -> int:
     print(f"model: {replay['model']} (fingerprint {replay['system_fingerprint']})")
     print(f"answer: {replay['text']}")
     print("same answer as stored" if replay["same_text"] else "a different answer than stored")
+    return 0
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    # lazy: the judges package (and numpy) load only for judge commands
+    from annotator.judges.align import Thresholds, format_alignment, judge_alignment
+
+    thresholds = Thresholds(
+        args.stands_in_margin, args.max_bias, args.max_rate_gap, args.not_trusted_below
+    )
+    with open_from_args(args) as project:
+        result = judge_alignment(
+            project,
+            args.name,
+            against=args.against,
+            criterion=args.criterion,
+            n_boot=args.n_boot,
+            seed=args.seed,
+            thresholds=thresholds,
+        )
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(format_alignment(result))
     return 0

@@ -12,6 +12,10 @@ from __future__ import annotations
 from annotator.base.lazy import lazy_face
 
 _EXPORTS = {
+    "Alignment": "align",
+    "Thresholds": "align",
+    "format_alignment": "align",
+    "judge_alignment": "align",
     "RetryPolicy": "client",
     "Judge": "config",
     "JudgeConfig": "config",
@@ -21,6 +25,9 @@ _EXPORTS = {
     "get_judge": "config",
     "judge_versions": "config",
     "list_judges": "config",
+    "CriterionComparison": "compare",
+    "VersionComparison": "compare",
+    "compare_judge_versions": "compare",
     "DEFAULT_TEMPLATE": "prompt",
     "TemplateError": "prompt",
     "answer_schema": "prompt",
