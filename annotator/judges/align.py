@@ -33,18 +33,11 @@ from typing import Any
 import numpy as np
 
 from annotator.base.errors import NotFoundError
-from annotator.judges.align_pairs import (
-    EXPERT,
-    Boot,
-    Reference,
-    against_the_rest,
-    coefficients,
-    consensus,
-    expert_reference,
-    numeric,
-)
+from annotator.judges.align_pairs import Boot, against_the_rest, coefficients
 from annotator.labels.data import LabelTable, Names, criterion_specs, item_ids, load_names
 from annotator.labels.load import load_all
+from annotator.labels.reference import EXPERT, Reference, consensus, expert_reference
+from annotator.labels.reference import is_numeric as numeric
 from annotator.stats.coefficient import Coefficient
 from annotator.stats.defaults import CONFIDENCE, N_BOOT, SEED
 from annotator.store.project import Project

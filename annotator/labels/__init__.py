@@ -9,6 +9,8 @@ from __future__ import annotations
 from annotator.base.lazy import lazy_face
 
 _EXPORTS = {
+    "Reference": "reference",
+    "expert_reference": "reference",
     "Adjudication": "adjudications",
     "AdjudicationError": "adjudications",
     "adjudicate": "adjudications",

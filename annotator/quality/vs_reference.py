@@ -11,106 +11,31 @@ source's own consensus per item with the experts' (items resampled).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from annotator.labels.data import CriterionSpec, LabelTable, Names, same_value
+from annotator.labels.data import LabelTable, Names
+from annotator.labels.reference import EXPERT, Reference, is_numeric, two_raters
+from annotator.labels.reference import expert_reference as reference_of
 from annotator.quality.project_agreement import CriterionAgreement, Settings
 from annotator.stats.agreement import compute_all
 from annotator.stats.reference import reference_from_counts, value_counts
-from annotator.stats.reliability import MISSING, ReliabilityData
+from annotator.stats.reliability import ReliabilityData
 from annotator.store.project import Project
 
-EXPERT = "expert"
 REFERENCE_RATER = "expert consensus"
 
 
-@dataclass(frozen=True)
-class Reference:
-    """The expert consensus of one criterion: per item seq, a value position (or a
-    number for interval criteria); items where it is not defined are absent."""
-
-    items: np.ndarray  # sorted item seqs
-    value: np.ndarray  # position in the table's values, or the mean (interval)
-    n_tied: int
-    n_adjudicated: int
-
-
 def expert_reference(project: Project, table: LabelTable, names: Names) -> Reference | None:
-    """Adjudicated value first, else the expert labels' median / majority / mean."""
+    """Adjudicated value first, else the expert sources' labels' median / majority / mean."""
     experts = [s for s, kind in names.source_kinds.items() if kind == EXPERT]
-    mine = table.subset(np.isin(table.source, experts))
-    items, idx = np.unique(mine.item, return_inverse=True)
-    numeric = _numeric(table)
-    values = np.asarray(table.values, dtype=float) if numeric else None
-    counts = value_counts(idx, mine.code, len(items), len(table.values))
-    ref, defined = reference_from_counts(counts, table.level, values)
-    triples = zip(items.tolist(), ref.tolist(), defined.tolist(), strict=True)
-    by_item = {s: float(r) for s, r, d in triples if d}
-    tied = {s for s, d in zip(items.tolist(), defined.tolist(), strict=True) if not d}
-    adjudicated = _adjudicated(project, table.spec, table.values, numeric)
-    by_item.update(adjudicated)
-    tied -= set(adjudicated)
-    if not by_item:
-        return None
-    seqs = np.array(sorted(by_item), dtype=np.int64)
-    return Reference(
-        seqs, np.array([by_item[s] for s in seqs.tolist()]), len(tied), len(adjudicated)
-    )
-
-
-def _adjudicated(
-    project: Project, spec: CriterionSpec, values: tuple[Any, ...], numeric: bool
-) -> dict[int, float]:
-    """item seq -> adjudicated value position (or number) for this criterion."""
-    rows = project.rows(
-        "SELECT i.seq, a.value_json FROM current_adjudications a JOIN items i ON i.id = a.item_id "
-        "WHERE a.criterion = ?",
-        (spec.key,),
-    )
-    out: dict[int, float] = {}
-    for seq, text in rows:
-        value = json.loads(text)
-        if spec.option is not None:
-            ticked = any(same_value(spec.option, v) for v in value or [])
-            out[seq] = float(values.index(ticked))
-        elif numeric:
-            out[seq] = float(value)
-        else:
-            position = next((p for p, v in enumerate(values) if same_value(v, value)), None)
-            if position is not None:
-                out[seq] = float(position)
-    return out
-
-
-def _numeric(table: LabelTable) -> bool:
-    return table.level in ("interval", "ratio")
-
-
-def _two_raters(
-    first: np.ndarray, second: np.ndarray, table: LabelTable, units: Sequence[Any], raters: tuple
-) -> ReliabilityData:
-    """Two aligned columns as a two-rater table. Numbers (interval, ratio criteria) are
-    coded by their distinct values, so a mean reference keeps its exact value; otherwise
-    the columns already hold positions in the table's values."""
-    if _numeric(table):
-        domain, inverse = np.unique(np.concatenate([first, second]), return_inverse=True)
-        codes = inverse.reshape(2, -1).T
-        values = tuple(int(v) if float(v).is_integer() else float(v) for v in domain.tolist())
-    else:
-        codes = np.stack([first, second]).T
-        values = tuple(table.values)
-    codes = np.where(np.isnan(codes), MISSING, codes) if codes.dtype.kind == "f" else codes
-    return ReliabilityData(codes.astype(np.int32), values, tuple(units), raters)
+    return reference_of(project, table, experts)
 
 
 def _numbers(table: LabelTable, codes: np.ndarray) -> np.ndarray:
     """Value codes as the numbers they stand for (interval, ratio); positions otherwise."""
-    if not _numeric(table):
+    if not is_numeric(table):
         return codes
     return np.asarray(table.values, dtype=float)[codes.astype(int)]
 
@@ -139,7 +64,7 @@ def against_reference(
         ref = np.where(defined, reference.value[position], np.nan)
     kept = table.subset(defined)
     labels = _numbers(kept, kept.code.astype(float))
-    data = _two_raters(ref[defined], labels, kept, kept.label_id.tolist(), (REFERENCE_RATER, name))
+    data = two_raters(ref[defined], labels, kept, kept.label_id.tolist(), (REFERENCE_RATER, name))
     result = _agreement(data, table, settings)
     dropped = int((~defined).sum())
     note = "each label against its item's expert consensus; intervals resample labels"
@@ -178,7 +103,7 @@ def against_the_rest(
     shared = mine.item[position] == others.item if len(mine) else np.zeros(len(others), bool)
     theirs = others.subset(shared)
     own = mine.code[position[shared]]
-    data = _two_raters(
+    data = two_raters(
         _numbers(table, own),
         _numbers(table, theirs.code),
         table,
@@ -205,14 +130,14 @@ def consensus_vs_reference(
 ) -> CriterionAgreement:
     """The source's own consensus per item against the reference (items resampled)."""
     items, idx = np.unique(table.item, return_inverse=True)
-    values = np.asarray(table.values, dtype=float) if _numeric(table) else None
+    values = np.asarray(table.values, dtype=float) if is_numeric(table) else None
     counts = value_counts(idx, table.code, len(items), len(table.values))
     mine, defined = reference_from_counts(counts, table.level, values)
     common, in_mine, in_ref = np.intersect1d(items[defined], reference.items, return_indices=True)
     own = mine[defined][in_mine]
     ref = reference.value[in_ref]
     raters = (REFERENCE_RATER, f"{name} consensus")
-    data = _two_raters(ref, own, table, common.tolist(), raters)
+    data = two_raters(ref, own, table, common.tolist(), raters)
     result = _agreement(data, table, settings)
     return CriterionAgreement(
         table.spec.name, table.level, tuple(data.values), result, len(common), 2 * len(common), 2
