@@ -232,15 +232,18 @@ def connect(path: Path, journal_mode: str = "WAL") -> sqlite3.Connection:
     return conn
 
 
-def checkpoint(path: str | Path) -> None:
+def checkpoint(path: str | Path) -> tuple[int, int]:
     """Copy what the WAL holds into the project file, on a connection of its own, without
-    waiting for anyone (PASSIVE: pages a reader still needs stay for the next time)."""
+    waiting for anyone (PASSIVE: pages a reader still needs stay for the next time).
+    Returns (frames in the WAL, frames copied); (0, 0) when busy or not in WAL mode."""
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=0)
     try:
-        with suppress(sqlite3.OperationalError):  # busy or not WAL: nothing to do now
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    except sqlite3.OperationalError:  # busy: the next job tries again
+        return 0, 0
     finally:
         conn.close()
+    return (max(int(row[1]), 0), max(int(row[2]), 0)) if row else (0, 0)
 
 
 def _read_versions(path: Path) -> Versions:
