@@ -36,3 +36,34 @@ JUDGE_TABLES = [
     "CREATE INDEX judge_results_label ON judge_results(label_id)",
     "CREATE INDEX judge_calls_result ON judge_calls(result_id)",
 ]
+
+# -- m008_judge_checks: position bias and canaries (issue 16), frozen once committed ---------
+
+JUDGE_CHECK_APPEND_ONLY = ("judge_swaps", "judge_canary_answers")
+JUDGE_CHECK_TABLES = [
+    # One row per pairwise item asked again with A and B exchanged (`judge run --swap`):
+    # `values_json` is that answer mapped back to the item's own A/B orientation, so it
+    # compares directly with the label of `result_id`; `raw_json` is the answer as given.
+    f"""CREATE TABLE judge_swaps (id INTEGER PRIMARY KEY, {_KEY}, version_id INTEGER
+        NOT NULL REFERENCES judge_versions(id), item_id TEXT NOT NULL, result_id INTEGER
+        NOT NULL REFERENCES judge_results(id), values_json TEXT NOT NULL, raw_json TEXT
+        NOT NULL, at TEXT NOT NULL)""",
+    "CREATE INDEX judge_swaps_result ON judge_swaps(judge_id, result_id)",
+    # The lead's canary set per judge: items with known answers (anchors, expert-labeled
+    # items), the expected values frozen when chosen so the yardstick never moves.
+    # `removed_at` set means out of the set (kept, since past answers refer to it).
+    f"""CREATE TABLE judge_canaries (id INTEGER PRIMARY KEY, {_KEY}, item_id TEXT NOT NULL
+        REFERENCES items(id), origin TEXT NOT NULL CHECK (origin IN ('anchor', 'expert')),
+        expected_json TEXT NOT NULL, added_at TEXT NOT NULL, added_by TEXT NOT NULL,
+        removed_at TEXT, UNIQUE (judge_id, item_id))""",
+    # Every canary answer, per criterion, scored against the frozen expected value: the
+    # series the judge-drift control chart watches. Not labels: re-asking a canary never
+    # adds to the judge's labels or its agreement figures. `run_id` groups one canary run.
+    f"""CREATE TABLE judge_canary_answers (id INTEGER PRIMARY KEY, {_KEY}, version_id
+        INTEGER NOT NULL REFERENCES judge_versions(id), run_id TEXT NOT NULL, item_id TEXT
+        NOT NULL, criterion TEXT NOT NULL, value_json TEXT, expected_json TEXT NOT NULL,
+        correct INTEGER NOT NULL, at TEXT NOT NULL)""",
+    "CREATE INDEX judge_canary_answers_judge ON judge_canary_answers(judge_id, criterion, at)",
+    # Why each call was made: 'label' (m007's calls), 'swap' or 'canary'; every call is priced.
+    "ALTER TABLE judge_calls ADD COLUMN purpose TEXT NOT NULL DEFAULT 'label'",
+]

@@ -14,7 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from annotator.store.judge_tables import JUDGE_APPEND_ONLY, JUDGE_TABLES
+from annotator.store.judge_tables import (
+    JUDGE_APPEND_ONLY,
+    JUDGE_CHECK_APPEND_ONLY,
+    JUDGE_CHECK_TABLES,
+    JUDGE_TABLES,
+)
 
 if TYPE_CHECKING:  # sqlite-utils is imported only when a file needs migrating:
     from sqlite_utils import Database, Migrations  # it pulls in pandas (seconds at launch)
@@ -575,3 +580,11 @@ def m007_judges(db: Database) -> None:
     judged item and every call's exact request; the DDL is in `judge_tables` (frozen too)."""
     append_only = [sql for name in JUDGE_APPEND_ONLY for sql in forbid_changes(name)]
     run_statements(db, [*JUDGE_TABLES, *append_only])
+
+
+@migration
+def m008_judge_checks(db: Database) -> None:
+    """Judge position bias and canaries (issue 16): swapped answers, the canary set and
+    its scored answers, and why each call was made; the DDL is in `judge_tables`."""
+    append_only = [sql for name in JUDGE_CHECK_APPEND_ONLY for sql in forbid_changes(name)]
+    run_statements(db, [*JUDGE_CHECK_TABLES, *append_only])
