@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.base.errors import AnnotatorError
+from annotator.cli import judge_canary_cmds
 from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
 from annotator.stats.defaults import N_BOOT, SEED
 
@@ -74,6 +75,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="when the server reports another model or fingerprint, go on under a new version",
     )
+    run.add_argument(
+        "--swap",
+        action="store_true",
+        help="also ask each pairwise item with A and B exchanged, to measure position bias",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     add_json_flag(run)
     run.set_defaults(func=cmd_run)
@@ -129,8 +135,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     align.add_argument(
         "--not-trusted-below", type=float, default=0.40, help="agreement floor (0.40)"
     )
+    align.add_argument(
+        "--max-flip-rate",
+        type=float,
+        default=0.20,
+        help="preference answers that change when A and B are exchanged (0.20)",
+    )
+    align.add_argument(
+        "--by",
+        choices=("slice", "rubric-version", "week"),
+        help="the same figures and verdict per slice (tag=value), rubric version or week",
+    )
     add_json_flag(align)
     align.set_defaults(func=cmd_align)
+    judge_canary_cmds.register(sub)  # judge canary add|list|remove|run, judge run --canary
 
 
 def _money(value: float | None, currency: str) -> str:
@@ -297,19 +315,33 @@ class _Bar:
         sys.stderr.flush()
 
 
+def _planned_swaps(plan: Any) -> str:
+    if not plan.swaps:
+        return ""
+    only = f", {plan.swap_only} of them for items judged before" if plan.swap_only else ""
+    return f" ({plan.swaps} with A and B exchanged{only})"
+
+
+def _swaps_done(result: Any) -> str:
+    failed = f", {result.swaps_failed} of them failed" if result.swaps_failed else ""
+    asked = result.swaps + result.swaps_failed
+    return f"; {asked} swaps asked (A and B exchanged){failed}, {result.flips} flipped"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     # lazy: the judges package (and openai) load only for judge commands
     from annotator.judges.run import plan_run, run_judge
 
     if args.dry_run:
         with open_from_args(args) as project:
-            plan = plan_run(project, args.name, args.items, args.limit)
+            plan = plan_run(project, args.name, args.items, args.limit, swap=args.swap)
         if args.json:
             print_json(plan.to_dict())
         else:
             print(
                 f"{len(plan.item_ids)} items ({plan.skipped_already} already judged under "
-                f"{plan.version or 'no version yet'}), {plan.calls} calls, about "
+                f"{plan.version or 'no version yet'}), {plan.calls} calls{_planned_swaps(plan)}, "
+                "about "
                 f"{plan.est_tokens_in} tokens in and {plan.est_tokens_out} out, "
                 f"{_money(plan.est_cost, plan.currency)}. Nothing was sent."
             )
@@ -323,6 +355,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         accept_new_version=args.accept_new_version,
         progress=bar,
+        swap=args.swap,
     )
     if bar is not None:
         sys.stderr.write("\n")
@@ -333,7 +366,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{result.judged} judged, {result.failed} failed, {result.skipped_already} already "
             f"judged; {result.calls} calls ({result.retries} retries), {result.tokens_in} tokens "
             f"in, {result.tokens_out} out, {_money(result.cost, result.currency)}; judge version "
-            f"{result.version or '-'}."
+            f"{result.version or '-'}{_swaps_done(result) if args.swap else ''}."
         )
         if result.message:
             print(result.message)
@@ -391,7 +424,11 @@ def cmd_align(args: argparse.Namespace) -> int:
     from annotator.judges.align import Thresholds, format_alignment, judge_alignment
 
     thresholds = Thresholds(
-        args.stands_in_margin, args.max_bias, args.max_rate_gap, args.not_trusted_below
+        args.stands_in_margin,
+        args.max_bias,
+        args.max_rate_gap,
+        args.not_trusted_below,
+        args.max_flip_rate,
     )
     with open_from_args(args) as project:
         result = judge_alignment(
@@ -402,6 +439,7 @@ def cmd_align(args: argparse.Namespace) -> int:
             n_boot=args.n_boot,
             seed=args.seed,
             thresholds=thresholds,
+            by=args.by,
         )
     if args.json:
         print_json(result.to_dict())

@@ -16,6 +16,13 @@ _EXPORTS = {
     "Thresholds": "align",
     "format_alignment": "align",
     "judge_alignment": "align",
+    "Canary": "canary",
+    "CanaryError": "canary",
+    "add_canaries": "canary",
+    "list_canaries": "canary",
+    "remove_canaries": "canary",
+    "CanaryRunResult": "canary_run",
+    "run_canaries": "canary_run",
     "RetryPolicy": "client",
     "Judge": "config",
     "JudgeConfig": "config",
@@ -28,6 +35,11 @@ _EXPORTS = {
     "CriterionComparison": "compare",
     "VersionComparison": "compare",
     "compare_judge_versions": "compare",
+    "judge_subjects": "label_versions",
+    "label_versions": "label_versions",
+    "version_starts": "label_versions",
+    "judge_summaries": "summary",
+    "verdict_text": "summary",
     "DEFAULT_TEMPLATE": "prompt",
     "TemplateError": "prompt",
     "answer_schema": "prompt",
@@ -42,7 +54,11 @@ _EXPORTS = {
     "RunProgress": "run",
     "RunResult": "run",
     "plan_run": "run",
-    "run_judge": "run",
+    "flipped_criteria": "swap",
+    "map_back": "swap",
+    "side_map": "swap",
+    "swapped_item": "swap",
+    "run_judge": "canary_run",  # run.run_judge, and canary=True
 }
 
 __all__ = sorted(_EXPORTS)

@@ -82,6 +82,7 @@ def _call_dict(row: Any) -> dict[str, Any]:
         "call_id": row["id"],
         "item_id": row["item_id"],
         "sample": row["sample"],
+        "purpose": row["purpose"],  # 'label', or 'swap' for the answer with A and B exchanged
         "outcome": row["outcome"],
         "error": row["error"],
         "attempts": row["attempts"],
@@ -98,7 +99,11 @@ def replay_call(
 ) -> dict[str, Any]:
     """Send a label's stored request again, as it was; returns the stored call and the new
     answer (nothing is written)."""
-    calls = [c for c in label_calls(project, label_id) if c["outcome"] == "answer"]
+    calls = [
+        c
+        for c in label_calls(project, label_id)
+        if c["outcome"] == "answer" and c["purpose"] != "swap"
+    ]
     stored = next((c for c in calls if c["sample"] == sample), calls[0])
     judge_name = project.scalar(
         "SELECT j.name FROM judges j JOIN judge_calls c ON c.judge_id = j.id WHERE c.id = ?",

@@ -4,7 +4,8 @@ arrives (so a killed run loses at most the calls in flight), and a stop when the
 server reports a different model or fingerprint than the run's version.
 
 Worker threads only talk HTTP; the calling thread owns the project connection and
-writes every result, so SQLite sees one writer.
+writes every result, so SQLite sees one writer. With `swap`, each pairwise item is also
+asked once with A and B exchanged (`swap.py`); that answer is written with its result.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from annotator.judges.prompt import (
     parse_answer,
     prompt_sha,
 )
-from annotator.judges.selection import candidate_version, select_items
+from annotator.judges.selection import candidate_version, select_items, unswapped_items
+from annotator.judges.swap import SwapAnswer, ask_swapped, plan_swaps, record_swap, swap_request
 from annotator.labels.labels import submit_label
 from annotator.rubric.versions import current_version
 from annotator.sources.sources import annotator_by_id
@@ -59,6 +61,8 @@ class RunPlan:
     currency: str
     skipped_already: int = 0
     version: str | None = None  # the judge version the run expects to continue
+    swaps: int = 0  # with swap: the swapped calls (in `calls`), one per pairwise item
+    swap_only: int = 0  # with swap: items judged before that are asked only the swap
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -92,6 +96,10 @@ class RunResult:
     currency: str = "USD"
     message: str = ""
     seconds: float = 0.0
+    canary: dict[str, Any] | None = None  # with run_judge(canary=True): the canary run first
+    swaps: int = 0  # with swap: swapped answers recorded (judge_swaps rows)
+    flips: int = 0  # ... of which disagree with the label once mapped back
+    swaps_failed: int = 0  # swapped calls that failed or stayed off the rubric
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,10 +114,23 @@ class _Outcome:
     raw_text: str | None = None
     stopped: bool = False
     samples: int = 0
+    swap: SwapAnswer | None = None  # with swap: the A/B-exchanged answer of a pairwise item
+
+    def all_calls(self) -> list[tuple[int, CallResult, str, str | None]]:
+        return self.calls + (self.swap.calls if self.swap is not None else [])
+
+    def purposed_calls(self, purpose: str) -> list[tuple[str, Any]]:
+        """(purpose, call) for every call: the run's purpose, and 'swap' for the swap's."""
+        swapped = self.swap.calls if self.swap is not None else []
+        return [(purpose, c) for c in self.calls] + [("swap", c) for c in swapped]
 
 
 def plan_run(
-    project: Project, name: str, items: str = "unlabeled", limit: int | None = None
+    project: Project,
+    name: str,
+    items: str = "unlabeled",
+    limit: int | None = None,
+    swap: bool = False,
 ) -> RunPlan:
     """What a run would do: the items, the calls, and the estimated tokens and cost."""
     judge = get_judge(project, name)
@@ -121,7 +142,10 @@ def plan_run(
     for item_id in item_ids:
         messages, _ = build_messages(config.prompt_template, rubric, get_item(project, item_id))
         tokens_in += estimate_tokens(messages) * config.samples
-    calls = len(item_ids) * config.samples
+    swaps = plan_swaps(project, judge, rubric, items, limit, version, item_ids) if swap else None
+    if swaps is not None:
+        tokens_in += swaps.tokens_in
+    calls = len(item_ids) * config.samples + (swaps.calls if swaps else 0)
     tokens_out = calls * (config.max_tokens or TYPICAL_ANSWER_TOKENS)
     return RunPlan(
         item_ids=item_ids,
@@ -132,6 +156,8 @@ def plan_run(
         currency=config.currency,
         skipped_already=skipped,
         version=version["label"] if version else None,
+        swaps=swaps.calls if swaps else 0,
+        swap_only=len(swaps.only) if swaps else 0,
     )
 
 
@@ -147,21 +173,27 @@ def run_judge(
     cancelled: Callable[[], bool] | None = None,
     api_key: str | None = None,
     policy: RetryPolicy | None = None,
+    swap: bool = False,
 ) -> RunResult:
-    """Judge the chosen items; opens (and closes) its own connection to the project."""
+    """Judge the chosen items; opens (and closes) its own connection to the project.
+    (`canary_run.run_judge` adds `canary=True`: the canary set first, then this.)"""
     if concurrency < 1:
         raise JudgeError("--concurrency must be 1 or more.")
     project = open_project(project_path)
     try:
         judge = get_judge(project, name)
         key = resolve_api_key(judge.config, api_key)
-        runner = _Runner(project, judge, concurrency, accept_new_version, policy or RetryPolicy())
+        runner = _Runner(
+            project, judge, concurrency, accept_new_version, policy or RetryPolicy(), swap=swap
+        )
         return runner.run(items, limit, key, progress, cancelled)
     finally:
         project.close()
 
 
 class _Runner:
+    purpose = "label"  # why its calls are made (judge_calls.purpose); a canary run's: 'canary'
+
     def __init__(
         self,
         project: Project,
@@ -169,6 +201,7 @@ class _Runner:
         concurrency: int,
         accept: bool,
         policy: RetryPolicy,
+        swap: bool = False,
     ) -> None:
         self.project = project
         self.judge = judge
@@ -186,6 +219,10 @@ class _Runner:
         self.version_ids: dict[tuple[str, str | None], int] = {}
         self.deferred: list[_Outcome] = []
         self.started_samples = 0
+        self.swap = swap  # also ask each pairwise item with A and B exchanged
+        self.swap_requests: dict[str, dict[str, Any]] = {}  # built here, sent by a worker
+        self.swap_only: dict[str, tuple[int, int]] = {}  # item -> (result id, version id)
+        self.swap_only_done = 0
 
     # -- the loop -------------------------------------------------------------
     def run(
@@ -200,9 +237,11 @@ class _Runner:
         if version is not None:
             self.fact = (version["reported_model"], version["system_fingerprint"])
             self.version_ids[self.fact] = version["id"]
-        item_ids, self.result.skipped_already = select_items(
-            self.project, self.judge, items, limit, version
-        )
+        item_ids, self.result.skipped_already = self._select(items, limit, version)
+        if self.swap:  # and the items judged before but never asked the swap: only that
+            left = None if limit is None else max(0, limit - len(item_ids))
+            self.swap_only = unswapped_items(self.project, self.judge, items, left, version)
+            item_ids = [*item_ids, *self.swap_only]
         self.known_fact = self.fact
         self.total = len(item_ids)
         self.progress = progress
@@ -245,6 +284,12 @@ class _Runner:
             self.result.version = self._version_label(self.version_ids[self.fact])
         return self.result
 
+    def _select(
+        self, items: str, limit: int | None, version: dict[str, Any] | None
+    ) -> tuple[list[str], int]:
+        """The items to ask and how many were skipped (a canary run asks its set instead)."""
+        return select_items(self.project, self.judge, items, limit, version)
+
     def _halt(self, reason: str, message: str) -> None:
         if self.result.stopped_reason is None:
             self.result.stopped_reason = reason
@@ -254,6 +299,8 @@ class _Runner:
     def _request(self, item_id: str) -> tuple[dict[str, Any], bool]:
         item = get_item(self.project, item_id)
         messages, schema = build_messages(self.config.prompt_template, self.rubric, item)
+        if self.swap and item.pairwise:
+            self.swap_requests[item_id] = swap_request(self.judge, self.rubric, item)
         return build_request(self.config, messages, schema), item.pairwise
 
     def _outcome(self, future: Future[_Outcome], item_id: str) -> _Outcome:
@@ -265,6 +312,8 @@ class _Runner:
     # -- one item, in a worker thread -------------------------------------------
     def _judge_item(self, item_id: str, request: dict[str, Any], pairwise: bool) -> _Outcome:
         outcome = _Outcome(item_id)
+        if item_id in self.swap_only:  # judged before: only the swapped answer is asked
+            return self._ask_swap(outcome)
         for sample in range(self.config.samples):
             if self.stop.is_set():
                 outcome.stopped = True
@@ -300,13 +349,21 @@ class _Runner:
                 outcome.error = f"{problem[0]} ({tries} answers, none on the rubric)"
                 outcome.raw_text = problem[1]
                 return outcome
+        return self._ask_swap(outcome)
+
+    def _ask_swap(self, outcome: _Outcome) -> _Outcome:
+        request = self.swap_requests.pop(outcome.item_id, None)
+        if request is not None:
+            args = (self.rubric, self.policy, self.stop, self.fallback)
+            outcome.swap = ask_swapped(self._client, request, outcome.item_id, *args)
         return outcome
 
     # -- results, in the calling thread -------------------------------------------
     def _handle(self, outcome: _Outcome) -> None:
-        self.started_samples += outcome.samples
-        self.result.calls += sum(r.attempts for _, r, _, _ in outcome.calls)
-        for _, r, _, _ in outcome.calls:
+        self.swap_requests.pop(outcome.item_id, None)  # not asked when the label failed
+        self.started_samples += outcome.samples + (outcome.swap.started if outcome.swap else 0)
+        self.result.calls += sum(r.attempts for _, r, _, _ in outcome.all_calls())
+        for _, r, _, _ in outcome.all_calls():
             self.result.tokens_in += r.tokens_in
             self.result.tokens_out += r.tokens_out
             price = self.config.price(r.tokens_in, r.tokens_out)
@@ -314,7 +371,7 @@ class _Runner:
                 self.result.cost = (self.result.cost or 0.0) + price
         facts = [
             (r.reported_model or self.config.model, r.fingerprint)
-            for _, r, _, _ in outcome.calls
+            for _, r, _, _ in outcome.all_calls()
             if r.ok
         ]
         if facts and (self.fact is None or any(f != self.fact for f in facts)):
@@ -325,6 +382,10 @@ class _Runner:
                 return
             self.fact = new
             self._flush_deferred()
+        if outcome.item_id in self.swap_only:
+            self._write_swap_only(outcome)
+            self._report()
+            return
         if outcome.stopped and not outcome.answers:
             self._write_calls(outcome, None, None)  # spent, but nothing judged
             return
@@ -398,6 +459,9 @@ class _Runner:
                 ),
             ).lastrowid
             self._write_calls(outcome, version_id, result_id)
+            if ok and outcome.swap is not None:  # its swapped answer, beside the label
+                where = (self.judge.id, version_id, outcome.item_id, result_id)
+                record_swap(self.project, self.rubric, self.result, outcome.swap, where, values)
         if ok:
             self.result.judged += 1
         else:
@@ -423,17 +487,31 @@ class _Runner:
                 self.config.price(r.tokens_in, r.tokens_out),
                 r.latency_s,
                 now_iso(),
+                purpose,
             )
-            for sample, r, kind, error in outcome.calls
+            for purpose, (sample, r, kind, error) in outcome.purposed_calls(self.purpose)
         ]
         if rows:
             with self.project.transaction():
                 self.project.conn.executemany(
                     "INSERT INTO judge_calls(judge_id, version_id, item_id, result_id, sample, "
                     "request, response, outcome, error, attempts, tokens_in, tokens_out, cost, "
-                    "latency_s, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "latency_s, at, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "?, ?)",
                     rows,
                 )
+
+    def _write_swap_only(self, outcome: _Outcome) -> None:
+        """Only a swap (the item was judged before): its row beside that label's result if
+        the server still answers as that version, and its calls."""
+        result_id, version_id = self.swap_only[outcome.item_id]
+        with self.project.transaction():
+            same = self._version_id() == version_id
+            if same and outcome.swap is not None:
+                where = (self.judge.id, version_id, outcome.item_id, result_id)
+                record_swap(self.project, self.rubric, self.result, outcome.swap, where)
+            self._write_calls(outcome, self._version_id(), result_id if same else None)
+        self.swap_only_done += 1
 
     def _version_label(self, version_id: int) -> str:
         number = self.project.scalar(
@@ -444,7 +522,7 @@ class _Runner:
     def _report(self) -> None:
         if self.progress is None:
             return
-        done = self.result.judged + self.result.failed
+        done = self.result.judged + self.result.failed + self.swap_only_done
         elapsed = max(time.perf_counter() - self.began, 1e-9)
         rate = done / elapsed
         eta = (self.total - done) / rate if rate > 0 else None

@@ -5,7 +5,8 @@ this judge has no label on under any version; `anchors`: the active anchors' ite
 `judged-by:VERSION`: the items that version (v2 or 2) labeled, to re-judge them; anything
 else is a query: `tag:KEY=VALUE`, or text searched in ids, inputs and outputs.
 Items already judged under the version the run continues are always skipped, so a
-stopped or killed run started again makes no second call for them.
+stopped or killed run started again makes no second call for them. With `--swap`, the
+pairwise ones among them that have no swapped answer yet are asked only the swap.
 """
 
 from __future__ import annotations
@@ -99,3 +100,30 @@ def _where(judge: Judge, items: str) -> tuple[str, list[Any]]:
         key, value = items[4:].split("=", 1)
         return ItemFilter(tag=(key, value)).where()
     return ItemFilter(text=items).where()
+
+
+def unswapped_items(
+    project: Project,
+    judge: Judge,
+    items: str,
+    limit: int | None,
+    version: dict[str, Any] | None,
+) -> dict[str, tuple[int, int]]:
+    """For `judge run --swap`: the pairwise items of the selection already judged under
+    `version` with no swapped answer there yet, in import order (at most `limit`), each
+    with its label's result id and the version id; the run asks them only the swap."""
+    if version is None:
+        return {}
+    where, params = ("1", []) if items == "unlabeled" else _where(judge, items)
+    sql = (
+        "SELECT items.id, max(r.id) FROM items JOIN judge_results r ON r.item_id = items.id "
+        "AND r.judge_id = ? AND r.version_id = ? AND r.outcome = 'label' "
+        f"WHERE items.pairwise = 1 AND ({where}) AND NOT EXISTS (SELECT 1 FROM judge_swaps s "
+        "WHERE s.judge_id = r.judge_id AND s.version_id = r.version_id AND s.item_id = items.id) "
+        "GROUP BY items.id ORDER BY items.seq"
+    )
+    query_params: list[Any] = [judge.id, version["id"], *params]
+    if limit is not None:
+        sql += " LIMIT ?"
+        query_params.append(max(0, limit))
+    return {r[0]: (int(r[1]), int(version["id"])) for r in project.rows(sql, query_params)}

@@ -19,14 +19,21 @@ from typing import Any
 from annotator.anchors import rate as anchor_rate
 from annotator.store.project import Project
 
-KINDS = ("anchor_accuracy", "agreement", "distribution", "self_consistency")
+KINDS = (
+    "anchor_accuracy",
+    "agreement",
+    "distribution",
+    "self_consistency",
+    "judge_canary",  # an LLM judge's canary accuracy fell (quality.judge_drift)
+    "judge_version",  # a judge's server reports another model or fingerprint
+)
 AUDIT_ACTION = "drift_alert"
 
 
 @dataclass(frozen=True)
 class Alert:
     kind: str  # one of KINDS
-    subject_type: str  # annotator, source or project
+    subject_type: str  # annotator, source, judge or project
     subject: str  # the annotator's or source's name ("all labels" for the project)
     criterion: str | None
     what: str  # one sentence a lead can act on

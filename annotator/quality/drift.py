@@ -22,96 +22,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from annotator.labels.data import Names, day_to_iso, load_names, week_start
+from annotator.labels.data import Names, day_to_iso, load_names
 from annotator.quality import shift
 from annotator.quality.agreement_drift import agreement_drift
 from annotator.quality.alerts import Alert
+from annotator.quality.anchor_series import AnchorSeries
 from annotator.quality.drift_settings import DriftSettings
+from annotator.quality.judge_drift import JudgeSeries, judge_drift
 from annotator.quality.project_agreement import tables
 from annotator.quality.version_compare import version_effect
 from annotator.stats.control_chart import (
-    ChartResult,
     bernoulli_cusum,
     rolling_accuracy,
 )
-from annotator.stats.control_chart import wilson_interval as wilson
 from annotator.store.project import Project
 
 Progress = Callable[[str], None]
-
-
-@dataclass
-class AnchorSeries:
-    """One annotator's (or source's) scored answers on one criterion, in order."""
-
-    subject: str
-    criterion: str
-    label_id: np.ndarray
-    day: np.ndarray
-    outcome: np.ndarray
-    chart: ChartResult
-    rolling: tuple[np.ndarray, np.ndarray, np.ndarray]
-
-    def weekly(self) -> list[dict[str, Any]]:
-        weeks = np.floor((self.day - 2440591.5) / 7).astype(np.int64)
-        out = []
-        for week in np.unique(weeks).tolist():
-            mask = weeks == week
-            k, n = int(self.outcome[mask].sum()), int(mask.sum())
-            low, high = wilson(k, n)
-            out.append(
-                {"week": week_start(week), "n": n, "correct": k, "accuracy": k / n,
-                 "low": float(low), "high": float(high)}
-            )  # fmt: skip
-        return out
-
-    def to_dict(self, series: bool = False) -> dict[str, Any]:
-        chart = self.chart
-        out: dict[str, Any] = {
-            "n": len(self.outcome),
-            "accuracy": float(self.outcome.mean()) if len(self.outcome) else None,
-            "reason": chart.reason,
-            "threshold": chart.threshold,
-            "p0": _last(chart.p0),
-            "statistic": _last(chart.statistic),
-            "alarms": [
-                {
-                    "at": a.at,
-                    "since": a.since,
-                    "label_id": int(self.label_id[a.at]),
-                    "since_label_id": int(self.label_id[a.since]),
-                    "since_time": day_to_iso(self.day[a.since]),
-                    "p0": a.p0,
-                    "accuracy_since": a.accuracy_since,
-                    "n_since": a.n_since,
-                }
-                for a in chart.alarms
-            ],
-            "weekly": self.weekly(),
-        }
-        if series:
-            out["series"] = {
-                "label_id": self.label_id.tolist(),
-                "outcome": self.outcome.tolist(),
-                "rolling": [_nan_none(a) for a in self.rolling],
-                "statistic": _nan_none(chart.statistic),
-                "p0": _nan_none(chart.p0),
-            }
-        return out
-
-
-def _last(values: np.ndarray) -> float | None:
-    finite = values[np.isfinite(values)]
-    return float(finite[-1]) if len(finite) else None
-
-
-def _nan_none(values: np.ndarray) -> list[float | None]:
-    return [None if not np.isfinite(v) else float(v) for v in values.tolist()]
 
 
 @dataclass
@@ -125,6 +56,7 @@ class DriftReport:
     alerts: list[Alert]
     notes: list[str]
     settings: DriftSettings
+    judges: dict[str, dict[str, JudgeSeries]] = field(default_factory=dict)  # canaries
 
     def to_dict(self, series: bool = False) -> dict[str, Any]:
         return {
@@ -139,6 +71,10 @@ class DriftReport:
                     who: {c: s.to_dict(series) for c, s in by.items()}
                     for who, by in self.source_anchors.items()
                 },
+            },
+            "judge_canaries": {
+                judge: {c: s.to_dict(series) for c, s in by.items()}
+                for judge, by in self.judges.items()
             },
             "agreement_with_rest": self.agreement,
             "distributions": self.distributions,
@@ -172,7 +108,20 @@ def alert_rules(settings: DriftSettings) -> dict[str, str]:
             f"at least {settings.repeat_min} repeats and the 95% upper Wilson bound of "
             "agreeing with their own earlier label below 0.5"
         ),
+        "judge_canary": _judge_rule(settings),
     }
+
+
+def _judge_rule(settings: DriftSettings) -> str:
+    return (
+        f"per LLM judge and criterion, each canary run against the judge's earlier runs: "
+        f"{settings.judge_check.describe()}. By simulation (stats.run_check.simulate), a "
+        "judge right on 90% of 40 canaries for 4 runs that falls to 60% alarms on the next "
+        "run in about 85% of cases (99.9% with 80 canaries), and a stable judge "
+        "false-alarms in about 0.4% of 5-run and 2% of 25-run series. judge_version: a "
+        "judge version whose server reports another model or system fingerprint than the "
+        "version before it"
+    )
 
 
 # -- anchors ----------------------------------------------------------------------------------
@@ -291,14 +240,18 @@ def drift_report(
     repeats, more = shift.self_consistency(project, names, settings)
     alerts += more
     versions = version_effect(project, names)
+    step("judge canaries")
+    judges, more = judge_drift(project, settings)
+    alerts += more
     if not repeats:
         notes.append("No repeat labels yet: set a repeat rate to measure self-consistency.")
     if not versions:
         notes.append("No item has labels under two rubric versions.")
     alerts.sort(key=lambda a: (a.since or "", a.subject, a.criterion or ""))
     return DriftReport(
-        people, sources, agreement, distributions, repeats, versions, alerts, notes, settings
-    )
+        people, sources, agreement, distributions, repeats, versions, alerts, notes, settings,
+        judges,
+    )  # fmt: skip
 
 
 def format_drift(report: DriftReport) -> str:
@@ -321,6 +274,20 @@ def format_drift(report: DriftReport) -> str:
             )
     if not report.anchors:
         lines.append("  no scored anchor answers")
+    if report.judges:
+        lines += ["", "Judge canaries (per LLM judge and criterion):"]
+        for judge, by in report.judges.items():
+            for criterion, series in by.items():
+                d = series.to_dict()
+                status = d["reason"] or (
+                    f"{len(d['alarms'])} alarm(s)" if d["alarms"] else "in control"
+                )
+                last = d["runs"][-1]
+                lines.append(
+                    f"  {judge:<24} {criterion:<18} {d['n']:>6} answers  {d['accuracy']:.0%}  "
+                    f"last run {last['accuracy']:.0%} ({last['version']}, {len(d['runs'])} "
+                    f"runs)  {status}"
+                )
     if report.repeats:
         lines += ["", "Self-consistency on repeats:"]
         for r in report.repeats:

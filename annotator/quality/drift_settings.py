@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from annotator.stats.control_chart import ChartSettings
+from annotator.stats.run_check import RunCheckSettings
 
 
 @dataclass(frozen=True)
@@ -20,3 +21,5 @@ class DriftSettings:
     min_drop: float = 0.10  # agreement drop that matters
     min_jsd: float = 0.10  # distribution change that matters (Jensen-Shannon distance)
     repeat_min: int = 20  # repeats before self-consistency can alert
+    # LLM judges' canary answers come in runs: each run against the runs before it
+    judge_check: RunCheckSettings = field(default_factory=RunCheckSettings)

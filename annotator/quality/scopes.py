@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from annotator.base.errors import AnnotatorError
-from annotator.labels.data import LabelTable, Names, item_ids, load_names, week_start
+from annotator.labels.data import LabelTable, Names, item_ids, load_names
+from annotator.labels.slices import label_groups, slice_tags
 from annotator.quality.project_agreement import Settings, measure, rater_data, tables
 from annotator.quality.vs_reference import against_the_rest
 from annotator.stats.disagreement import item_disagreement
@@ -22,7 +23,6 @@ from annotator.stats.kappa import cohen_kappa_pairwise
 from annotator.store.project import Project
 
 BY = ("annotator", "source", "slice", "week", "rubric-version")
-MAX_SLICE_VALUES = 30
 
 
 class ScopeError(AnnotatorError):
@@ -59,59 +59,9 @@ def agreement_by(
                 result["source"] = names.sources.get(names.annotator_source.get(rater, -1))
                 groups[who] = result
         else:
-            for label, mask in _groups(by, table, names, slices):
+            for label, mask in label_groups(by, table, names, slices):
                 groups[label] = measure(table.subset(mask), names, settings).to_dict()
         out[name] = groups
-    return out
-
-
-def _groups(
-    by: str, table: LabelTable, names: Names, slices: dict[str, tuple[np.ndarray, np.ndarray]]
-) -> list[tuple[str, np.ndarray]]:
-    if by == "source":
-        return [
-            (names.sources.get(s, str(s)), table.source == s)
-            for s in np.unique(table.source).tolist()
-        ]
-    if by == "week":
-        weeks = table.week
-        return [(week_start(w), weeks == w) for w in np.unique(weeks).tolist()]
-    if by == "rubric-version":
-        return [
-            (names.versions.get(v, str(v)), table.version == v)
-            for v in np.unique(table.version).tolist()
-        ]
-    out = []
-    for key, (seqs, values) in slices.items():
-        position = np.clip(np.searchsorted(seqs, table.item), 0, max(len(seqs) - 1, 0))
-        tagged = seqs[position] == table.item if len(seqs) else np.zeros(len(table), bool)
-        value_of = np.where(tagged, values[position] if len(seqs) else "", "")
-        for value in sorted(set(values.tolist())):
-            out.append((f"{key}={value}", tagged & (value_of == value)))
-    return out
-
-
-def slice_tags(project: Project) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """tag key -> (item seqs, tag values), for keys with 2 to 30 distinct values."""
-    keys = [
-        row[0]
-        for row in project.rows(
-            "SELECT j.key, count(DISTINCT j.value) AS n FROM items, json_each(items.tags) AS j "
-            "GROUP BY j.key HAVING n BETWEEN 2 AND ? ORDER BY j.key",
-            (MAX_SLICE_VALUES,),
-        )
-    ]
-    out = {}
-    for key in keys:
-        path = '$."' + key.replace('"', '\\"') + '"'
-        rows = project.rows(
-            "SELECT seq, json_extract(tags, ?) AS v FROM items WHERE v IS NOT NULL ORDER BY seq",
-            (path,),
-        )
-        out[key] = (
-            np.array([r[0] for r in rows], dtype=np.int64),
-            np.array([str(r[1]) for r in rows], dtype=object),
-        )
     return out
 
 

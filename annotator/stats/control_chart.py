@@ -98,6 +98,7 @@ class ChartResult:
     alarms: tuple[Alarm, ...] = ()
     reason: str | None = None  # why there is no chart yet
     n: int = 0
+    statistic_name: str = "CUSUM"  # what the statistic is, for a chart's axis
 
     @property
     def started(self) -> bool:

@@ -199,8 +199,11 @@ class Project:
         return {name: self.scalar(f'SELECT count(*) FROM "{name}"') for name in sorted(names)}
 
     def close(self) -> None:
-        with suppress(sqlite3.Error):
-            self.conn.execute("PRAGMA optimize")
+        # Refresh the planner's statistics only after writing: a connection that only read
+        # (or whose input was refused) leaves the file byte-identical.
+        if self.conn.total_changes:
+            with suppress(sqlite3.Error):
+                self.conn.execute("PRAGMA optimize")
         self.conn.close()
 
     def __enter__(self) -> Project:

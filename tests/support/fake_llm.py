@@ -1,10 +1,13 @@
 """A scripted OpenAI-compatible chat server for the judge tests and benchmark (no network).
 
 It answers `POST /v1/chat/completions` on 127.0.0.1 and counts calls per item (the
-`X-Annotator-Item` header the judge runner sends). A script says, per item, what each
-successive call gets: a status (`429` with `Retry-After`, `500`, `400`), a delay, raw
-content (malformed or off-scale answers), a different model; unscripted calls get a
-valid answer built from the JSON schema in the request. `GET /_stats` returns the
+`X-Annotator-Item` header the judge runner sends: the item's id, or `<item_id>#swapped`
+for the call `judge run --swap` makes with A and B exchanged, so a script can answer the
+two orientations differently). A script says, per item, what each successive call
+gets: a status (`429` with `Retry-After`, `500`, `400`), a delay, raw content (malformed
+or off-scale answers), a different model; unscripted calls get a valid answer built from
+the JSON schema in the request (the first option of every criterion: for a preference,
+"A", whichever answer is shown first). `GET /_stats` returns the
 counts; `POST /_script` replaces the script. Run it in a thread (`FakeServer`) or as
 a process: `python -m tests.support.fake_llm --delay 0.05 --port-file PATH`.
 """
