@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.transforms import offset_copy
 
 from annotator.quality.drift import AnchorSeries
+from annotator.quality.drift_settings import DriftSettings
+from annotator.stats.control_chart import rolling_accuracy
 
 LIGHT = {
     "surface": "#ffffff",
@@ -206,12 +210,42 @@ def _short(name: str, width: int = 18) -> str:
 # -- drift ---------------------------------------------------------------------------------
 
 
+def version_segments(versions: Sequence[str] | None, n: int) -> list[tuple[int, int, str]]:
+    """(start, end, version) runs of equal versions over answers 0..n-1; one run without."""
+    if versions is None or len(versions) == 0 or n == 0:  # a numpy array has no truth value
+        return [(0, n, "")]
+    labels = [str(v) for v in list(versions)[:n]]
+    labels += ["?"] * (n - len(labels))  # answers past the given versions: unknown
+    out, start = [], 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[start]:
+            out.append((start, i, labels[start]))
+            start = i
+    return out
+
+
+def _segment_keep(keep: np.ndarray, start: int, end: int) -> np.ndarray:
+    """The thinned indices inside [start, end), with both ends kept so no run loses its edge."""
+    inside = keep[(keep >= start) & (keep < end)]
+    return np.unique(np.concatenate([[start, end - 1], inside])).astype(int)
+
+
 def drift_chart(
-    series: AnchorSeries, alerts: list[Any] | None = None, colors: dict[str, str] | None = None
+    series: AnchorSeries,
+    alerts: list[Any] | None = None,
+    colors: dict[str, str] | None = None,
+    versions: Sequence[str] | None = None,
 ) -> Figure:
     """Rolling anchor accuracy with its Wilson band, the chart's usual level and the drop
-    it watches for; below, the CUSUM statistic against its threshold; alarms marked."""
+    it watches for; below, the CUSUM statistic against its threshold; alarms marked.
+
+    `versions` (default: the series' own `version`, as a judge's series has): one version
+    label per answer. Every line is then drawn per version, never joined across a change,
+    and each change is marked with a dashed vertical line and the new version's label; the
+    rolling accuracy restarts at each version, so no window mixes two of them."""
     colors = colors or LIGHT
+    if versions is None:
+        versions = getattr(series, "version", None)
     figure = _figure(7.6, 4.2, colors)
     figure.subplots_adjust(left=0.1, right=0.97, bottom=0.12, top=0.86, hspace=0.12)
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
@@ -220,36 +254,67 @@ def drift_chart(
     n = len(series.outcome)
     x = np.arange(1, n + 1)
     keep = _thin(n)
+    segments = version_segments(versions, n)
     accuracy, low, high = series.rolling
-    top.fill_between(x[keep], low[keep], high[keep], color=colors["accent"], alpha=0.15,
-                     linewidth=0, label="95% Wilson interval")  # fmt: skip
-    top.plot(x[keep], accuracy[keep], color=colors["accent"], linewidth=1.6,
-             label="accuracy, last 50 answers")  # fmt: skip
+    if len(segments) > 1:  # each version's own rolling accuracy: no window spans a change
+        window = DriftSettings().rolling_window
+        parts = [rolling_accuracy(series.outcome[a:b], window) for a, b, _ in segments]
+        accuracy, low, high = (np.concatenate([p[k] for p in parts]) for k in range(3))
     chart = series.chart
     p0 = chart.p0
-    if np.isfinite(p0).any():
-        top.plot(x[keep], p0[keep], color=colors["ok"], linewidth=1.1,
-                 label="usual level p0 (lower bound)")  # fmt: skip
-        top.plot(x[keep], p0[keep] - chart.settings.delta, color=colors["warn"], linewidth=1.1,
-                 linestyle="--", label="drop watched for (p0 − 0.20)")  # fmt: skip
+    statistic = np.nan_to_num(chart.statistic, nan=0.0)
+    canary = hasattr(series, "run_id")  # a judge's canary series: each run against the earlier
+    watched = f"drop watched for (p0 − {chart.settings.delta:.2f})"
+    usual = "usual level p0 (earlier runs)" if canary else "usual level p0 (lower bound)"
+    alarm_text = (
+        f" alarm at p < {10**-chart.threshold:.3g}"
+        if canary
+        else (f" alarm at {chart.threshold:g}")
+    )
+    for number, (start, end, _label) in enumerate(segments):
+        at = _segment_keep(keep, start, end) if end > start else keep
+        first = number == 0  # one legend entry per line, not one per version
+        top.fill_between(x[at], low[at], high[at], color=colors["accent"], alpha=0.15,
+                         linewidth=0, label="95% Wilson interval" if first else None)  # fmt: skip
+        top.plot(x[at], accuracy[at], color=colors["accent"], linewidth=1.6,
+                 label="accuracy, last 50 answers" if first else None)  # fmt: skip
+        if np.isfinite(p0).any():
+            top.plot(x[at], p0[at], color=colors["ok"], linewidth=1.1,
+                     label=usual if first else None)  # fmt: skip
+            top.plot(x[at], p0[at] - chart.settings.delta, color=colors["warn"], linewidth=1.1,
+                     linestyle="--",
+                     label=watched if first else None)  # fmt: skip
+        bottom.plot(x[at], statistic[at], color=colors["muted"], linewidth=1.2)
+    beside = offset_copy(top.transData, figure, x=3, units="points")  # a label beside its line
+    for start, _end, label in segments[1:]:
+        where = start + 0.5  # between the last answer of the old version and the first of the new
+        for ax in (top, bottom):
+            ax.axvline(where, color=colors["text"], linewidth=0.9, linestyle=(0, (4, 3)),
+                       gid="version-break")  # fmt: skip
+        top.text(where, 1.02, label, ha="left", va="bottom", fontsize=7.5, color=colors["text"],
+                 gid="version-label", transform=beside)  # fmt: skip
+    if len(segments) > 1 and segments[0][2]:
+        top.text(0.5, 1.02, segments[0][2], ha="left", va="bottom", fontsize=7.5,
+                 color=colors["text"], gid="version-label", transform=beside)  # fmt: skip
     for alarm in chart.alarms:
         top.axvspan(alarm.since + 1, alarm.at + 1, color=colors["danger"], alpha=0.08)
         top.plot([alarm.at + 1], [accuracy[alarm.at]], marker="v", color=colors["danger"],
                  markersize=9, linestyle="none")  # fmt: skip
-    top.set_ylim(-0.02, 1.04)
-    top.set_ylabel("anchor accuracy")
+    top.set_ylim(-0.02, 1.08 if len(segments) > 1 else 1.04)
+    answers = "canary" if canary else "anchor"
+    top.set_ylabel(f"{answers} accuracy")
     title = f"{series.subject} · {series.criterion}"
     if chart.reason:
         title += f" — {chart.reason}"
     elif chart.alarms:
         title += f" — {len(chart.alarms)} alarm(s)"
+    if len(segments) > 1:
+        title += f" · {len(segments)} versions"
     top.set_title(title, fontsize=10, loc="left", pad=24)
     top.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False,
                ncols=2)  # fmt: skip
-    statistic = np.nan_to_num(chart.statistic, nan=0.0)
-    bottom.plot(x[keep], statistic[keep], color=colors["muted"], linewidth=1.2)
     bottom.axhline(chart.threshold, color=colors["danger"], linewidth=1, linestyle="--")
-    bottom.text(1, chart.threshold, f" alarm at {chart.threshold:g}", va="bottom", fontsize=7,
+    bottom.text(1, chart.threshold, alarm_text, va="bottom", fontsize=7,
                 color=colors["danger"])  # fmt: skip
     for alarm in chart.alarms:
         bottom.plot([alarm.at + 1], [chart.threshold], marker="v", color=colors["danger"],
@@ -260,14 +325,22 @@ def drift_chart(
             ax.axvspan(0, warmup, color=colors["grid"], alpha=0.6, linewidth=0)
         top.text(warmup / 2, 1.0, "warm-up", ha="center", va="top", fontsize=7,
                  color=colors["muted"])  # fmt: skip
-    bottom.set_ylabel("CUSUM")
-    bottom.set_xlabel("scored anchor answers, in order")
+    bottom.set_ylabel(chart.statistic_name)
+    bottom.set_xlabel(f"scored {answers} answers, in order")
     bottom.set_ylim(bottom=0)
     return figure
 
 
-def distribution_chart(entry: dict[str, Any], colors: dict[str, str] | None = None) -> Figure:
-    """Share of each value per week (stacked), baseline week outlined, shifted weeks marked."""
+def distribution_chart(
+    entry: dict[str, Any],
+    colors: dict[str, str] | None = None,
+    breaks: Sequence[tuple[str, str]] | None = None,
+) -> Figure:
+    """Share of each value per week (stacked), baseline week outlined, shifted weeks marked.
+
+    `breaks`: (time of its first label, version) for each new version of a judge
+    (`judges.label_versions.version_starts`): a dashed line and the version's label before
+    the week it began (that week may hold labels of both)."""
     colors = colors or LIGHT
     weeks = entry["weeks"]
     figure = _figure(7.6, 3.0, colors)
@@ -294,8 +367,17 @@ def distribution_chart(entry: dict[str, Any], colors: dict[str, str] | None = No
         if week.get("shifted"):
             ax.text(i, 1.02, f"JS {week['jsd']:.2f}", ha="center", fontsize=7,
                     color=colors["danger"])  # fmt: skip
+    for first, label in breaks or ():
+        at = sum(1 for w in weeks if w["week"] <= first[:10]) - 1
+        if at < 0 or at >= len(weeks):
+            continue
+        ax.axvline(at - 0.5, color=colors["text"], linewidth=0.9, linestyle=(0, (4, 3)),
+                   gid="version-break")  # fmt: skip
+        ax.text(at - 0.5, 1.06, label, ha="left", va="bottom", fontsize=7, color=colors["text"],
+                gid="version-label",
+                transform=offset_copy(ax.transData, figure, x=3, units="points"))  # fmt: skip
     ax.set_xticks(x, [f"{w['week'][5:]}\n{w['n']}" for w in weeks], fontsize=7)
-    ax.set_ylim(0, 1.1)
+    ax.set_ylim(0, 1.16 if breaks else 1.1)
     ax.set_ylabel("share of labels")
     ax.set_title(f"{entry['criterion']} · {entry['subject']} (week, labels)", fontsize=10,
                  loc="left")  # fmt: skip

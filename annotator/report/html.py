@@ -10,12 +10,14 @@ link: it opens offline and survives being attached to an email. Tables carry
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
 from annotator import __version__
 from annotator.base.errors import AnnotatorError
 from annotator.calibration.summary import sessions_html
+from annotator.judges.summary import judge_summaries
 from annotator.quality.drift import alert_rules
 from annotator.report.charts import (
     VERSION_HEADERS,
@@ -28,6 +30,7 @@ from annotator.report.charts import (
     version_chart,
     version_rows,
 )
+from annotator.report.judges import judges_section
 from annotator.report.overview import Overview, build_overview
 from annotator.stats.defaults import N_BOOT
 from annotator.store.project import Project
@@ -130,7 +133,8 @@ def _matrix_section(overview: Overview) -> str:
     if not parts:
         return ""
     return (
-        "<h2>Annotator agreement matrix</h2><p class='note'>Cohen's kappa between every two "
+        "<h2 id='matrix-section'>Annotator agreement matrix</h2>"
+        "<p class='note'>Cohen's kappa between every two "
         "of the most prolific annotators (quadratic weights on ordinal scales); grey: fewer "
         "than 5 items in common. Multilabel options are left out here.</p><div class='grid'>"
         + "".join(parts)
@@ -163,8 +167,11 @@ def _drift_section(overview: Overview) -> str:
     alerted = {(a.subject, a.criterion) for a in drift.alerts}
     series = [s for by in drift.anchors.values() for s in by.values()]
     series.sort(key=lambda s: ((s.subject, s.criterion) not in alerted, s.subject, s.criterion))
+    versions = overview.answer_versions  # a judge's answers: lines break at version changes
     charts = "".join(
-        _figure(to_svg(drift_chart(s))) for s in series[:MAX_DRIFT_CHARTS] if len(s.outcome)
+        _figure(to_svg(drift_chart(s, versions=versions.get(s.subject, {}).get(s.criterion))))
+        for s in series[:MAX_DRIFT_CHARTS]
+        if len(s.outcome)
     )
     summary = "".join(
         f"<tr><td>{_e(s.subject)}</td><td>{_e(s.criterion)}</td>"
@@ -174,7 +181,7 @@ def _drift_section(overview: Overview) -> str:
         for s in series
     )
     parts = [
-        "<h2>Drift</h2>",
+        "<h2 id='drift-section'>Drift</h2>",
         _alerts_table(overview),
         "<h3>Alert rules</h3><ul class='rules note'>" + rules + "</ul>",
     ]
@@ -195,7 +202,11 @@ def _drift_section(overview: Overview) -> str:
     ]  # fmt: skip
     if shown:
         parts.append("<h3>Label distributions over time</h3>")
-        parts += [_figure(to_svg(distribution_chart(d))) for d in shown[:12]]
+        starts = overview.version_starts  # a judge's labels: a break at each new version
+        parts += [
+            _figure(to_svg(distribution_chart(d, breaks=starts.get(d["subject"]))))
+            for d in shown[:12]
+        ]
     if drift.repeats:
         rows = "".join(
             f"<tr><td>{_e(r['annotator'])}</td><td>{_e(r['criterion'])}</td>"
@@ -243,7 +254,7 @@ def _attention_section(overview: Overview) -> str:
         for f in overview.flagged
     )
     return (
-        "<h2>Needs attention</h2><h3>Lowest-agreement items</h3>"
+        "<h2 id='attention-section'>Needs attention</h2><h3>Lowest-agreement items</h3>"
         "<p class='note'>Mean distance between label pairs, 0 (all agree) to 1 (as far apart "
         "as the scale allows), averaged over criteria.</p>"
         '<table id="lowest"><thead><tr><th>Item</th><th>Disagreement</th><th>Labels</th>'
@@ -265,7 +276,8 @@ def _consensus_section(overview: Overview) -> str:
         for k, v in overview.consensus.items()
     )
     return (
-        "<h2>Consensus labels</h2><p class='note'>Adjudicated value first; else the median "
+        "<h2 id='consensus-section'>Consensus labels</h2>"
+        "<p class='note'>Adjudicated value first; else the median "
         "(ordinal), the mean (numbers) or the majority; ties are stated, not broken.</p>"
         '<table id="consensus"><thead><tr><th>Criterion</th><th>Items</th><th>Ties</th>'
         "<th>Adjudicated</th><th>Methods</th><th>Mean confidence</th></tr></thead><tbody>"
@@ -274,8 +286,8 @@ def _consensus_section(overview: Overview) -> str:
     )
 
 
-def render_report(overview: Overview) -> str:
-    """The whole report as one HTML string."""
+def render_report(overview: Overview, judges: list[dict[str, Any]] | None = None) -> str:
+    """The whole report as one HTML string; `judges`: `judge_summaries` (None: no judge)."""
     stats = overview.stats
     cards = "".join(
         f"<div class='card'><b>{value:,}</b><span class='muted'>{_e(label)}</span></div>"
@@ -302,6 +314,7 @@ def render_report(overview: Overview) -> str:
             _agreement_section(overview),
             _matrix_section(overview),
             _drift_section(overview),
+            judges_section(judges or [], getattr(overview.drift, "judges", None), _figure),
             _attention_section(overview),
             _consensus_section(overview),
         ]
@@ -312,6 +325,20 @@ def render_report(overview: Overview) -> str:
         f"<title>{_e(overview.project)} — agreement and drift</title>"
         f"<style>{CSS}</style></head><body><main>{body}</main></body></html>\n"
     )
+
+
+_HEADING = re.compile(r"<h2 id='([^']+)'>(.*?)</h2>")
+
+
+def with_contents(text: str) -> str:
+    """The report with a table of contents (every section heading with an id) after its
+    summary cards."""
+    links = "".join(
+        f"<li><a href='#{anchor}'>{title}</a></li>" for anchor, title in _HEADING.findall(text)
+    )
+    nav = f"<nav id='contents'><b>Contents</b><ol class='note'>{links}</ol></nav>"
+    at = text.find("<h2 ")
+    return text if at < 0 or not links else text[:at] + nav + text[at:]
 
 
 def write_report(
@@ -330,9 +357,10 @@ def write_report(
             f"{path} is a folder; give a file name such as {path / 'report.html'}."
         )
     overview = build_overview(project, n_boot=n_boot, seed=seed, real_names=real_names)
-    text = render_report(overview)
+    judges = judge_summaries(project, n_boot=n_boot, seed=seed, real_names=real_names)
+    text = render_report(overview, judges)
     sessions = sessions_html(project, n_boot=n_boot, seed=seed, real_names=real_names)
-    text = text.replace("</main>", sessions + "</main>", 1)
+    text = with_contents(text.replace("</main>", sessions + "</main>", 1))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

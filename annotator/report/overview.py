@@ -20,6 +20,7 @@ import numpy as np
 
 from annotator.base.clock import now_iso
 from annotator.base.errors import AnnotatorError
+from annotator.judges.label_versions import judge_subjects, label_versions, version_starts
 from annotator.labels.data import criterion_specs, load_names
 from annotator.labels.load import label_stamp, load_all
 from annotator.quality.agreement_report import agreement_report
@@ -53,6 +54,12 @@ class Overview:
     settings: Settings
     notes: list[str] = field(default_factory=list)
     real_names: bool = True  # False: every annotator appears as their pseudonym
+    # annotator -> criterion -> the judge version of each anchor answer, for the anchor
+    # series of a judge's annotator (its chart breaks at every version change)
+    answer_versions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # judge (source name, annotator name or pseudonym) -> (first label time, version) per
+    # version after the first: where its label-distribution chart marks a break
+    version_starts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def attention(self) -> list[dict[str, Any]]:
         """The "needs attention" list: alerts, then lowest-agreement items, then flags."""
@@ -148,6 +155,22 @@ def consensus_summary(project: Project) -> dict[str, dict[str, Any]]:
     return out
 
 
+def judge_answer_versions(
+    project: Project, drift: DriftReport, real_names: bool = True
+) -> dict[str, dict[str, list[str]]]:
+    """For each anchor series of a judge's annotator, the version of each answer."""
+    judges = judge_subjects(project, real_names)
+    out: dict[str, dict[str, list[str]]] = {}
+    for who, by in drift.anchors.items():
+        if who not in judges:
+            continue
+        for criterion, series in by.items():
+            found = label_versions(project, series.label_id.tolist())
+            if found is not None:
+                out.setdefault(who, {})[criterion] = found
+    return out
+
+
 def headline(project: Project) -> dict[str, Any]:
     """The report's headline counts, cheaply (one pass over the labels)."""
     return {
@@ -190,6 +213,7 @@ def build_overview(
     matrices = {name: pairwise_matrix(table, names) for name, table in tables(project).items()}
     step("drift")
     drift = drift_report(project, real_names=real_names)
+    answer_versions = judge_answer_versions(project, drift, real_names)
     step("items to review")
     lowest = lowest_agreement_items(project, lowest_n)
     flagged = flagged_labels(project, real_names=real_names)
@@ -210,4 +234,6 @@ def build_overview(
         consensus=summary,
         settings=settings,
         real_names=real_names,
+        answer_versions=answer_versions,
+        version_starts=version_starts(project, real_names),
     )

@@ -125,6 +125,45 @@ def agreement_section(report: QualityReport, confidence: float, n_boot: int) -> 
     return lines
 
 
+def judges_section(judges: list[dict[str, Any]], settings: dict[str, Any] | None) -> list[str]:
+    """A paragraph per LLM judge: can it stand in for the experts, criterion by criterion."""
+    if not judges:
+        return []
+    n_boot = (settings or {}).get("n_boot", 0)
+    lines = [
+        "## LLM judges",
+        "",
+        "Each judge against the expert consensus (adjudicated value first), per criterion: "
+        f"its main agreement coefficient with a 95% bootstrap interval ({n_boot:,} resamples), "
+        "the experts' own agreement with each other (the human ceiling), and a verdict from "
+        "stated thresholds. `manifest.json` (`judges`) has the versions, the bias and the "
+        "exchange rates between versions.",
+        "",
+    ]
+    for judge in judges:
+        alignment = judge["alignment"]
+        parts = []
+        for c in alignment["criteria"]:
+            value, ci, ceiling = c.get("agreement"), c.get("agreement_ci"), c.get("ceiling")
+            figure = "agreement not defined" if value is None else f"{value:.3f}"
+            if value is not None and ci:
+                figure += f" [{ci[0]:.3f}, {ci[1]:.3f}]"
+            if ceiling is not None:
+                figure += f", ceiling {ceiling:.3f}"
+            parts.append(f"`{c['criterion']}` {c['verdict']} ({figure})")
+        versions = judge.get("versions") or []
+        current = judge.get("current_version")
+        head = f"**{judge['judge']}**" + (
+            f" (current version {current}, {len(versions)} version"
+            f"{'s' if len(versions) != 1 else ''})"
+            if current
+            else ""
+        )
+        verdicts = "; ".join(parts) if parts else "not compared with the experts yet"
+        lines += [f"{head}: {verdicts}. Thresholds: {alignment.get('thresholds_text')}.", ""]
+    return lines
+
+
 def dataset_card(facts: dict[str, Any], paths: dict[str, str]) -> str:
     report: QualityReport = facts["report"]
     counts = facts["counts"]
@@ -199,6 +238,7 @@ def dataset_card(facts: dict[str, Any], paths: dict[str, str]) -> str:
         "Demographics were not recorded.",
         "",
         *agreement_section(report, facts["confidence"], facts["n_boot"]),
+        *judges_section(facts.get("judges") or [], facts.get("judge_settings")),
         "## Cost and quality per source",
         "",
         f"Currency: {currency}. Cost per correct label = cost per label / share correct (anchor "
@@ -219,4 +259,12 @@ def dataset_card(facts: dict[str, Any], paths: dict[str, str]) -> str:
     return "\n".join(parts)
 
 
-__all__ = ["CREATORS", "TABLES", "creators", "dataset_card", "front_matter", "size_category"]
+__all__ = [
+    "CREATORS",
+    "TABLES",
+    "creators",
+    "dataset_card",
+    "front_matter",
+    "judges_section",
+    "size_category",
+]

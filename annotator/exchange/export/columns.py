@@ -161,6 +161,19 @@ SOURCE_COLUMNS = (
     Column("repeat_pairs", "int", "test-retest repeat answers compared"),
     Column("self_consistency", "float", "share of repeat answers equal to the first"),
     Column("median_active_s", "float", "median active seconds per label"),
+    Column("judge_version", "string", "LLM judge: its current version"),
+    Column(
+        "judge_verdicts",
+        "string",
+        "LLM judge: per criterion, whether it stands in for the experts, only assists, or "
+        "is not trusted (see the manifest's judges for the thresholds)",
+    ),
+    Column(
+        "judge_agreement",
+        "string",
+        "LLM judge: per criterion, its main agreement coefficient with the expert consensus "
+        "and its interval",
+    ),
 )
 SOURCE_STATS = {
     "cost_amount",
@@ -232,6 +245,28 @@ def source_row(figures: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def judge_figures(summaries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Source name -> the judge columns of its `sources` row, from `judge_summaries`."""
+    out = {}
+    for judge in summaries:
+        criteria = judge["alignment"]["criteria"]
+        agreement = []
+        for c in criteria:
+            ci = c.get("agreement_ci")
+            value = c.get("agreement")
+            text = "not defined" if value is None else f"{value:.3f}"
+            if value is not None and ci:
+                text += f" [{ci[0]:.3f}, {ci[1]:.3f}]"
+            agreement.append(f"{c['criterion']}: {text}")
+        out[judge["judge"]] = {
+            "judge_version": judge.get("current_version"),
+            "judge_verdicts": "; ".join(f"{c['criterion']}: {c['verdict']}" for c in criteria)
+            or None,
+            "judge_agreement": "; ".join(agreement) or None,
+        }
+    return out
+
+
 def finite(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
@@ -245,6 +280,7 @@ __all__ = [
     "convert",
     "criterion_columns",
     "item_columns",
+    "judge_figures",
     "label_columns",
     "source_row",
     "stat",

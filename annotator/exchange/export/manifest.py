@@ -99,6 +99,8 @@ def build_manifest(
     files: dict[str, str],
     exported_at: str,
     csv_cells: dict[str, Any] | None = None,
+    judges: list[dict[str, Any]] | None = None,
+    judge_settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     manifest: dict[str, Any] = {
         "manifest_version": MANIFEST_VERSION,
@@ -114,8 +116,11 @@ def build_manifest(
         "agreement_within_sources": rounded(quality["within_sources"]),
         "sources": rounded(quality["sources"]),
         "notes": quality["notes"],
+        "judges": rounded(judges or []),
         "files": files,
     }
+    if judge_settings is not None:  # how the judges' figures were computed
+        manifest["judge_settings"] = judge_settings
     if csv_cells is not None:  # CSV exports: what was done to formula-like text cells
         manifest["csv_cells"] = csv_cells
     manifest["export_id"] = export_id_of(manifest)

@@ -31,6 +31,7 @@ from annotator.exchange.export.columns import (
     SOURCE_COLUMNS,
     criterion_columns,
     item_columns,
+    judge_figures,
     label_columns,
     source_row,
 )
@@ -49,6 +50,7 @@ from annotator.exchange.export.writers import (
     TableWriter,
     open_writer,
 )
+from annotator.judges.summary import judge_summaries
 from annotator.labels.columns import L_SUBMITTED, L_VERSION
 from annotator.labels.data import criterion_specs, load_names
 from annotator.labels.scope import describe
@@ -62,6 +64,9 @@ from annotator.store.project import Project
 Progress = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
 TABLES = ("items", "labels", "sources")
+# Resamples behind the judges' alignment intervals in an export (at most): every export
+# recomputes them, so fewer than the tables' statistics; the manifest states the number.
+JUDGE_N_BOOT = 200
 METHOD_TEXT = {
     "auto": "the median (ordinal criteria), the mean (numeric) or the majority vote (others)",
     "majority": "the majority vote",
@@ -168,6 +173,8 @@ def export_project(
             files=files,
             exported_at=now_iso(),
             csv_cells=facts.get("csv_cells"),
+            judges=facts["judges"],
+            judge_settings=facts["judge_settings"],
         )
         manifest_path = manifest.write_manifest(temp, built)
         digest = manifest.sha256_file(manifest_path)
@@ -258,14 +265,19 @@ def _write_files(
             cancelled=cancelled,
             item_columns="i.*",
         )
+        judges, judge_settings = _judges(project, options, report)
         if "sources" in writers:
-            writers["sources"].write_rows([source_row(s) for s in report.sources])
+            extra = judge_figures(judges)
+            writers["sources"].write_rows(
+                [source_row({**s, **extra.get(s["source"], {})}) for s in report.sources]
+            )
     finally:
         for writer in writers.values():
             writer.close()
         if samples is not None:
             samples.close()
     facts = _facts(project, options, report, tally, specs, keys, names)
+    facts["judges"], facts["judge_settings"] = judges, judge_settings
     if options.format == "csv":
         facts["csv_cells"] = _csv_cells(writers, options.csv_raw)
     if samples is not None:
@@ -280,6 +292,28 @@ def _write_files(
         }
         croissant.write_croissant(folder, croissant.croissant_metadata(facts, described))
     return facts, manifest.file_hashes(folder)
+
+
+def _judges(
+    project: Project, options: ExportOptions, report: QualityReport
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The judges among the exported sources (`judge_summaries`), and how they were made."""
+    exported = {s["source"] for s in report.sources}
+    n_boot = min(options.n_boot, JUDGE_N_BOOT)
+    summaries = judge_summaries(
+        project, n_boot=n_boot, seed=options.seed, real_names=options.real_names
+    )
+    judges = [j for j in summaries if j["judge"] in exported]
+    if not judges:
+        return [], None
+    return judges, {
+        "n_boot": n_boot,
+        "seed": options.seed,
+        "against": "the expert consensus (adjudicated value first)",
+        "scope": "alignment and exchange rates use all of the project's labels, not only the "
+        "exported ones",
+        "why": f"at most {JUDGE_N_BOOT} resamples: every export recomputes these intervals",
+    }
 
 
 def _csv_cells(writers: dict[str, TableWriter], raw: bool) -> dict[str, Any]:
