@@ -310,8 +310,9 @@ def drift_chart(
         title += f" — {len(chart.alarms)} alarm(s)"
     if len(segments) > 1:
         title += f" · {len(segments)} versions"
-    top.set_title(title, fontsize=10, loc="left", pad=24)
+    top.set_title(title, fontsize=10, loc="left", pad=24, color=colors["text"])
     top.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False,
+               labelcolor=colors["text"],
                ncols=2)  # fmt: skip
     bottom.axhline(chart.threshold, color=colors["danger"], linewidth=1, linestyle="--")
     bottom.text(1, chart.threshold, alarm_text, va="bottom", fontsize=7,
@@ -380,7 +381,7 @@ def distribution_chart(
     ax.set_ylim(0, 1.16 if breaks else 1.1)
     ax.set_ylabel("share of labels")
     ax.set_title(f"{entry['criterion']} · {entry['subject']} (week, labels)", fontsize=10,
-                 loc="left")  # fmt: skip
+                 loc="left", color=colors["text"])  # fmt: skip
     handles, names = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], names[::-1], loc="center left", bbox_to_anchor=(1.0, 0.5),
               fontsize=7, frameon=False)  # fmt: skip
@@ -436,6 +437,12 @@ def version_chart(entry: dict[str, Any], colors: dict[str, str] | None = None) -
     alphas = "" if before is None or after is None else f" · α {before:.2f} → {after:.2f}"
     jsd = "" if entry["jsd"] is None else f" · JS {entry['jsd']:.2f}"
     ax.set_title(f"{entry['criterion']} · {entry['n_items']:,} items{alphas}{jsd}",
-                 fontsize=10, loc="left")  # fmt: skip
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False)
+                 fontsize=10, loc="left", color=colors["text"])  # fmt: skip
+    ax.legend(
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=7,
+        frameon=False,
+        labelcolor=colors["text"],
+    )
     return figure

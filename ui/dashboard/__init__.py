@@ -10,7 +10,6 @@ from annotator.base.lazy import lazy_face
 
 _EXPORTS = {
     "Dashboard": "screen",
-    "ChartView": "parts",
     "VersionsTab": "versions",
 }
 

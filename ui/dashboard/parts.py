@@ -1,4 +1,5 @@
-"""The dashboard's parts: the background computation, the chart canvas, small helpers."""
+"""The dashboard's parts: the background computation and small helpers (the chart canvas
+is `ui.widgets.chart_view`, shared with the judges screen)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QLabel,
-    QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
-from annotator.report import charts
 from annotator.report.overview import Overview, build_overview
 from annotator.stats.defaults import N_BOOT, SEED
 from annotator.store.project import open_reader
@@ -37,45 +27,6 @@ def compute_overview(path: Path, job: Job) -> Overview:
             progress=lambda done, total, _step: job.progress(done, total),
             cancelled=lambda: job.cancelled,
         )
-
-
-def chart_colors() -> dict[str, str]:
-    theme = current_colors()
-    colors = dict(charts.LIGHT)
-    for key in ("surface", "text", "muted", "border", "accent", "warn", "ok", "danger"):
-        colors[key] = theme.get(key, colors[key])
-    colors["grid"] = theme.get("surface_alt", colors["grid"])
-    return colors
-
-
-class ChartView(QWidget):
-    """One matplotlib figure at a time, in a scroll area when it is tall."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.canvas: FigureCanvasQTAgg | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.scroll)
-        self.message = QLabel("")
-        self.message.setObjectName("Muted")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll.setWidget(self.message)
-
-    def show_figure(self, figure: Figure | None, empty: str = "Nothing to show yet.") -> None:
-        if figure is None:
-            self.canvas = None
-            self.message = QLabel(empty)
-            self.message.setObjectName("Muted")
-            self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.scroll.setWidget(self.message)
-            return
-        self.canvas = FigureCanvasQTAgg(figure)
-        width, height = figure.get_size_inches() * figure.dpi
-        self.canvas.setMinimumSize(int(width * 0.7), int(height))
-        self.scroll.setWidget(self.canvas)
 
 
 def with_ci(entry: dict[str, Any], key: str) -> str:

@@ -30,20 +30,20 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.base.errors import AnnotatorError
+from annotator.judges.label_versions import label_versions
 from annotator.labels.load import label_stamp
 from annotator.quality.alerts import apply_drift_alerts
 from annotator.report import charts
 from annotator.report.overview import STEPS, Cancelled, Overview
 from annotator.store.project import Project
 from ui.dashboard.parts import (
-    ChartView,
-    chart_colors,
     compute_overview,
     fill_agreement_table,
     fill_attention_table,
     write_report_in_background,
 )
 from ui.dashboard.versions import VersionsTab
+from ui.widgets.chart_view import ChartView, chart_colors
 from ui.widgets.jobs import Job, run_job
 from ui.widgets.tables import make_table
 
@@ -363,7 +363,12 @@ class Dashboard(QWidget):
             self.drift_chart.show_figure(None, "No scored anchor answers yet.")
             return
         series = self.overview.drift.anchors[who][criterion]
-        self.drift_chart.show_figure(charts.drift_chart(series, colors=chart_colors()))
+        versions = None  # a judge's answers: the chart breaks at each version change
+        if self.project is not None and getattr(series, "version", None) is None:
+            versions = label_versions(self.project, series.label_id.tolist())
+        self.drift_chart.show_figure(
+            charts.drift_chart(series, colors=chart_colors(), versions=versions)
+        )
 
     def _fill_distribution_choices(self) -> None:
         assert self.overview is not None
@@ -381,7 +386,10 @@ class Dashboard(QWidget):
             self.distribution_chart.show_figure(None, "No labels yet.")
             return
         entry = self.overview.drift.distributions[index]
-        self.distribution_chart.show_figure(charts.distribution_chart(entry, chart_colors()))
+        breaks = self.overview.version_starts.get(entry["subject"])  # a judge's new versions
+        self.distribution_chart.show_figure(
+            charts.distribution_chart(entry, chart_colors(), breaks=breaks)
+        )
 
     def _fill_attention(self) -> None:
         assert self.overview is not None

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from annotator.report import charts
-from ui.dashboard.parts import ChartView, chart_colors
+from ui.widgets.chart_view import ChartView, chart_colors
 from ui.widgets.tables import fill_table, make_table
 
 EMPTY = "No item has labels under two rubric versions yet."

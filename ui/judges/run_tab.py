@@ -115,6 +115,12 @@ class RunTab(QWidget):
             "Accept a new judge version (the server now reports another model or fingerprint)"
         )
         layout.addWidget(self.accept_new)
+        self.swap = QCheckBox("Also ask with A and B exchanged (position bias)")
+        self.swap.setToolTip(
+            "Each pairwise item is asked once more with its two answers swapped; the answer is "
+            "kept beside the label (never as one) and counted as a flip when it disagrees"
+        )
+        layout.addWidget(self.swap)
         self.estimate = QLabel()
         self.estimate.setObjectName("Banner")
         self.estimate.setWordWrap(True)
@@ -156,6 +162,7 @@ class RunTab(QWidget):
         self.selection.currentIndexChanged.connect(self._selection_changed)
         self.limit.valueChanged.connect(lambda _: self.refresh_estimate())
         self.filter.editingFinished.connect(self.refresh_estimate)
+        self.swap.toggled.connect(lambda _: self.refresh_estimate())
 
     @property
     def running(self) -> bool:
@@ -167,7 +174,7 @@ class RunTab(QWidget):
             items = f"tag:{text}"
         elif items == "text":
             items = text
-        return {"items": items, "limit": self.limit.value() or None}
+        return {"items": items, "limit": self.limit.value() or None, "swap": self.swap.isChecked()}
 
     def _selection_changed(self) -> None:
         kind = self.selection.currentData()
@@ -229,6 +236,7 @@ class RunTab(QWidget):
             f"<b>{n:,} item{'s' if n != 1 else ''}</b> · {plan.calls:,} calls · about "
             f"{plan.est_tokens_in:,} tokens in and {plan.est_tokens_out:,} out · "
             f"estimated cost <b>{cost}</b>{skipped}"
+            + (f" · {plan.swaps:,} of the calls with A and B exchanged" if plan.swaps else "")
         )
 
     # -- during ---------------------------------------------------------------------
@@ -330,6 +338,9 @@ class RunTab(QWidget):
             ("Ended", stopped + took),
             ("Judge version", result.version or "–"),
         ]
+        if result.swaps or result.swaps_failed:
+            failed = f", {result.swaps_failed:,} failed" if result.swaps_failed else ""
+            facts.append(("A/B exchanged", f"{result.swaps:,} ({result.flips:,} flipped{failed})"))
         title = QLabel("LAST RUN")
         title.setObjectName("SectionTitle")
         self.summary_grid.addWidget(title, 0, 0, 1, 4)

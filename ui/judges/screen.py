@@ -30,13 +30,15 @@ from annotator.base.errors import AnnotatorError
 from annotator.judges import list_judges
 from annotator.store.project import Project
 from ui.judges.add_dialog import AddJudgeDialog
+from ui.judges.align_tab import AlignTab
+from ui.judges.canary_tab import CanaryTab
 from ui.judges.history import FailuresTab, VersionsTab
 from ui.judges.parts import config_of, error_text
 from ui.judges.run_tab import RunTab
 from ui.judges.settings_tab import SettingsTab
 from ui.widgets.host import Host
 
-TABS = ("Settings and test", "Run", "Failures", "Versions")
+TABS = ("Settings and test", "Run", "Failures", "Versions", "Alignment", "Canaries")
 
 
 class JudgesScreen(QWidget):
@@ -86,6 +88,7 @@ class JudgesScreen(QWidget):
         empty_layout = QVBoxLayout(empty_page)
         empty_layout.addWidget(self.empty)
         empty_layout.addStretch(1)
+        self.empty_layout = empty_layout  # imported judge labels' alignment shows here too
         self.right.addWidget(empty_page)
         self.right.addWidget(self._detail())
         split.addWidget(self.right)
@@ -131,8 +134,17 @@ class JudgesScreen(QWidget):
         self.run_tab = RunTab(self)
         self.failures_tab = FailuresTab(self)
         self.versions_tab = VersionsTab(self)
+        self.align_tab = AlignTab(self)
+        self.canary_tab = CanaryTab(self)
         for tab, name in zip(
-            (self.settings_tab, self.run_tab, self.failures_tab, self.versions_tab),
+            (
+                self.settings_tab,
+                self.run_tab,
+                self.failures_tab,
+                self.versions_tab,
+                self.align_tab,
+                self.canary_tab,
+            ),
             TABS,
             strict=True,
         ):
@@ -171,7 +183,7 @@ class JudgesScreen(QWidget):
     def refresh(self, keep_run: bool = False) -> None:
         if self.project is None:
             return
-        if self.run_tab.running:
+        if self.run_tab.running or self.canary_tab.running:
             return  # the list is held still until the run ends
         keep = self.judge_name()
         try:
@@ -198,7 +210,10 @@ class JudgesScreen(QWidget):
     def show_judge(self, keep_run: bool = False) -> None:
         judge = self.current_judge()
         self.right.setCurrentIndex(0 if judge is None else 1)
+        self._place_alignment(in_tabs=judge is not None)
         if judge is None:
+            self.align_tab.refresh()
+            self.align_tab.setVisible(self.align_tab.has_judges())  # imported judge labels
             return
         c = config_of(judge)
         self.judge_title.setText(c.name)
@@ -216,6 +231,21 @@ class JudgesScreen(QWidget):
             self.show_error(error_text(error))
         self.tabs.setTabText(2, f"Failures ({len(self.failures_tab.failures)})")
         self.tabs.setTabText(3, f"Versions ({len(self.versions_tab.versions)})")
+        self.align_tab.refresh()
+        self.canary_tab.refresh(keep_run)
+
+    def _place_alignment(self, in_tabs: bool) -> None:
+        """The Alignment tab sits among the judge's tabs; with no configured judge, it sits
+        under the empty page's banner, for judge labels that were imported."""
+        index = self.tabs.indexOf(self.align_tab)
+        if in_tabs and index < 0:
+            self.empty_layout.removeWidget(self.align_tab)
+            self.tabs.insertTab(TABS.index("Alignment"), self.align_tab, "Alignment")
+            self.empty_layout.setStretch(1, 1)
+        elif not in_tabs and index >= 0:
+            self.tabs.removeTab(index)
+            self.empty_layout.insertWidget(1, self.align_tab, 1)
+            self.empty_layout.setStretch(2, 0)
 
     def add_judge(self) -> None:
         if self.project is None:

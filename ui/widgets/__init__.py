@@ -9,6 +9,8 @@ from __future__ import annotations
 from annotator.base.lazy import lazy_face
 
 _EXPORTS = {
+    "ChartView": "chart_view",
+    "chart_colors": "chart_view",
     "FlowLayout": "flow_layout",
     "Host": "host",
     "Job": "jobs",
