@@ -13,11 +13,9 @@ accuracy over time (`ui.judges.canary_drift`).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -34,24 +32,8 @@ from annotator.judges.run import RunProgress
 from annotator.quality.by_source.source_table import money
 from ui.judges.canary_drift import CanaryDrift
 from ui.judges.canary_set import CanarySet, button
-from ui.judges.parts import JudgesView, duration, error_text, restyle
+from ui.judges.parts import JudgesView, ProgressRelay, duration, error_text, relayed_run, restyle
 from ui.widgets.jobs import Job, run_job
-
-
-class _Relay(QObject):
-    """Carries the run's progress from the worker thread to the UI thread."""
-
-    progress = Signal(object)
-
-
-def _run(path: Path, judge: str, options: dict[str, Any], relay: _Relay, job: Job) -> Any:
-    return run_canaries(
-        path,
-        judge,
-        **options,
-        progress=lambda p: shiboken6.isValid(relay) and relay.progress.emit(p),
-        cancelled=lambda: job.cancelled,
-    )
 
 
 class CanaryTab(QWidget):
@@ -62,7 +44,7 @@ class CanaryTab(QWidget):
         self.result: CanaryRunResult | None = None
         self.last_progress: RunProgress | None = None
         self._stale = True  # the drift below is computed when the tab shows
-        self.relay = _Relay(self)
+        self.relay = ProgressRelay(self)
         self.relay.progress.connect(self.show_progress)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
@@ -222,7 +204,7 @@ class CanaryTab(QWidget):
         self.cancel_button.setText("Cancel")
         self.cancel_button.show()
         self.job = run_job(
-            lambda job: _run(path, name, options, relay, job),
+            lambda job: relayed_run(run_canaries, path, name, options, relay, job),
             on_done=self.finished,
             on_error=self.failed,
             owner=self,

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from annotator.base.errors import AnnotatorError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from annotator.store.project import Project
+    from ui.widgets.jobs import Job
 
 
 class JudgesView(Protocol):
@@ -25,6 +30,31 @@ class JudgesView(Protocol):
     def run_started(self) -> None: ...
 
     def run_finished(self) -> None: ...
+
+
+class ProgressRelay(QObject):
+    """Carries a run's progress from the worker thread to the UI thread."""
+
+    progress = Signal(object)
+
+
+def relayed_run(
+    run: Callable[..., Any],
+    path: Path,
+    name: str,
+    options: dict[str, Any],
+    relay: ProgressRelay,
+    job: Job,
+) -> Any:
+    """`run(path, name, **options)` in a job: progress to `relay` while it lives, and the
+    job's Cancel as the run's `cancelled`."""
+    return run(
+        path,
+        name,
+        **options,
+        progress=lambda p: shiboken6.isValid(relay) and relay.progress.emit(p),
+        cancelled=lambda: job.cancelled,
+    )
 
 
 def config_of(judge: Any) -> Any:

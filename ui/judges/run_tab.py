@@ -12,8 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 from annotator.judges import RunPlan, RunProgress, RunResult, plan_run, run_judge
 from annotator.quality.by_source.source_table import money
 from annotator.store.project import open_reader
-from ui.judges.parts import JudgesView, duration, error_text, restyle
+from ui.judges.parts import JudgesView, ProgressRelay, duration, error_text, relayed_run, restyle
 from ui.widgets.jobs import Job, run_job
 
 SELECTIONS = (  # (shown, the core's `items`; "tag:" and "text" take the field's text)
@@ -49,25 +48,9 @@ STOPPED = {
 }
 
 
-class _Relay(QObject):
-    """Carries the run's progress from the worker thread to the UI thread."""
-
-    progress = Signal(object)
-
-
 def _plan(path: Path, name: str, options: dict[str, Any]) -> RunPlan:
     with open_reader(path) as project:
         return plan_run(project, name, **options)
-
-
-def _run(path: Path, name: str, options: dict[str, Any], relay: _Relay, job: Job) -> RunResult:
-    return run_judge(
-        path,
-        name,
-        **options,
-        progress=lambda p: shiboken6.isValid(relay) and relay.progress.emit(p),
-        cancelled=lambda: job.cancelled,
-    )
 
 
 class RunTab(QWidget):
@@ -80,7 +63,7 @@ class RunTab(QWidget):
         self._plan_asked = 0
         self.result: RunResult | None = None
         self.last_progress: RunProgress | None = None
-        self.relay = _Relay(self)
+        self.relay = ProgressRelay(self)
         self.relay.progress.connect(self.show_progress)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
@@ -260,7 +243,7 @@ class RunTab(QWidget):
         self.cancel_button.show()
         relay = self.relay
         self.job = run_job(
-            lambda job: _run(path, name, options, relay, job),
+            lambda job: relayed_run(run_judge, path, name, options, relay, job),
             on_done=self.finished,
             on_error=self.failed,
             owner=self,
