@@ -200,9 +200,10 @@ class Project:
 
     def close(self) -> None:
         # Refresh the planner's statistics only after writing: a connection that only read
-        # (or whose input was refused) leaves the file byte-identical.
-        if self.conn.total_changes:
-            with suppress(sqlite3.Error):
+        # (or whose input was refused) leaves the file byte-identical. Closing twice is fine
+        # (total_changes raises on a closed connection, and the error is suppressed).
+        with suppress(sqlite3.Error):
+            if self.conn.total_changes:
                 self.conn.execute("PRAGMA optimize")
         self.conn.close()
 
