@@ -84,3 +84,29 @@ SHOTS: dict[str, Callable] = {
     "judges": shot_judges,
     "judges-failures": shot_judge_failures,
 }
+
+
+def _select(combo: Any, data: str) -> None:
+    index = combo.findData(data)
+    if index < 0:
+        index = combo.findText(data)
+    combo.setCurrentIndex(index)
+
+
+def shot_judge_alignment(window: Any) -> Any:
+    """The Alignment tab on the demo's imported judge, the criterion with the most to show."""
+    window.show_screen("judges")
+    screen = window.screen("judges")
+    tab = screen.align_tab
+    screen.tabs.setCurrentWidget(tab)
+    _select(tab.judge, "judge-acme")
+    tab.ask(force=True)
+    _wait(lambda: tab.job is None and tab.result is not None)
+    for row in range(tab.table.rowCount()):
+        if tab.table.item(row, 0).text() == "correctness":
+            tab.table.selectRow(row)
+    screen.endpoint.setText("http://localhost:11434/v1")  # the scripted server's port varies
+    return window
+
+
+SHOTS.update({"judges-alignment": shot_judge_alignment})

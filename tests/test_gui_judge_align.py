@@ -24,6 +24,7 @@ from annotator.sources.sources import ensure_annotator, ensure_source
 from annotator.store.project import Project, create_project
 from tests.support.gui import CTRL, demo_window, press
 from ui.judges.align_parts import keep_thresholds
+from ui.judges.align_tab import VERDICT_COLUMN
 from ui.shell.main_window import MainWindow
 from ui.widgets.jobs import wait_for_jobs
 
@@ -170,7 +171,7 @@ def test_a_tighter_bias_limit_turns_stands_in_into_assist_only(window, qtbot):
     assert tab.verdicts() == expected(window, "qa-judge", max_bias=0.05)
     assert tab.verdicts()["quality"] == ASSIST_ONLY and tab.verdicts()["topic"] == STANDS_IN
     row = tab.table.findItems("quality", Qt.MatchFlag.MatchExactly)[0].row()
-    assert "|bias|" in tab.table.item(row, 8).toolTip()  # the reason, as its tooltip
+    assert "|bias|" in tab.table.item(row, VERDICT_COLUMN).toolTip()  # the reason, as its tooltip
     assert "<= 0.05" in tab.thresholds_text.text()
 
 

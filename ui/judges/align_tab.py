@@ -43,8 +43,9 @@ from ui.judges.parts import JudgesView, config_of, error_text
 from ui.widgets.jobs import Job, run_job
 from ui.widgets.tables import make_table
 
-HEADERS = [
+HEADERS = [  # the verdict beside the criterion: never scrolled out of sight
     "Criterion",
+    "Verdict",
     "Level",
     "Items",
     "Coefficient",
@@ -52,7 +53,6 @@ HEADERS = [
     "Human ceiling",
     "Judge vs ceiling",
     "Bias",
-    "Verdict",
 ]
 VERDICT_COLUMN = HEADERS.index("Verdict")
 ROW_HEIGHT = 30
@@ -240,6 +240,7 @@ class AlignTab(QWidget):
             main = main_coefficient(row)
             cells = [
                 _item(row["criterion"]),
+                _item(row.get("verdict", ""), row.get("reason", "")),
                 _item(row.get("level", "")),
                 _item(f"{row.get('n_items', 0):,}"),
                 _item(SHORT_NAMES.get(row.get("coefficient", ""), row.get("coefficient", "")),
@@ -248,9 +249,9 @@ class AlignTab(QWidget):
                 _item(ceiling_text(row), ", ".join(row.get("ceiling", {}).get("experts", []))),
                 _item(row.get("ceiling_relation", "")),
                 _item(bias_text(row), "judge − reference"),
-                _item(row.get("verdict", ""), row.get("reason", "")),
             ]  # fmt: skip
-            cells[2].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            cells[HEADERS.index("Items")].setTextAlignment(right)
             background, foreground = verdict_colours(row.get("verdict", ""))
             cells[VERDICT_COLUMN].setBackground(background)
             cells[VERDICT_COLUMN].setForeground(foreground)
