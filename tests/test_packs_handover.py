@@ -395,3 +395,18 @@ def test_a_merge_takes_the_write_lock_only_at_the_end(tmp_path, monkeypatch):
     assert seen == ["free", f"added {pack_labels}"]
     assert (report.added, report.already_merged) == (0, pack_labels)
     assert lead.scalar("SELECT count(*) FROM labels") == before + pack_labels
+
+
+@pytest.mark.parametrize("cut", [4096, 65536])
+def test_a_copy_cut_short_still_names_whose_pack_it_is(tmp_path: Path, cut: int) -> None:
+    """SQLite will not open a file cut short at all; the refusal still says whom to ask,
+    read from the meta row's bytes."""
+    lead = make_lead(tmp_path, n_items=300)
+    pack = packs.create_pack(lead, "Ana", tmp_path / "Ana.annpack").path
+    data = pack.read_bytes()
+    copy = tmp_path / "sent.annpack"
+    copy.write_bytes(data[:-cut])
+    with pytest.raises(packs.PackError) as refused:
+        packs.merge_packs(lead, [copy])
+    lead.close()
+    assert "cut short" in str(refused.value) and says_what_to_ask(str(refused.value))

@@ -193,16 +193,47 @@ def damaged(path: Path, exc: Exception) -> DamagedPackError:
 
 
 def annotator_of(path: Path) -> str | None:
-    """Whose pack this is, read if the file still allows it (None if not)."""
+    """Whose pack this is, read if the file still allows it (None if not). SQLite refuses
+    a copy cut short, so the name is then read from the meta row's bytes."""
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
         try:
             row = conn.execute("SELECT value FROM meta WHERE key = 'pack_annotator'").fetchone()
         finally:
             conn.close()
-    except (sqlite3.Error, OSError):
+    except sqlite3.Error:
+        return _annotator_from_bytes(path)
+    except OSError:
         return None
     return row[0] if row else None
+
+
+_KEY = b"pack_annotator"
+_KEY_TYPE = 2 * len(_KEY) + 13  # SQLite's serial type of a text of that length
+
+
+def _annotator_from_bytes(path: Path) -> str | None:
+    """The value of the record (key 'pack_annotator', value TEXT) in the raw file: its
+    header is [header length, key type, value type] just before the key's bytes."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    at = data.find(_KEY)
+    while at >= 4:
+        if data[at - 2] == _KEY_TYPE and data[at - 3] == 3 and data[at - 1] < 0x80:
+            kind = data[at - 1]  # a one-byte varint: names up to 57 bytes
+        elif data[at - 3] == _KEY_TYPE and data[at - 4] == 4 and data[at - 2] >= 0x80:
+            kind = ((data[at - 2] & 0x7F) << 7) | data[at - 1]  # a two-byte varint
+        else:
+            at = data.find(_KEY, at + 1)
+            continue
+        if kind >= 13 and kind % 2:
+            start = at + len(_KEY)
+            text = data[start : start + (kind - 13) // 2]
+            return text.decode("utf-8", errors="replace") or None
+        at = data.find(_KEY, at + 1)
+    return None
 
 
 def resend_advice(path: Path, annotator: str | None = None) -> str:
