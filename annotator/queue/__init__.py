@@ -18,6 +18,7 @@ _EXPORTS = {
     "get_settings": "settings",
     "save_settings": "settings",
     "set_current_rate": "settings",
+    "Throughput": "throughput",
 }
 
 __all__ = sorted(_EXPORTS)

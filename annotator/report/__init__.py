@@ -15,6 +15,8 @@ _EXPORTS = {
     "STEPS": "overview",
     "build_overview": "overview",
     "consensus_summary": "overview",
+    "throughput_section": "throughput",
+    "weekly_chart": "throughput",
 }
 
 __all__ = sorted(_EXPORTS)

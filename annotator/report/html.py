@@ -19,6 +19,7 @@ from annotator.base.errors import AnnotatorError
 from annotator.calibration.summary import sessions_html
 from annotator.judges.summary import judge_summaries
 from annotator.quality.drift import alert_rules
+from annotator.queue.throughput import throughput
 from annotator.report.charts import (
     VERSION_HEADERS,
     agreement_chart,
@@ -32,6 +33,7 @@ from annotator.report.charts import (
 )
 from annotator.report.judges import judges_section
 from annotator.report.overview import Overview, build_overview
+from annotator.report.throughput import throughput_section
 from annotator.stats.defaults import N_BOOT
 from annotator.store.project import Project
 
@@ -360,6 +362,7 @@ def write_report(
     judges = judge_summaries(project, n_boot=n_boot, seed=seed, real_names=real_names)
     text = render_report(overview, judges)
     sessions = sessions_html(project, n_boot=n_boot, seed=seed, real_names=real_names)
+    sessions += throughput_section(throughput(project, real_names=real_names), _figure)
     text = with_contents(text.replace("</main>", sessions + "</main>", 1))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ _EXPORTS = {
     "TeamScreen": "screen",
     "AnchorsTab": "anchors",
     "RatesTab": "anchors",
+    "ThroughputTab": "throughput",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -32,6 +32,7 @@ from annotator.queue import assignments, queue
 from annotator.sources.sources import get_annotator, set_annotator_mode
 from annotator.store.project import Project, open_reader
 from ui.team.anchors import AnchorsTab, RatesTab
+from ui.team.throughput import ThroughputTab
 from ui.widgets.jobs import run_job
 from ui.widgets.tables import fill_table, make_table
 
@@ -254,6 +255,8 @@ class TeamScreen(QWidget):
         self.tabs.addTab(self.queues, "Queues and assignments")
         self.tabs.addTab(self.anchors, "Anchors")
         self.tabs.addTab(self.rates, "Anchor-rate changes")
+        self.throughput = ThroughputTab(self)
+        self.tabs.addTab(self.throughput, "Throughput")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
         layout.addWidget(self.tabs)
@@ -263,5 +266,5 @@ class TeamScreen(QWidget):
         self.on_shown()
 
     def on_shown(self) -> None:
-        for tab in (self.queues, self.anchors, self.rates):
+        for tab in (self.queues, self.anchors, self.rates, self.throughput):
             tab.refresh()
