@@ -9,6 +9,9 @@ from __future__ import annotations
 from annotator.base.lazy import lazy_face
 
 _EXPORTS = {
+    "budget_capacity": "expert_cost",
+    "expert_rates": "expert_cost",
+    "parse_budget": "expert_cost",
     "Reference": "reference",
     "expert_reference": "reference",
     "Adjudication": "adjudications",

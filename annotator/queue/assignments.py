@@ -78,13 +78,20 @@ class AssignResult:
 
 # -- assigning in a project -------------------------------------------------------------------
 def _selected_items(
-    project: Project, sample: int | None, slice_: tuple[str, str] | None, rng: random.Random
+    project: Project,
+    sample: int | None,
+    slice_: tuple[str, str] | None,
+    rng: random.Random,
+    items: list[str] | None = None,
 ) -> list[str]:
     where = [
         "NOT EXISTS (SELECT 1 FROM anchors x WHERE x.item_id = i.id)",
         "NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.removed = 0)",
     ]
     params: list[Any] = []
+    if items is not None:  # a chosen list (e.g. the items judge-first routing sends to people)
+        where.append("i.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(items))
     if slice_ is not None:
         where.append("json_extract(i.tags, '$.' || ?) = ?")
         params += [f'"{slice_[0]}"', slice_[1]]
@@ -150,6 +157,7 @@ def assign(
     source: str = DEFAULT_SOURCE,
     anchor_rate: float | None = None,
     repeat_rate: float | None = None,
+    items: list[str] | None = None,
     **settings: Any,
 ) -> AssignResult:
     """Distribute items over a team and set their queue settings, all or nothing.
@@ -158,13 +166,14 @@ def assign(
     only, without the project's write lock; one transaction then writes it, so
     labelers in other windows wait for the rows to be written, not for the plan.
     `settings` may carry other queue settings (`jitter`, `min_gap`,
-    `anchor_window_items`, `anchor_window_days`, `repeat_delay`).
+    `anchor_window_items`, `anchor_window_days`, `repeat_delay`). `items` limits the
+    selection to those item ids (anchors and assigned items are still left out).
     """
     k = check_request(annotators, sample, overlap, k)
     given_seed = seed
     seed = new_seed() if seed is None else seed
     rng = random.Random(f"{seed}|assign")
-    item_ids = _selected_items(project, sample, slice_, rng)
+    item_ids = _selected_items(project, sample, slice_, rng, items)
     per = distribute(item_ids, len(annotators), overlap, k, rng)
     known = _known_ids(project, annotators)
     existing = _existing_pairs(project, list(known.values()))
@@ -186,7 +195,7 @@ def assign(
                 (
                     now_iso(),
                     project.actor,
-                    json.dumps(_selection(sample, slice_), sort_keys=True),
+                    json.dumps(_selection(sample, slice_, items), sort_keys=True),
                     overlap,
                     k,
                     seed,
@@ -264,7 +273,11 @@ def insert_assignments(project: Project, rows: list[tuple[Any, ...]]) -> None:
         project.conn.execute(f"PRAGMA cache_size = {int(before)}")
 
 
-def _selection(sample: int | None, slice_: tuple[str, str] | None) -> dict[str, Any]:
+def _selection(
+    sample: int | None, slice_: tuple[str, str] | None, items: list[str] | None = None
+) -> dict[str, Any]:
+    if items is not None:
+        return {"mode": "items", "n": len(items)}
     if slice_ is not None:
         return {"mode": "slice", "key": slice_[0], "value": slice_[1], "sample": sample}
     if sample is not None:

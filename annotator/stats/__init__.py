@@ -61,6 +61,8 @@ _EXPORTS = {
     "ReliabilityData": "reliability",
     "ReliabilityError": "reliability",
     "is_number": "reliability",
+    "StratifiedEstimate": "stratified",
+    "stratified_accuracy": "stratified",
 }
 
 __all__ = sorted(_EXPORTS)
