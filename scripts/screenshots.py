@@ -193,6 +193,14 @@ from scripts.judge_shots import SHOTS as JUDGE_SHOTS  # noqa: E402
 
 SHOTS.update(JUDGE_SHOTS)
 
+from scripts.throughput_shots import SHOTS as THROUGHPUT_SHOTS  # noqa: E402
+
+SHOTS.update(THROUGHPUT_SHOTS)
+
+from scripts.suggestion_shots import SHOTS as SUGGESTION_SHOTS  # noqa: E402
+
+SHOTS.update(SUGGESTION_SHOTS)
+
 
 if __name__ == "__main__":
     main()

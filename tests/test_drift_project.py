@@ -179,7 +179,8 @@ def test_the_cli_prints_alerts_and_applies_them(drifted, tmp_path, capsys):
     assert cli(["drift", str(copy), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert set(printed["alert_rules"]) == {
-        "anchor_accuracy", "agreement", "distribution", "self_consistency", "judge_canary"
+        "anchor_accuracy", "agreement", "distribution", "self_consistency", "judge_canary",
+        "decoy_acceptance", "assisted_agreement",
     }  # fmt: skip
     kinds = {a["kind"] for a in printed["alerts"]}
     assert {"anchor_accuracy", "distribution", "agreement"} <= kinds

@@ -1,4 +1,6 @@
-"""`annotator drift` (quality over time, alerts) and `annotator report` (one HTML file)."""
+"""`annotator drift` (quality over time, alerts), `annotator review-stats` (assisted review:
+suggestions accepted, decoys, expert agreement with and without a suggestion) and
+`annotator report` (one HTML file)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--series", action="store_true", help="with --json: include every point of each chart"
     )
     drift.set_defaults(func=cmd_drift)
+
+    review = subparsers.add_parser(
+        "review-stats",
+        help="assisted review: suggestions accepted, decoys, agreement with and without them",
+        description="Per annotator and queue: the share of suggested values accepted, decoys "
+        "accepted as shown and agreement with their expert answers, expert agreement with and "
+        "without a suggestion, dwell time; and the assisted-review alerts (also in `drift`).",
+    )
+    add_project_argument(review)
+    add_json_flag(review)
+    review.set_defaults(func=cmd_review_stats)
 
     report = subparsers.add_parser(
         "report",
@@ -66,6 +79,19 @@ def cmd_drift(args: argparse.Namespace) -> int:
     print(format_drift(report))
     if args.apply:
         print(f"\nApplied {len(applied)} new alert(s); {len(changes)} anchor-rate change(s).")
+    return 0
+
+
+def cmd_review_stats(args: argparse.Namespace) -> int:
+    # lazy: the review figures are needed only by this command
+    from annotator.quality.review.stats import format_review, review_stats
+
+    with open_from_args(args) as project:
+        stats = review_stats(project)
+    if args.json:
+        print_json({**stats, "alerts": [a.to_dict() for a in stats["alerts"]]})
+        return 0
+    print(format_review(stats))
     return 0
 
 

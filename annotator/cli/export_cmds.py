@@ -54,6 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "@, tab or carriage return gets a leading ' so a spreadsheet does not run it)",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out folder")
+    parser.add_argument(
+        "--include-decoys",
+        action="store_true",
+        help="keep labels made on decoys (assisted review; left out by default)",
+    )
     parser.add_argument("--license", default="unknown", help="license for the dataset card")
     parser.add_argument(
         "--task-category",
@@ -92,6 +97,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             dataset_name=args.name,
             overwrite=args.overwrite,
             csv_raw=args.csv_raw,
+            include_decoys=args.include_decoys,
         )
         result = export_project(project, args.out, options, progress=progress)
     if not args.quiet and sys.stderr.isatty():

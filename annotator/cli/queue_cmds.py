@@ -10,6 +10,7 @@ from typing import Any
 from annotator.anchors import anchors
 from annotator.anchors import rate as anchor_rate
 from annotator.anchors import scoring as anchor_scoring
+from annotator.cli import throughput_cmd
 from annotator.cli.common import (
     add_json_flag,
     add_project_argument,
@@ -19,8 +20,15 @@ from annotator.cli.common import (
     print_result,
     split_names,
 )
+from annotator.cli.review_args import (
+    add_review_arguments,
+    apply_review_arguments,
+    check_review_arguments,
+)
+from annotator.cli.route_cmds import add_route_arguments, check_route_only, cmd_route_assign
 from annotator.labels.labels import require_annotator
 from annotator.queue import assignments, queue
+from annotator.queue.settings import QueueError
 from annotator.sources.sources import set_annotator_mode
 
 
@@ -69,6 +77,8 @@ def _register_assign(subparsers: argparse._SubParsersAction) -> None:
         "--anchor-window-days", type=float, help="days before an anchor may come back"
     )
     parser.add_argument("--repeat-delay", type=int, help="items before a repeat may come back")
+    add_review_arguments(parser)
+    add_route_arguments(parser)
     add_json_flag(parser)
     parser.set_defaults(func=cmd_assign)
 
@@ -83,7 +93,11 @@ def _register_assign(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
+    check_route_only(args)
+    if args.route_by_judge:
+        return cmd_route_assign(args)
     with open_from_args(args) as project:
+        check_review_arguments(project, args)
         result = assignments.assign(
             project,
             split_names(args.annotators),
@@ -101,6 +115,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
             anchor_window_days=args.anchor_window_days,
             repeat_delay=args.repeat_delay,
         )
+        apply_review_arguments(project, args)
     return print_result(args, result)
 
 
@@ -118,13 +133,32 @@ def _register_queue(subparsers: argparse._SubParsersAction) -> None:
         help="show what an annotator will see next (lead only: it marks anchors and repeats)",
     )
     add_project_argument(parser)
-    parser.add_argument("--annotator", required=True, help="whose queue")
+    parser.add_argument(
+        "--annotator", help="whose queue (required without --status; with it: only theirs)"
+    )
     parser.add_argument("--next", type=int, default=20, metavar="N", help="how many (default 20)")
+    parser.add_argument(
+        "--status",
+        action="store_true",
+        help="throughput instead: labels per active hour, backlog, the day it clears",
+    )
+    parser.add_argument(
+        "--by", metavar="DATE", help="with --status: what clearing the backlog by DATE takes"
+    )
+    parser.add_argument(
+        "--at", metavar="TIME", help="with --status: figures as of this time (default now)"
+    )
     add_json_flag(parser)
     parser.set_defaults(func=cmd_queue)
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
+    if args.status:
+        return throughput_cmd.cmd_queue_status(args)
+    if not args.annotator:
+        raise QueueError("Name whose queue to show (--annotator NAME), or use --status.")
+    if args.by or args.at:
+        raise QueueError("--by and --at go with --status.")
     with open_from_args(args) as project:
         person = require_annotator(project, args.annotator)
         entries = queue.preview(project, person.id, max(0, args.next))

@@ -23,7 +23,7 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from annotator.exchange.pack_file import (
     resend_advice,
 )
 from annotator.exchange.pack_plan import chunks, entries_of, items_digest, marks, version_row
+from annotator.exchange.pack_suggest import pack_shown
 from annotator.items.items import ITEM_COLUMNS
 from annotator.labels.labels import STATUSES, check_label_values
 from annotator.rubric.model import RubricVersion
@@ -71,6 +72,7 @@ class LoadedPack:
     items: dict[str, sqlite3.Row]
     labels: list[sqlite3.Row]
     drafts: int
+    shown: dict[int, sqlite3.Row] = field(default_factory=dict)  # label id -> suggestion shown
 
 
 def load_pack(path: str | Path) -> LoadedPack:
@@ -112,6 +114,7 @@ def read_pack(conn: sqlite3.Connection, path: Path) -> LoadedPack:
         },
         labels=conn.execute("SELECT * FROM labels ORDER BY id").fetchall(),
         drafts=conn.execute("SELECT count(*) FROM drafts").fetchone()[0],
+        shown=pack_shown(conn),
     )
 
 

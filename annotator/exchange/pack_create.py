@@ -48,6 +48,7 @@ from annotator.exchange.pack_plan import (
     resolve_items,
     version_row,
 )
+from annotator.exchange.pack_suggest import plan_offers, record_decoys
 from annotator.exchange.pack_write import (
     write_new,
     write_topup,
@@ -180,6 +181,7 @@ def create_pack(
     )
     if not entries:
         raise PackError(f"Nothing to put in a pack for {person.name}: their queue is empty.")
+    offers = plan_offers(project, person, entries, pack_id)
     meta = PackMeta(
         pack_id=pack_id,
         version=1,
@@ -194,7 +196,7 @@ def create_pack(
     )
     tmp = _tmp_for(out)
     try:
-        digest = write_new(project, tmp, meta, person, version, entries, repeats)
+        digest = write_new(project, tmp, meta, person, version, entries, repeats, offers)
     except BaseException:
         remove_pack_files(tmp)
         raise
@@ -208,6 +210,7 @@ def create_pack(
             {**(details or {}), "note": note, "anchors": anchors, "repeats": repeats},
         )
         record_version(project, pack_id, 1, out.name, entries, digest, meta.rubric_hash)
+        record_decoys(project, person.id, pack_id, offers)
         project.audit(
             "pack_create",
             target=out.name,
@@ -296,9 +299,12 @@ def top_up_pack(
         new = [PlannedEntry(i, "item") for i in regular]
     new = [PlannedEntry(e.item_id, "anchor" if e.item_id in anchor_items else e.kind) for e in new]
     entries = [*old, *new]
+    offers = plan_offers(project, person, new, meta.pack_id, len(old))
     tmp = _tmp_for(out)
     try:
-        carried, digest = write_topup(project, pack_path, tmp, meta, person, version, new, len(old))
+        carried, digest = write_topup(
+            project, pack_path, tmp, meta, person, version, new, len(old), offers
+        )
     except BaseException:
         remove_pack_files(tmp)
         raise
@@ -308,6 +314,7 @@ def top_up_pack(
         record_version(
             project, meta.pack_id, number, out.name, entries, digest, meta.rubric_hash, carried
         )
+        record_decoys(project, person.id, meta.pack_id, offers)
         project.audit(
             "pack_topup",
             target=out.name,

@@ -35,6 +35,7 @@ from annotator.exchange.pack_file import (
     PackMeta,
 )
 from annotator.exchange.pack_plan import chunks, marks
+from annotator.exchange.pack_suggest import record_merged
 from annotator.labels.labels import LABEL_COLUMNS, label_cost
 from annotator.sources.sources import source_by_id
 from annotator.store.project import Project
@@ -130,6 +131,7 @@ class StagedPack:
     checked: CheckedPack
     result: PackMergeResult
     rows: list[list[Any]]
+    shown: list[tuple[int, Any]] = field(default_factory=list)  # (new label id, pack's record)
 
 
 def _existing(project: Project, uids: list[str], staging: Staging) -> dict[str, Any]:
@@ -197,6 +199,7 @@ def stage_pack(project: Project, checked: CheckedPack, staging: Staging) -> Stag
     mapped: dict[int, int] = {}  # pack label id -> project label id
     ours: set[int] = set()  # project ids of this pack's labels
     rows: list[list[Any]] = []
+    shown: list[tuple[int, Any]] = []
     for label, values, (started, submitted) in zip(
         pack.labels, checked.values, checked.times, strict=True
     ):
@@ -246,8 +249,10 @@ def stage_pack(project: Project, checked: CheckedPack, staging: Staging) -> Stag
         }  # fmt: skip
         result.statuses[status] = result.statuses.get(status, 0) + 1
         result.on_anchors += checked.entries[label["item_id"]] == "anchor"
+        if label["id"] in pack.shown:
+            shown.append((label_id, pack.shown[label["id"]]))
     staging.current.update(((checked.annotator_id, i), n) for i, n in current.items())
-    return StagedPack(checked, result, rows)
+    return StagedPack(checked, result, rows, shown)
 
 
 def write_staged(project: Project, staged: StagedPack) -> None:
@@ -268,6 +273,7 @@ def write_staged(project: Project, staged: StagedPack) -> None:
     result.added = len(rows)
     result.label_ids = [row[0] for row in rows]
     result.anchors_scored = score_labels(project, result.label_ids)
+    record_merged(project, meta.pack_id, staged.checked.annotator_id, staged.shown)
     project.conn.execute(
         "INSERT INTO pack_merges(pack_id, version, merged_at, actor, file_name, sha256, "
         "labels_added, batch_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -31,6 +31,7 @@ from annotator.exchange.pack_plan import (
     items_digest,
     marks,
 )
+from annotator.exchange.pack_suggest import Offer, write_offers
 from annotator.items.items import ITEM_COLUMNS
 from annotator.queue.settings import QueueSettings, get_settings, save_settings
 from annotator.rubric.model import RubricVersion
@@ -94,13 +95,15 @@ def insert_queue(
 def pack_settings(
     lead: QueueSettings, annotator: Annotator, n: int, repeats: bool
 ) -> QueueSettings:
-    """No anchors (they are already in the order), the person's repeats, their seed."""
+    """No anchors (they are already in the order), the person's repeats, their seed;
+    assisted as the lead set it (the pack carries its suggestions, decoys planned)."""
     return QueueSettings(
         annotator_id=annotator.id,
         seed=lead.seed,
         repeat_rate=lead.repeat_rate if repeats else 0.0,
         repeat_delay=lead.repeat_delay,
         assigned_count=n,
+        assisted=lead.assisted,
         stored=True,
     )
 
@@ -126,6 +129,7 @@ def write_new(
     version: RubricVersion,
     entries: Sequence[PlannedEntry],
     repeats: bool,
+    offers: Sequence[Offer] = (),
 ) -> str:
     """Build a new pack file at `tmp`; returns the items digest."""
     pack = new_file(project, tmp)
@@ -168,6 +172,7 @@ def write_new(
             insert_queue(pack, annotator, entries, 0)
             lead = get_settings(project, annotator.id)
             save_settings(pack, pack_settings(lead, annotator, len(entries), repeats))
+            write_offers(pack, offers)
             write_meta(pack, project, version, meta, digest)
             pack.audit(
                 "pack_create",
@@ -218,6 +223,7 @@ def write_topup(
     version: RubricVersion,
     new: Sequence[PlannedEntry],
     start: int,
+    offers: Sequence[Offer] = (),
 ) -> tuple[int, str]:
     """Copy the old pack to `tmp` and append the new entries; (labels carried, digest)."""
     backup_into(pack_path, tmp)
@@ -229,6 +235,7 @@ def write_topup(
         with pack.transaction():
             insert_items(project, pack, [e.item_id for e in new])
             insert_queue(pack, person, new, start)
+            write_offers(pack, offers)
             total = pack.scalar("SELECT count(*) FROM assignments")
             pack.conn.execute(
                 "UPDATE assignment_sets SET items = ?, rows = ? WHERE id = 1", (total, total)

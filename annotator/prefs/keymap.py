@@ -39,6 +39,20 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("rationale", ("Ctrl+T",), "Write the rationale", "Form", True),
     Action("leave_text", ("Escape",), "Leave the text field, back to the form", "Form", True),
     Action(
+        "accept_suggestion",
+        ("Ctrl+J",),
+        "Assisted review: fill the form with the suggestion (you still submit)",
+        "Form",
+        True,
+    ),
+    Action(
+        "suggestion_rationale",
+        ("Ctrl+Shift+J",),
+        "Show or hide the suggestion's rationale",
+        "Form",
+        True,
+    ),
+    Action(
         "guidelines", ("F1", "Ctrl+G"), "Guidelines and examples for this criterion", "Help", True
     ),
     Action("shortcuts", ("?", "Ctrl+/"), "Show this shortcut sheet", "Help"),

@@ -26,6 +26,8 @@ KINDS = (
     "self_consistency",
     "judge_canary",  # an LLM judge's canary accuracy fell (quality.judge_drift)
     "judge_version",  # a judge's server reports another model or fingerprint
+    "decoy_acceptance",  # accepts decoys' wrong suggestions above chance (quality.review)
+    "assisted_agreement",  # agrees with experts less with a suggestion than without
 )
 AUDIT_ACTION = "drift_alert"
 

@@ -35,6 +35,7 @@ from annotator.quality.anchor_series import AnchorSeries
 from annotator.quality.drift_settings import DriftSettings
 from annotator.quality.judge_drift import JudgeSeries, judge_drift
 from annotator.quality.project_agreement import tables
+from annotator.quality.review.stats import review_alerts
 from annotator.quality.version_compare import version_effect
 from annotator.stats.control_chart import (
     bernoulli_cusum,
@@ -109,6 +110,16 @@ def alert_rules(settings: DriftSettings) -> dict[str, str]:
             "agreeing with their own earlier label below 0.5"
         ),
         "judge_canary": _judge_rule(settings),
+        "decoy_acceptance": (
+            "after each decoy, one-sided exact binomial tail of the decoys accepted as shown "
+            "against the most an independent labeler would (1 - the 95% lower Wilson bound of "
+            "their unassisted expert agreement, at least 25%) below 0.0001 "
+            "(quality.review.rules)"
+        ),
+        "assisted_agreement": (
+            "per criterion, expert agreement with a suggestion visible below that without one: "
+            "one-sided pooled two-proportion z-test p < 0.01, at least 20 labels each side"
+        ),
     }
 
 
@@ -243,6 +254,8 @@ def drift_report(
     step("judge canaries")
     judges, more = judge_drift(project, settings)
     alerts += more
+    step("assisted review")
+    alerts += review_alerts(project, real_names=real_names)
     if not repeats:
         notes.append("No repeat labels yet: set a repeat rate to measure self-consistency.")
     if not versions:

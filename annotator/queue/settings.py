@@ -45,6 +45,12 @@ class QueueSettings:
       same person only after this many served items and (if set) days.
     - `repeat_rate`, `repeat_delay`: the share of entries that re-serve an item
       this person already labeled, at least `repeat_delay` entries later.
+    - `assisted` (off by default): show a judge's answer and rationale beside the
+      form, from the judge or source named `suggest_from` (None: the newest judge);
+      `decoy_rate`: the share of served entries that are decoys, items with a known
+      expert answer shown with a deliberately wrong suggestion
+      (:mod:`annotator.workbench.decoys`; they ride on anchors, so at most the
+      anchor rate).
     """
 
     annotator_id: int
@@ -59,6 +65,9 @@ class QueueSettings:
     repeat_delay: int = DEFAULT_REPEAT_DELAY
     adaptive: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     assigned_count: int = 0
+    assisted: bool = False
+    decoy_rate: float = 0.0
+    suggest_from: str | None = None
     stored: bool = False  # False: defaults for an annotator the lead never configured
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,6 +85,9 @@ SETTABLE = (
     "anchor_window_days",
     "repeat_rate",
     "repeat_delay",
+    "assisted",
+    "decoy_rate",
+    "suggest_from",
 )
 _COLUMNS = [f.name for f in fields(QueueSettings) if f.name != "stored"]
 
@@ -83,6 +95,7 @@ _COLUMNS = [f.name for f in fields(QueueSettings) if f.name != "stored"]
 def _from_row(row: Any) -> QueueSettings:
     values = {name: row[name] for name in _COLUMNS}
     values["adaptive"] = json.loads(values["adaptive"] or "{}")
+    values["assisted"] = bool(values["assisted"])
     return QueueSettings(**values, stored=True)
 
 
@@ -120,6 +133,13 @@ def check_settings(settings: QueueSettings) -> None:
         raise bad("windows and delays cannot be negative.")
     if settings.anchor_window_days is not None and settings.anchor_window_days < 0:
         raise bad("the anchor window in days cannot be negative.")
+    if not 0.0 <= settings.decoy_rate < 1.0:
+        raise bad(f"decoy_rate must be at least 0 and below 1 (got {settings.decoy_rate}).")
+    if settings.decoy_rate > settings.anchor_rate:
+        raise bad(
+            f"decoys ride on anchors, so the decoy rate ({settings.decoy_rate}) cannot exceed "
+            f"the anchor rate ({settings.anchor_rate}); raise the anchor rate or lower it."
+        )
 
 
 def new_seed() -> int:
@@ -160,6 +180,7 @@ def save_settings(project: Project, settings: QueueSettings) -> None:
     """Write a settings row as is (inside a transaction; no checks, no audit)."""
     values = settings.to_dict()
     values["adaptive"] = json.dumps(values["adaptive"], sort_keys=True)
+    values["assisted"] = int(values["assisted"])
     values["updated_at"] = now_iso()
     names = list(values)
     project.conn.execute(

@@ -21,6 +21,7 @@ from annotator.store.judge_tables import (
     JUDGE_CHECK_TABLES,
     JUDGE_TABLES,
 )
+from annotator.store.review_tables import REVIEW_TABLES
 from annotator.store.session_tables import SESSION_TABLES
 
 if TYPE_CHECKING:  # sqlite-utils is imported only when a file needs migrating:
@@ -461,3 +462,10 @@ def m008_judge_checks(db: Database) -> None:
     its scored answers, and why each call was made; the DDL is in `judge_tables`."""
     append_only = [sql for name in JUDGE_CHECK_APPEND_ONLY for sql in forbid_changes(name)]
     run_statements(db, [*JUDGE_CHECK_TABLES, *append_only])
+
+
+@migration
+def m009_assisted_review(db: Database) -> None:
+    """Assisted review (issue 17): the suggestion shown with each label, the decoy plan,
+    the suggestions a pack carries, and the queue's assisted settings (`review_tables`)."""
+    run_statements(db, REVIEW_TABLES)

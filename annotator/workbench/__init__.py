@@ -14,6 +14,8 @@ _EXPORTS = {
     "ItemSource": "session",
     "Progress": "session",
     "SessionSummary": "session",
+    "Suggestion": "suggestions",
+    "suggestion_for": "suggestions",
     "WorkSession": "session",
 }
 

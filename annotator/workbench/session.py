@@ -50,6 +50,7 @@ from annotator.workbench.drafts import (
     save_draft,
 )
 from annotator.workbench.pending import PendingLabel, add_pending, pending_labels, remove_pending
+from annotator.workbench.suggestions import Shown, Suggestion, is_assisted, record_shown, shown_for
 
 
 class SavePending(AnnotatorError):
@@ -170,6 +171,7 @@ class WorkSession:
         self.session_active_s = 0.0
         self.session_statuses: dict[str, int] = {}
         self.session_amended = 0
+        self._shown: dict[str, Shown | None] = {}  # assisted: item -> the suggestion shown
 
     # -- moving between items -------------------------------------------------
     def card_for(self, item_id: str, *, from_history: bool = False) -> ItemCard:
@@ -196,7 +198,19 @@ class WorkSession:
             from_history=from_history,
         )
         self._opened_at = self.current.draft.started_at if self.current.draft else now_iso()
+        if source is None and is_assisted(self.project, self.annotator.id):
+            self._shown[item_id] = shown_for(self.project, self.annotator.id, item_id)
+        else:
+            self._shown.pop(item_id, None)
         return self.current
+
+    @property
+    def suggestion(self) -> Suggestion | None:
+        """The suggestion beside the form for the item on screen (assisted queues only)."""
+        if self.current is None:
+            return None
+        shown = self._shown.get(self.current.item.id)
+        return shown.suggestion if shown is not None else None
 
     def open_next(self) -> ItemCard | None:
         """The item the queue serves now (the same one until it gets a label)."""
@@ -343,7 +357,9 @@ class WorkSession:
         if existing is not None:  # written before a crash, removal from disk not yet done
             return label_from_row(existing)
         version = get_version(self.project, entry.rubric_version_id)
-        with self.project.transaction() if entry.via_item_source else nullcontext():
+        assisted = entry.item_id in self._shown
+        together = entry.via_item_source or assisted
+        with self.project.transaction() if together else nullcontext():
             try:
                 label = submit_label(
                     self.project,
@@ -368,6 +384,9 @@ class WorkSession:
                 return label_from_row(row)
             if entry.via_item_source and self.item_source is not None:
                 self.item_source.record(self.project, label)
+            if assisted:  # what was beside the form, in the label's own transaction
+                shown = self._shown[entry.item_id]
+                record_shown(self.project, label.id, self.annotator.id, entry.item_id, shown)
         return label
 
     def _landed(self, entry: PendingLabel, label: Label) -> SubmitResult:

@@ -13,6 +13,7 @@ _EXPORTS = {
     "ItemPanel": "item_panel",
     "RubricForm": "rubric_form",
     "CriterionCard": "criterion_cards",
+    "SuggestionPanel": "suggestion_panel",
 }
 
 __all__ = sorted(_EXPORTS)

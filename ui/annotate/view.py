@@ -2,7 +2,9 @@
 
 It shows and asks; the :class:`annotator.workbench.session.WorkSession` does the work.
 Every submit is committed before the next item is drawn; the half-filled form
-is saved as a draft (debounced) and restored after a restart or a crash.
+is saved as a draft (debounced) and restored after a restart or a crash. In an
+assisted queue the session's suggestion for the item sits above the form
+(:mod:`ui.annotate.suggestion_panel`); only the accept key puts it into the form.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ from ui.annotate.panels import (
     SummaryPage,
 )
 from ui.annotate.rubric_form import RubricForm
+from ui.annotate.suggestion_panel import (
+    ShownSuggestion,
+    SuggestionPanel,
+    SuggestionProvider,
+    form_values,
+)
 from ui.widgets.jobs import run_job
 from ui.widgets.keys import is_text_field
 
@@ -47,6 +55,20 @@ SUBMIT_TEXT = "Submit  ⏎"
 SAVING_TEXT = "Saving…"  # a submitted label waits on disk for the project to be free
 RETRY_MS = 250  # how often a label kept on disk is tried again
 CHECKPOINT_MS = 20_000  # how often the WAL is copied into the project file, in the background
+FORM_INSET_PX = 16  # the form's cards stop short of its scroll bar by this much
+
+
+def session_suggestions(session: WorkSession) -> SuggestionProvider:
+    """Assisted review: the suggestion the session fetched for the item on screen
+    (`annotator.workbench.suggestions.suggestion_for`, when the person's queue has it
+    on; never in a calibration room). The session records exactly this one with the
+    label, so what is shown and what is recorded cannot differ."""
+
+    def provider(item_id: str) -> ShownSuggestion | None:
+        card = session.current
+        return session.suggestion if card is not None and card.item.id == item_id else None
+
+    return provider
 
 
 class AnnotateView(QWidget):
@@ -87,6 +109,9 @@ class AnnotateView(QWidget):
         self.form.current_changed.connect(self._criterion_changed)
         self.guidelines = GuidelinesPanel()
         self.guidelines.hide()
+        self.suggestion_panel = SuggestionPanel()
+        self.suggestions: SuggestionProvider | None = None
+        self.current_suggestion: ShownSuggestion | None = None  # shown with the current item
 
         right = QFrame()
         right_layout = QVBoxLayout(right)
@@ -127,6 +152,10 @@ class AnnotateView(QWidget):
         self.message.setWordWrap(True)
         for widget in (self.rubric_title, self.feedback, self.banner):
             right_layout.addWidget(widget)
+        suggestion_row = QHBoxLayout()  # the panel's right edge lines up with the cards'
+        suggestion_row.setContentsMargins(0, 0, FORM_INSET_PX, 0)
+        suggestion_row.addWidget(self.suggestion_panel)
+        right_layout.addLayout(suggestion_row)
         right_layout.addWidget(self.form, 1)
         right_layout.addWidget(rationale_title)
         right_layout.addWidget(self.rationale)
@@ -173,11 +202,13 @@ class AnnotateView(QWidget):
         self._retry_timer.stop()
         self._checkpoint_timer.stop()
         self.session = session
+        self.suggestions = session_suggestions(session) if session is not None else None
         self.header.set_context(title, badge)
         if session is None:
             # Let go of the last person's form too (in a calibration room the next
             # participant sits down at this view).
             self.card = None
+            self._show_suggestion(None)
             self._loading = True
             try:
                 self.form.clear()
@@ -208,6 +239,7 @@ class AnnotateView(QWidget):
     def _show(self, card: ItemCard | None) -> None:
         self.card = card
         self.prompt.hide()
+        self._show_suggestion(card)
         if card is None:
             self._refresh_progress()
             if self.session is not None:
@@ -235,6 +267,40 @@ class AnnotateView(QWidget):
         self._criterion_changed(self.form.current)
         self.setFocus()
         self.item_shown.emit(card.item.id)
+
+    # -- assisted review ------------------------------------------------------------
+    def set_suggestion_provider(self, provider: SuggestionProvider | None) -> None:
+        """Use another provider (None: no suggestions) and redraw the current item's."""
+        self.suggestions = provider
+        self._show_suggestion(self.card)
+
+    def _show_suggestion(self, card: ItemCard | None) -> None:
+        """The provider's suggestion for the card's item beside the form, or no panel.
+        Shown only, never put into the form: that takes the accept key."""
+        suggestion = None
+        if card is not None and self.suggestions is not None:
+            try:
+                suggestion = self.suggestions(card.item.id)
+            except AnnotatorError as error:
+                self.status.emit(f"No suggestion for {card.item.id}: {error}")
+        self.current_suggestion = suggestion
+        self.suggestion_panel.show_suggestion(suggestion, card.criteria if card else ())
+
+    def accept_suggestion(self) -> None:
+        """Fill the form with the suggestion's values; the person still checks and submits."""
+        if self.card is None or self.current_suggestion is None:
+            self.status.emit("No suggestion for this item.")
+            return
+        values = form_values(self.current_suggestion, self.card.criteria)
+        if not values:
+            self.message.setText("The suggestion has no value for this form's criteria.")
+            return
+        self.form.set_values({**self.form.values(), **values})
+        self._form_changed()
+        self.message.setText(
+            f"Filled {len(values)} answer(s) from the suggestion: check them, then Enter submits."
+        )
+        self.setFocus()
 
     def _refresh_progress(self) -> None:
         if self.session is not None:
@@ -319,6 +385,8 @@ class AnnotateView(QWidget):
             "guidelines": self.toggle_guidelines,
             "find": self.item_panel.open_find,
             "details": self.item_panel.toggle_details,
+            "accept_suggestion": self.accept_suggestion,
+            "suggestion_rationale": self.suggestion_panel.toggle_rationale,
         }
         handler = form_actions.get(name)
         if handler is None:

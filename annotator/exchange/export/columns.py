@@ -131,6 +131,8 @@ LABEL_COLUMNS = (
     Column("is_anchor", "bool", "the label answered an anchor (scored against its reference)"),
     Column("anchor_matched", "bool", "every scored criterion matched the anchor's reference"),
     Column("rationale", "string", "the annotator's rationale"),
+    Column("suggestion_visible", "bool", "assisted review: a suggestion was beside the form"),
+    Column("suggestion_source", "string", "assisted review: the judge or source suggested"),
 )
 SOURCE_COLUMNS = (
     Column("source", "string", "label source"),

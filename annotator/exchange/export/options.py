@@ -39,6 +39,7 @@ class ExportOptions:
     dataset_name: str | None = None
     overwrite: bool = False
     csv_raw: bool = False  # CSV: no leading ' on text cells that begin a formula
+    include_decoys: bool = False  # assisted review: keep labels made on decoys
 
     def check(self) -> None:
         if self.format not in FORMATS:
@@ -69,6 +70,7 @@ class ExportOptions:
             "task_categories": list(self.task_categories),
             "dataset_name": self.dataset_name,
             **({"csv_raw": self.csv_raw} if self.format == "csv" else {}),
+            **({"include_decoys": True} if self.include_decoys else {}),
         }
 
 

@@ -66,6 +66,12 @@ class RowBuilder:
                 "JOIN judge_versions v ON v.id = r.version_id WHERE r.label_id IS NOT NULL"
             )
         )
+        self.suggested = {  # label id -> the suggesting source, for labels made with one
+            row[0]: row[1]
+            for row in project.rows(
+                "SELECT label_id, source FROM review_suggestions WHERE visible = 1"
+            )
+        }
         self.last_consensus: dict[str, KeyConsensus] = {}
 
     def items(self, chunk: Chunk) -> list[list[Any]]:
@@ -139,6 +145,8 @@ class RowBuilder:
             (answers > 0).tolist(),
             [m if a > 0 else None for m, a in zip(matched.tolist(), answers.tolist(), strict=True)],
             [r[L_RATIONALE] for r in take],
+            [r[L_ID] in self.suggested for r in take],
+            [self.suggested.get(r[L_ID]) for r in take],
         ]
         for k, c in enumerate(self.criteria):
             raw = [r[L_VALUES + k] for r in take]

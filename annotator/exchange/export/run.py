@@ -97,6 +97,12 @@ def table_paths(fmt: str) -> dict[str, str]:
     return {}
 
 
+def decoy_label_ids(project: Project) -> set[int]:
+    """Labels made on a decoy (a known-answer item shown with a wrong suggestion)."""
+    rows = project.rows("SELECT label_id FROM review_suggestions WHERE decoy_id IS NOT NULL")
+    return {row[0] for row in rows}
+
+
 def _writer_kind(fmt: str) -> str:
     return fmt if fmt in TABLE_SUFFIX else "parquet"
 
@@ -243,8 +249,13 @@ def _write_files(
         ChunkConsensus(project, specs, options.consensus, scope),
     )
     tally = _Counts()
+    decoys = set() if options.include_decoys else decoy_label_ids(project)
 
     def on_chunk(chunk: Chunk, figures: ChunkFigures) -> None:
+        if decoys:  # decoy labels answered a wrong suggestion: out of rows and consensus
+            chunk.in_scope &= ~np.isin(chunk.label_id, list(decoys))
+            counted = np.bincount(chunk.item_index[chunk.in_scope], minlength=chunk.n_items)
+            chunk.n_labels[:] = counted
         item_columns = builder.items(chunk)
         tally.add(chunk, builder)
         if "items" in writers:
