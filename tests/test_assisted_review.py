@@ -277,3 +277,34 @@ def test_the_cli_sets_the_queue_and_prints_the_figures(tmp_path, capsys):
     assert printed["annotators"][0]["acceptance_rate"] == 1.0
     assert cli(["review-stats", path]) == 0
     assert "Ana:" in capsys.readouterr().out
+
+
+def test_an_item_still_opens_while_another_process_holds_the_write_lock(tmp_path, monkeypatch):
+    """Opening an item may write a decoy's plan row; while another process holds the
+    write lock the item opens without a suggestion (its label records that nothing was
+    shown, which is true) instead of failing. Any other database error still surfaces."""
+    import sqlite3
+
+    import annotator.workbench.session as session_module
+
+    planted = make_project(tmp_path, n_items=60, decoy_rate=0.05)
+    project = planted.project
+    session = WorkSession(project, "Ana")
+
+    def locked(*_args):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(session_module, "shown_for", locked)
+    card = session.open_next()
+    assert card is not None and session.suggestion is None
+    label = session.submit(planted.truth[card.item.id], "mine", 4.0).label
+    row = project.row("SELECT visible FROM review_suggestions WHERE label_id = ?", (label.id,))
+    assert row["visible"] == 0
+
+    def broken(*_args):
+        raise sqlite3.OperationalError("no such table: review_decoys")
+
+    monkeypatch.setattr(session_module, "shown_for", broken)
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        session.open_next()
+    project.close()

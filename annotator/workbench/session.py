@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from annotator.anchors import anchors
 from annotator.base.clock import now_iso
-from annotator.base.errors import AnnotatorError, DatabaseBusyError, LabelError
+from annotator.base.errors import AnnotatorError, DatabaseBusyError, LabelError, is_busy
 from annotator.items.items import Item, get_item
 from annotator.labels.labels import (
     ANY_PREVIOUS,
@@ -199,10 +199,21 @@ class WorkSession:
         )
         self._opened_at = self.current.draft.started_at if self.current.draft else now_iso()
         if source is None and is_assisted(self.project, self.annotator.id):
-            self._shown[item_id] = shown_for(self.project, self.annotator.id, item_id)
+            self._shown[item_id] = self._shown_or_none(item_id)
         else:
             self._shown.pop(item_id, None)
         return self.current
+
+    def _shown_or_none(self, item_id: str) -> Shown | None:
+        """The suggestion to show; none, rather than an item that will not open, while
+        another process holds the write lock a decoy's plan row needs (its label then
+        records that nothing was shown, which is true)."""
+        try:
+            return shown_for(self.project, self.annotator.id, item_id)
+        except (sqlite3.OperationalError, DatabaseBusyError) as error:
+            if isinstance(error, sqlite3.OperationalError) and not is_busy(error):
+                raise
+            return None
 
     @property
     def suggestion(self) -> Suggestion | None:
