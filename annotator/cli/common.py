@@ -98,3 +98,21 @@ def print_records(
 def split_names(text: str) -> list[str]:
     """'A,B, C' -> ['A', 'B', 'C']."""
     return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def assign_options(args: argparse.Namespace) -> dict[str, Any]:
+    """`assign`'s queue options as keyword arguments of `assignments.assign` (plain and
+    judge-routed assignment take the same ones)."""
+    return {
+        "overlap": args.overlap,
+        "k": args.k,
+        "seed": args.seed,
+        "source": args.source,
+        "anchor_rate": args.anchor_rate,
+        "repeat_rate": args.repeat_rate,
+        "min_gap": args.min_gap,
+        "jitter": args.jitter,
+        "anchor_window_items": args.anchor_window,
+        "anchor_window_days": args.anchor_window_days,
+        "repeat_delay": args.repeat_delay,
+    }

@@ -14,6 +14,7 @@ from annotator.cli import throughput_cmd
 from annotator.cli.common import (
     add_json_flag,
     add_project_argument,
+    assign_options,
     open_from_args,
     print_json,
     print_records,
@@ -103,17 +104,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
             split_names(args.annotators),
             sample=args.sample,
             slice_=assignments.parse_slice(args.slice) if args.slice else None,
-            overlap=args.overlap,
-            k=args.k,
-            seed=args.seed,
-            source=args.source,
-            anchor_rate=args.anchor_rate,
-            repeat_rate=args.repeat_rate,
-            min_gap=args.min_gap,
-            jitter=args.jitter,
-            anchor_window_items=args.anchor_window,
-            anchor_window_days=args.anchor_window_days,
-            repeat_delay=args.repeat_delay,
+            **assign_options(args),
         )
         apply_review_arguments(project, args)
     return print_result(args, result)

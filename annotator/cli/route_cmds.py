@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from annotator.cli.common import open_from_args, print_json, split_names
+from annotator.cli.common import assign_options, open_from_args, print_json, split_names
 from annotator.cli.review_args import apply_review_arguments
 from annotator.queue import assignments
 from annotator.queue.settings import QueueError
@@ -96,17 +96,7 @@ def cmd_route_assign(args: argparse.Namespace) -> int:
                 project,
                 names,
                 items=[r.item_id for r in plan.to_humans],
-                overlap=args.overlap,
-                k=args.k,
-                seed=args.seed,
-                source=args.source,
-                anchor_rate=args.anchor_rate,
-                repeat_rate=args.repeat_rate,
-                min_gap=args.min_gap,
-                jitter=args.jitter,
-                anchor_window_items=args.anchor_window,
-                anchor_window_days=args.anchor_window_days,
-                repeat_delay=args.repeat_delay,
+                **assign_options(args),
             )
             record_routing(project, plan, result.set_id)
         apply_review_arguments(project, args)  # --assisted etc., as plain `assign` does
