@@ -20,7 +20,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -32,7 +31,15 @@ from annotator.judges.run import RunProgress
 from annotator.quality.by_source.source_table import money
 from ui.judges.canary_drift import CanaryDrift
 from ui.judges.canary_set import CanarySet, button
-from ui.judges.parts import JudgesView, ProgressRelay, duration, error_text, relayed_run, restyle
+from ui.judges.parts import (
+    JudgesView,
+    ProgressRelay,
+    duration,
+    error_text,
+    relayed_run,
+    restyle,
+    run_feedback,
+)
 from ui.widgets.jobs import Job, run_job
 
 
@@ -73,22 +80,10 @@ class CanaryTab(QWidget):
         self.set.changed.connect(self._set_changed)
         column.addWidget(self.set, 1)
         self._run_buttons(self.set.actions)
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(False)
-        self.progress.setFixedHeight(8)
-        self.progress.hide()
-        column.addWidget(self.progress)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress, self.status, self.verdict = run_feedback()
         self.status.hide()
-        column.addWidget(self.status)
-        self.verdict = QLabel()  # born with a feedback name: re-polishing keeps its padding
-        self.verdict.setObjectName("FeedbackOk")
-        self.verdict.setWordWrap(True)
-        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.verdict.hide()
-        column.addWidget(self.verdict)
+        for widget in (self.progress, self.status, self.verdict):
+            column.addWidget(widget)
         column.addWidget(self._version_stop())
         return box
 

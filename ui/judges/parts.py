@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
 
 from annotator.base.errors import AnnotatorError
 
@@ -55,6 +55,23 @@ def relayed_run(
         progress=lambda p: shiboken6.isValid(relay) and relay.progress.emit(p),
         cancelled=lambda: job.cancelled,
     )
+
+
+def run_feedback() -> tuple[QProgressBar, QLabel, QLabel]:
+    """A run's thin progress bar, its status line and its verdict line (both selectable;
+    the verdict is born with a feedback name, so re-polishing keeps its padding); the
+    bar and the verdict start hidden."""
+    progress = QProgressBar()
+    progress.setTextVisible(False)
+    progress.setFixedHeight(8)
+    progress.hide()
+    status, verdict = QLabel(), QLabel()
+    verdict.setObjectName("FeedbackOk")
+    for label in (status, verdict):
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    verdict.hide()
+    return progress, status, verdict
 
 
 def config_of(judge: Any) -> Any:

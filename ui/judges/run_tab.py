@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -31,7 +30,15 @@ from PySide6.QtWidgets import (
 from annotator.judges import RunPlan, RunProgress, RunResult, plan_run, run_judge
 from annotator.quality.by_source.source_table import money
 from annotator.store.project import open_reader
-from ui.judges.parts import JudgesView, ProgressRelay, duration, error_text, relayed_run, restyle
+from ui.judges.parts import (
+    JudgesView,
+    ProgressRelay,
+    duration,
+    error_text,
+    relayed_run,
+    restyle,
+    run_feedback,
+)
 from ui.widgets.jobs import Job, run_job
 
 SELECTIONS = (  # (shown, the core's `items`; "tag:" and "text" take the field's text)
@@ -119,20 +126,9 @@ class RunTab(QWidget):
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumHeight(8)
-        self.progress.hide()
-        layout.addWidget(self.progress)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.status)
-        self.verdict = QLabel()  # born with a feedback name: re-polishing keeps its padding
-        self.verdict.setObjectName("FeedbackOk")
-        self.verdict.setWordWrap(True)
-        self.verdict.hide()
-        layout.addWidget(self.verdict)
+        self.progress, self.status, self.verdict = run_feedback()
+        for widget in (self.progress, self.status, self.verdict):
+            layout.addWidget(widget)
         self.summary = QFrame()
         self.summary.setObjectName("Card")
         self.summary_grid = QGridLayout(self.summary)
