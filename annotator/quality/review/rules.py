@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-WILSON_Z = 1.959963984540054
+from annotator.stats.control_chart import wilson_interval
 
 
 @dataclass(frozen=True)
@@ -56,15 +56,11 @@ class ReviewSettings:
         return asdict(self)
 
 
-def wilson_lower(successes: int, n: int, z: float = WILSON_Z) -> float:
-    """The Wilson score interval's lower end for a proportion (0 when n is 0)."""
+def wilson_lower(successes: int, n: int) -> float:
+    """The 95% Wilson score interval's lower end for a proportion (0 when n is 0)."""
     if n <= 0:
         return 0.0
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, (centre - spread) / denominator)
+    return max(0.0, float(wilson_interval(successes, n, 0.95)[0]))
 
 
 def binomial_tail(successes: int, n: int, p: float) -> float:
