@@ -338,9 +338,14 @@ def label_history(project: Project, item_id: str) -> list[dict[str, Any]]:
         (item_id,),
     )
     history = []
+    versions: dict[int, RubricVersion] = {}
     for row in rows:
         entry = label_from_row(row).to_dict()
+        version_id = row["rubric_version_id"]
+        if version_id not in versions:
+            versions[version_id] = get_version(project, version_id)
         entry.update(
+            values_text=versions[version_id].describe_values(entry["values"] or {}),
             annotator=row["annotator"],
             source=row["source"],
             source_kind=row["source_kind"],

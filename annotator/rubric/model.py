@@ -170,6 +170,16 @@ class Criterion:
             raise ValueProblem(f"value {raw!r} is off the scale ({self.scale_text()})")
         return raw
 
+    def describe(self, value: Any) -> str:
+        """A value as a person reads it: option labels, "none ticked" for an explicit []."""
+        if isinstance(value, list):
+            return ", ".join(self._option_label(v) for v in value) if value else "none ticked"
+        return self._option_label(value)
+
+    def _option_label(self, value: Any) -> str:
+        option = self.option(value) if self.options else None
+        return option.label if option is not None else str(value)
+
     def is_empty(self, value: Any) -> bool:
         return value is None or value == "" or (self.kind == "multilabel" and value == [])
 
@@ -214,6 +224,15 @@ class RubricDraft:
 
     def criteria_for(self, pairwise: bool) -> list[Criterion]:
         return [c for c in self.criteria if c.applies(pairwise)]
+
+    def describe_values(self, values: dict[str, Any]) -> str:
+        """A label's answers in the rubric's words ("correctness: Mostly correct · ..."),
+        in criterion order; keys the rubric lacks follow as they are."""
+        known = [c for c in self.criteria if c.key in values and values[c.key] is not None]
+        parts = [f"{c.key}: {c.describe(values[c.key])}" for c in known]
+        extra = [k for k in values if k not in {c.key for c in self.criteria}]
+        parts += [f"{k}: {json.dumps(values[k], ensure_ascii=False)}" for k in extra]
+        return " · ".join(parts)
 
     def content_dict(self) -> dict[str, Any]:
         return {

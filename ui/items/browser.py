@@ -7,7 +7,6 @@ smoothly as a hundred and a slow search never freezes the window.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -210,7 +210,15 @@ class ItemsBrowser(QWidget):
         history_layout.addWidget(history_title)
         history_layout.addWidget(self.history)
         side_split.addWidget(history_box)
-        side_layout.addWidget(side_split)
+        self.no_match = QLabel(
+            "No items match these filters.\nClear the search or choose another filter."
+        )
+        self.no_match.setObjectName("Muted")
+        self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail = QStackedWidget()
+        self.detail.addWidget(side_split)
+        self.detail.addWidget(self.no_match)
+        side_layout.addWidget(self.detail)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
@@ -278,10 +286,15 @@ class ItemsBrowser(QWidget):
 
     def _counted(self, generation: int, number: int) -> None:
         if generation == self.model.generation:
-            self.count.setText(f"{number:,} items")
+            self.count.setText(f"{number:,} items" if number else "no items match")
 
     def _loaded(self) -> None:
-        if self.table.currentIndex().row() < 0 and self.model.rows:
+        if not self.model.rows:
+            self.history.setRowCount(0)  # nothing shown belongs to an item that no longer matches
+            self.detail.setCurrentWidget(self.no_match)
+            return
+        self.detail.setCurrentIndex(0)
+        if self.table.currentIndex().row() < 0:
             self.table.selectRow(0)
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -292,7 +305,7 @@ class ItemsBrowser(QWidget):
         history = label_history(self.project, row.id)
         self.history.setRowCount(len(history))
         for index, entry in enumerate(history):
-            values = json.dumps(entry["values"], ensure_ascii=False)
+            values = entry["values_text"]
             note = entry.get("note") or ""
             cells = (
                 entry["submitted_at"][:16].replace("T", " "),

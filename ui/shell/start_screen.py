@@ -120,6 +120,9 @@ class StartScreen(QWidget):
         self.new_source.setToolTip("The label source this person belongs to (existing or new)")
         self.new_kind = QComboBox()
         self.new_kind.addItems(list(SOURCE_KINDS))
+        self.new_kind.setToolTip("The kind of a new source (an existing source keeps its own)")
+        self._source_kinds: dict[str, str] = {}
+        self.new_source.currentTextChanged.connect(self._follow_source_kind)
         create = QPushButton("Add")
         create.clicked.connect(self._create_person)
         self.new_name.returnPressed.connect(self._create_person)
@@ -169,10 +172,20 @@ class StartScreen(QWidget):
             self.people.addItem(item)
             if annotator.name == last_person:
                 self.people.setCurrentItem(item)
-        names = sorted({source.name for _, source in people}) or ["experts"]
-        self.new_source.addItems(names)
+        self._source_kinds = {source.name: source.kind for _, source in people}
+        # Expert sources first: the person being added is most often another expert.
+        names = sorted(self._source_kinds, key=lambda n: (self._source_kinds[n] != "expert", n))
+        self.new_source.addItems(names or ["experts"])
+        self._follow_source_kind(self.new_source.currentText())
         if self.people.currentItem() is None and self.people.count():
             self.people.setCurrentRow(0)
+
+    def _follow_source_kind(self, source: str) -> None:
+        """An existing source's kind is fixed: show it and lock the box; a new name frees it."""
+        kind = self._source_kinds.get(source.strip())
+        if kind is not None:
+            self.new_kind.setCurrentText(kind)
+        self.new_kind.setEnabled(kind is None)
 
     def _show_facts(self, pack_note: str | None, facts: str) -> None:
         self.project_facts.setText(f"{pack_note}\n{facts}" if pack_note else facts)
