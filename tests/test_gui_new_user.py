@@ -84,3 +84,80 @@ def test_label_history_shows_option_labels_not_raw_json(window, qtbot):
     assert "{" not in shown and '"' not in shown, shown
     labels = {o.label for c in rubric.criteria for o in c.options}
     assert any(label in shown for label in labels), shown
+
+
+def test_export_dialog_offers_to_replace_a_full_folder_and_hides_cancel_when_done(qtbot, tmp_path):
+    from tests.support.export_project import small_project
+    from ui.exchange.export_dialog import ExportDialog
+
+    built = small_project(tmp_path / "p")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("an earlier export")
+    dialog = ExportDialog(built.project)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.folder.setText(str(out))
+    dialog.n_boot.setValue(20)
+    assert not dialog.cancel_button.isVisible(), "nothing to cancel before an export"
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert "--overwrite" not in dialog.status.text()
+    assert "Replace" in dialog.status.text() and dialog.job is None
+    assert (out / "old.txt").exists(), "nothing replaced without the choice"
+    dialog.replace.setChecked(True)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60_000)
+    assert not dialog.cancel_button.isVisible(), "Cancel goes away once the export finished"
+    assert (out / "manifest.json").exists() and not (out / "old.txt").exists()
+
+
+def test_theme_applies_at_once(window, qtbot):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from ui.shell.settings_dialog import SettingsDialog
+    from ui.widgets.theme import DARK, LIGHT, current_colors
+
+    app = QApplication.instance()
+    window.settings.theme = "light"
+    window.show_screen("dashboard")
+    for theme, colors in (("dark", DARK), ("light", LIGHT)):
+        dialog = SettingsDialog(window)
+        qtbot.addWidget(dialog)
+        dialog.theme.setCurrentText(theme)
+        dialog.apply()
+        assert window.settings.theme == theme
+        assert current_colors() == colors, "the colours screens draw with follow at once"
+        window_color = app.palette().color(QPalette.ColorRole.Window).name()
+        assert window_color == colors["window"].lower()
+
+
+def test_finished_round_says_how_to_reveal_and_esc_leaves_the_reveal(qtbot, tmp_path):
+    from annotator.calibration import sessions as cal
+    from tests.support.calibration_project import PEOPLE, label_round, make_project
+    from tests.support.gui import press
+    from ui.shell.main_window import MainWindow
+
+    project = make_project(tmp_path)
+    session = cal.create_session(project, "Nov", list(PEOPLE), ["c-00", "c-01"])
+    for index, person in enumerate(PEOPLE):
+        label_round(
+            project, session.id, person, lambda _i, q=index: {"quality": 2 + q, "safety": "safe"}
+        )
+    project.close()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.open_file(str(tmp_path / "cal.annotator"))
+    window.show_screen("calibration")
+    screen = window.screen("calibration")
+    qtbot.waitUntil(lambda: screen.panel.session is not None, timeout=10_000)
+    state = screen.panel.state.text()
+    assert "6 of 6 answers are in" in state and "Reveal round 1" in state, state
+    qtbot.mouseClick(screen.panel.reveal_button, Qt.MouseButton.LeftButton)
+    assert screen.pages.currentWidget() is screen.reveal
+    press(screen.reveal, Qt.Key.Key_Escape)
+    assert screen.pages.currentWidget() is screen.home, "Esc leaves the reveal"
+    window.close()

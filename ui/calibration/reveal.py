@@ -333,6 +333,10 @@ class RevealPage(QWidget):
             self.render()
             return True
         if name == "leave_text":
-            self.setFocus()
+            focus = QApplication.focusWidget()
+            if focus is not None and focus is not self and self.isAncestorOf(focus):
+                self.setFocus()  # first Esc leaves a note field, the next leaves the reveal
+            else:
+                self.back_requested.emit()
             return True
         return False

@@ -167,7 +167,13 @@ class SessionPanel(QFrame):
         done = sum(d for d, _ in progress.values())
         total = sum(t for _, t in progress.values())
         self.state.show()
-        if labeling:
+        if labeling and total and done == total:
+            self.state.setText(
+                f"Round {last.number} is finished: {done} of {total} answers are in. Press "
+                f"“Reveal round {last.number}” below to show everyone's answers side by side "
+                "(the command line: annotator session reveal)."
+            )
+        elif labeling:
             self.state.setText(
                 f"Round {last.number} is blind: {done} of {total} answers are in. Only these "
                 "counts are shown until you reveal the round."

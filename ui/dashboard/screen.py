@@ -202,6 +202,14 @@ class Dashboard(QWidget):
         if project is not None and self.isVisible():
             self.refresh(force=True)
 
+    def on_theme_changed(self) -> None:
+        """Charts are drawn in the theme's colours: draw them again in the new ones."""
+        if self.overview is not None:
+            self._fill_agreement()
+            self._show_matrix()
+            self._show_drift()
+            self._show_distribution()
+
     def on_shown(self) -> None:
         self.poll.start()
         self.refresh()

@@ -63,6 +63,14 @@ def run_export(path: Path, out: Path, options: ExportOptions, job: Job) -> Any:
         )
 
 
+def _holds_files(folder: Path) -> bool:
+    """A folder the export would have to replace (the core refuses it without overwrite)."""
+    try:
+        return folder.is_dir() and any(folder.iterdir())
+    except OSError:
+        return False  # unreadable: the export itself says why
+
+
 class CheckRow(QWidget):
     """A wrapping row of check boxes, all ticked: untick to leave one out."""
 
@@ -132,6 +140,12 @@ class ExportDialog(QDialog):
         form.addRow("Folder", where)
         form.addRow("Consensus", self.method)
         form.addRow("License", self.license)
+        self.replace = QCheckBox("Replace what is in the folder if it is not empty")
+        self.replace.setToolTip(
+            "The new export is written beside it and swapped in only when complete; "
+            "a cancelled or failed export leaves the old folder as it was."
+        )
+        form.addRow("", self.replace)
         form.addRow("", self.real_names)
         form.addRow("", self.csv_raw)
         self._format_changed()
@@ -189,6 +203,7 @@ class ExportDialog(QDialog):
         buttons.addStretch(1)
         self.cancel_button = QPushButton("Cancel export")
         self.cancel_button.setEnabled(False)
+        self.cancel_button.setVisible(False)  # only while an export runs
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.reject)
@@ -230,6 +245,7 @@ class ExportDialog(QDialog):
             n_boot=self.n_boot.value(),
             license=self.license.text().strip() or "unknown",
             csv_raw=self.csv_raw.isChecked() and self.format.currentData() == "csv",
+            overwrite=self.replace.isChecked(),
         )
 
     # -- running ------------------------------------------------------------------------
@@ -241,9 +257,17 @@ class ExportDialog(QDialog):
             self.status.setText(str(error))
             return
         out = Path(self.folder.text()).expanduser()
+        if _holds_files(out) and not options.overwrite:
+            self.status.setText(
+                f"{out} is not empty. Tick “Replace what is in the folder” to export over it, "
+                "or choose a new or empty folder."
+            )
+            self.replace.setFocus()
+            return
         self.export_button.setEnabled(False)
         self.close_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
+        self.cancel_button.setVisible(True)
         self.progress.setRange(0, 0)
         self.status.setText("Exporting…")
         path = self.project.path
@@ -272,6 +296,7 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(True)
         self.close_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        self.cancel_button.setVisible(False)
 
     def _done(self, result: Any) -> None:
         self._finish()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -15,9 +16,11 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from annotator.prefs.keymap import DEFAULT_ACTIONS, KeymapError, build_keymap
+from ui.widgets.theme import apply_theme
 
 if TYPE_CHECKING:
     from ui.widgets.host import Host
@@ -26,6 +29,19 @@ if TYPE_CHECKING:
 def split_keys(text: str) -> list[str]:
     """ "Ctrl+S, Alt+S" -> keys; split on comma-space so "Ctrl+," stays one key."""
     return [part.strip() for part in text.split(", ") if part.strip()]
+
+
+def restyle(window: QWidget) -> None:
+    """Apply the window's chosen theme now: the palette and style sheet at once, and every
+    screen that draws its own colours (charts, shaded code) redraws."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    apply_theme(app, window.settings.theme, app.font().pointSizeF())  # type: ignore[attr-defined]
+    for screen in getattr(window, "screens", {}).values():
+        redraw = getattr(screen, "on_theme_changed", None)
+        if redraw is not None:
+            redraw()
 
 
 class SettingsDialog(QDialog):
@@ -45,7 +61,7 @@ class SettingsDialog(QDialog):
         self.idle.setRange(10, 900)
         self.idle.setSuffix(" s")
         self.idle.setValue(window.settings.idle_seconds)
-        form.addRow("Theme (applies on restart)", self.theme)
+        form.addRow("Theme", self.theme)
         form.addRow("Pause the item timer after no input for", self.idle)
         layout.addLayout(form)
         layout.addWidget(
@@ -96,7 +112,9 @@ class SettingsDialog(QDialog):
         except KeymapError as error:
             self.error.setText(str(error))
             return
-        self.window_.settings.theme = self.theme.currentText()
+        if self.theme.currentText() != self.window_.settings.theme:
+            self.window_.settings.theme = self.theme.currentText()
+            restyle(self.window_)
         self.window_.settings.idle_seconds = self.idle.value()
         self.window_.annotate.clock.idle_after = self.idle.value()
         self.window_.set_keymap(overrides)
