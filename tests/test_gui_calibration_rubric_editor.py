@@ -44,7 +44,7 @@ def test_edit_preview_diff_publish_and_requeue(window, qtbot):
     editor = window.screen("rubric")
     assert window.current_screen is editor
     qtbot.mouseClick(editor.start_button, Qt.MouseButton.LeftButton)
-    assert editor.draft is not None and editor.publish_button.isEnabled()
+    assert editor.draft is not None and not editor.publish_button.isEnabled(), "no change yet"
     keys = [editor.criteria.item(r).text() for r in range(editor.criteria.count())]
     editor.criteria.setCurrentRow(keys.index("tone"))
     assert editor.editor.key.text() == "tone"
@@ -55,6 +55,7 @@ def test_edit_preview_diff_publish_and_requeue(window, qtbot):
     table.setItem(table.rowCount() - 1, 0, QTableWidgetItem("hostile"))
     assert preview_options(editor, "tone") == ["polite", "curt", "rude", "hostile"], "live"
     assert "option added: 'hostile'" in editor.diff.toPlainText()
+    assert editor.publish_button.isEnabled(), "a change is publishable"
     wait_for_jobs(20_000)
     qtbot.waitUntil(lambda: "tone 4" in editor.stale.text(), timeout=10_000)
 
@@ -95,3 +96,38 @@ def test_a_draft_from_a_sessions_notes(window, qtbot):
     assert editor.draft.session_id == session.id
     assert "Curt is not rude." in editor.guidelines.toPlainText()
     assert "Curt is not rude." in editor.diff.toPlainText(), "the diff shows the new guideline text"
+
+
+def test_a_draft_without_changes_has_nothing_stale_and_nothing_to_publish(window, qtbot):
+    """A session with no notes gives a draft equal to the latest version, while labels
+    made under v1 are already stale under v2: none of that is the draft's doing."""
+    from annotator.revision.publish import publish
+    from annotator.rubric.yaml_file import rubric_from_dict
+    from tests.support.calibration_project import rubric_data
+
+    project = window.project
+    options = [{"value": v} for v in ("polite", "curt", "rude", "hostile")]
+    tone = {"key": "tone", "title": "Tone", "kind": "categorical", "options": options}
+    publish(project, rubric_from_dict(rubric_data(tone=tone)), note="v2")
+    window.show_screen("rubric")
+    editor = window.screen("rubric")
+    assert editor.body.currentWidget() is editor.empty, "no draft: a page that says how to start"
+    assert "Start a new draft" in editor.empty.text() and not editor.publish_button.isVisible()
+    session = cal.create_session(project, "Quiet", list(PEOPLE), ["c-03"])
+    cal.reveal_round(project, session.id)
+    draft = editor_draft_from(window, qtbot, session.id)
+    assert "none" in draft.diff.toPlainText().lower()
+    wait_for_jobs(20_000)
+    qtbot.waitUntil(lambda: "nothing to publish" in draft.stale.text(), timeout=10_000)
+    assert "stale (" not in draft.stale.text()
+    assert not draft.publish_button.isEnabled()
+
+
+def editor_draft_from(window, qtbot, session_id: int):
+    window.show_screen("calibration")
+    screen = window.screen("calibration")
+    screen.refresh(session_id)
+    qtbot.mouseClick(screen.panel.draft_button, Qt.MouseButton.LeftButton)
+    editor = window.screen("rubric")
+    assert editor.draft.session_id == session_id
+    return editor

@@ -16,6 +16,7 @@ _EXPORTS = {
     "EvolutionError": "evolution",
     "meaning_changes": "evolution",
     "requeue_stale": "evolution",
+    "draft_is_unchanged": "evolution",
     "stale_if_published": "evolution",
     "stale_labels": "evolution",
 }

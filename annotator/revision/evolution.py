@@ -277,13 +277,31 @@ def _removed(project: Project, annotator_id: int, item_id: str) -> bool:
 
 
 def stale_if_published(project: Project, draft: RubricDraft) -> StaleReport:
-    """The stale labels publishing `draft` as its rubric's next version would make
-    (nothing for a rubric the project does not have yet). Writes nothing."""
+    """The labels publishing `draft` as its rubric's next version would newly make stale:
+    those already stale under the latest version are not the draft's doing, and a draft
+    identical to the latest version changes nothing (publishing it is refused). Nothing
+    for a rubric the project does not have yet. Writes nothing."""
     try:
         latest = current_version(project, draft.name)
     except NotFoundError:
         return StaleReport(_as_next(draft, 0, 1))
-    return stale_labels(project, _as_next(draft, latest.rubric_id, latest.version + 1))
+    following = _as_next(draft, latest.rubric_id, latest.version + 1)
+    if draft_is_unchanged(latest, draft):
+        return StaleReport(following)
+    earlier = stale_labels(project, latest).labels
+    already = {label.label_id: set(label.criteria) for label in earlier}
+    report = stale_labels(project, following)
+    report.labels = [
+        label
+        for label in report.labels
+        if not set(label.criteria) <= already.get(label.label_id, set())
+    ]
+    return report
+
+
+def draft_is_unchanged(latest: RubricVersion, draft: RubricDraft) -> bool:
+    """True when publishing `draft` would add nothing to `latest` (same content)."""
+    return draft.content_hash() == latest.content_hash()
 
 
 def _as_next(draft: RubricDraft, rubric_id: int, number: int) -> RubricVersion:
@@ -306,6 +324,7 @@ __all__ = [
     "StaleReport",
     "meaning_changes",
     "requeue_stale",
+    "draft_is_unchanged",
     "stale_if_published",
     "stale_labels",
 ]

@@ -9,16 +9,23 @@ from typing import Any
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout
 
-from annotator.revision.evolution import stale_if_published
+from annotator.base.errors import NotFoundError
+from annotator.revision.evolution import draft_is_unchanged, stale_if_published
 from annotator.rubric.diff import diff_rubrics
 from annotator.rubric.model import RubricDraft
-from annotator.rubric.versions import get_version, list_versions
+from annotator.rubric.versions import current_version, get_version, list_versions
 from annotator.store.project import Project, open_reader
 from ui.widgets.jobs import run_job
 
 
-def _stale_in_background(path: Path, draft: RubricDraft) -> dict[str, int]:
+def _stale_in_background(path: Path, draft: RubricDraft) -> dict[str, int] | None:
+    """Stale counts per criterion, or None when the draft equals the latest version."""
     with open_reader(path) as reader:
+        try:
+            if draft_is_unchanged(current_version(reader, draft.name), draft):
+                return None
+        except NotFoundError:
+            pass  # a rubric the project does not have yet: everything is new
         return stale_if_published(reader, draft).by_criterion()
 
 
@@ -79,9 +86,12 @@ class ChangesPane(QFrame):
             owner=self,
         )
 
-    def _show_stale(self, draft: RubricDraft, counts: dict[str, int]) -> None:
+    def _show_stale(self, draft: RubricDraft, counts: dict[str, int] | None) -> None:
         if draft is not self.draft:
             return  # the answer for an older state of the draft
+        if counts is None:
+            self.stale.setText("No changes from the latest version yet: nothing to publish.")
+            return
         if not counts:
             self.stale.setText("Publishing this draft makes no label stale.")
             return

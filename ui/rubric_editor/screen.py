@@ -29,17 +29,18 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from annotator.base.errors import AnnotatorError
+from annotator.base.errors import AnnotatorError, NotFoundError
 from annotator.calibration import sessions as cal
 from annotator.revision import drafts
-from annotator.revision.evolution import requeue_stale, stale_labels
+from annotator.revision.evolution import draft_is_unchanged, requeue_stale, stale_labels
 from annotator.rubric.model import RubricDraft
-from annotator.rubric.versions import get_version, list_versions
+from annotator.rubric.versions import current_version, get_version, list_versions
 from annotator.rubric.yaml_file import parse_rubric_text, rubric_to_yaml
 from annotator.store.project import Project
 from ui.annotate.rubric_form import RubricForm
@@ -50,6 +51,23 @@ if TYPE_CHECKING:
     from ui.widgets.host import Host
 
 SAVE_DELAY_MS = 400
+
+
+NO_DRAFT = (
+    "No draft open.\n\nThe rubric's next version is written in a draft: choose above what to "
+    "start from (a published version to edit, or a revealed calibration session, whose notes "
+    "arrive as guideline text) and press “Start a new draft”. The draft is saved as you type; "
+    "publishing it makes the next version, and labels already made keep the version they "
+    "were made under."
+)
+
+
+def _same_as_latest(project: Project, draft: RubricDraft) -> bool:
+    """A draft identical to its rubric's latest version: publishing would add nothing."""
+    try:
+        return draft_is_unchanged(current_version(project, draft.name), draft)
+    except NotFoundError:
+        return False
 
 
 def _title(text: str) -> QLabel:
@@ -109,7 +127,15 @@ class RubricEditor(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([820, 600])
-        outer.addWidget(self.splitter, 1)
+        self.empty = QLabel(NO_DRAFT)
+        self.empty.setObjectName("Muted")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setContentsMargins(80, 40, 80, 40)
+        self.body = QStackedWidget()
+        self.body.addWidget(self.splitter)
+        self.body.addWidget(self.empty)
+        outer.addWidget(self.body, 1)
 
         bottom = QHBoxLayout()
         self.note = QLineEdit()
@@ -284,6 +310,10 @@ class RubricEditor(QWidget):
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.tabs, self.note, self.publish_button):
             widget.setEnabled(enabled)
+        has_draft = self.draft is not None
+        self.body.setCurrentWidget(self.splitter if has_draft else self.empty)
+        for widget in (self.note, self.publish_button):
+            widget.setVisible(has_draft)
 
     # -- editing --------------------------------------------------------------------------
     def _fill_criteria(self, select: int) -> None:
@@ -391,7 +421,15 @@ class RubricEditor(QWidget):
             self.publish_button.setEnabled(False)
         else:
             self.problem.hide()
-            self.publish_button.setEnabled(self.draft is not None and not self.draft.published)
+            unchanged = self.project is not None and _same_as_latest(self.project, self.checked)
+            self.publish_button.setEnabled(
+                self.draft is not None and not self.draft.published and not unchanged
+            )
+            self.publish_button.setToolTip(
+                "The draft is the same as the latest version: nothing to publish."
+                if unchanged
+                else ""
+            )
         self.heading.setText(f"Rubric editor  ·  {self.data.get('rubric', '')}")
         self.refresh_preview()
         self.changes.show_changes(self.project, self.checked)
