@@ -188,3 +188,19 @@ def test_rubric_stale_and_requeue_json(path, capsys):
     assert "4 stale labels" in out and "tone: 4 labels" in out
     code, out, _ = run(capsys, "rubric", "compare", path, "1", "2", "--json", "--n-boot", "0")
     assert code == 0 and json.loads(out)["items"] == 0
+
+
+def test_reveal_refuses_an_unanswered_round_unless_forced(path, capsys):
+    run(capsys, "session", "create", path, "--name", "Early", "--participants",
+        ",".join(PEOPLE), "--items", "c-00,c-01,c-02")  # fmt: skip
+    code, _, err = run(capsys, "session", "reveal", path, "Early")
+    assert code != 0 and "Traceback" not in err
+    assert all(f"{person} 0 of 3" in err for person in PEOPLE) and "--force" in err
+    with open_project(path) as project:
+        from annotator.calibration.sessions import get_session
+
+        assert not get_session(project, "Early").round().revealed, "nothing changed"
+    code, out, _ = run(
+        capsys, "session", "reveal", path, "Early", "--force", "--json", "--n-boot", "0"
+    )
+    assert code == 0 and json.loads(out)["round"] == 1

@@ -124,10 +124,26 @@ def test_a_bad_json_line_is_named(tmp_path):
 
 
 def test_a_missing_csv_column_is_named(tmp_path):
-    path = _write(tmp_path / "l.csv", "item,annotator,value\n1,a,x\n")
+    path = _write(tmp_path / "l.csv", "item,worker,value\n1,a,x\n")
     error = _error(path)
     assert (error.line, error.field) == (1, "rater")
-    assert "missing column" in str(error) and "annotator" in str(error)
+    assert "missing column (or annotator)" in str(error) and "worker" in str(error)
+
+
+def test_the_column_names_of_import_labels_work_too(tmp_path):
+    rows = [(i, r, (i + (r == "c")) % 3) for i in range(12) for r in "abc"]
+    ours = _write(
+        tmp_path / "a.csv", "item,rater,value\n" + "".join(f"{i},{r},{v}\n" for i, r, v in rows)
+    )
+    theirs = _write(
+        tmp_path / "b.csv",
+        "item_id,annotator,value\n" + "".join(f"{i},{r},{v}\n" for i, r, v in rows),
+    )
+    first, second = run_quick(ours, n_boot=50), run_quick(theirs, n_boot=50)
+    assert first["n_labels"] == second["n_labels"] == 36 and first["n_raters"] == 3
+    assert {k: v for k, v in first.items() if k != "file"} == {
+        k: v for k, v in second.items() if k != "file"
+    }
 
 
 def test_a_missing_jsonl_key_is_named_with_its_line(tmp_path):

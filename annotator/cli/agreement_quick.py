@@ -24,7 +24,8 @@ def add_quick_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         required=True,
-        help="long CSV or JSONL of labels with columns item, rater, value (one label a row)",
+        help="long CSV or JSONL of labels with columns item, rater, value (one label a row; "
+        "item_id and annotator, as import-labels names them, work too)",
     )
     parser.add_argument(
         "--level",

@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from annotator.base.errors import AnnotatorError
 from annotator.base.lazy import lazy_module
 from annotator.calibration.model import MODES
 from annotator.cli.common import (
@@ -81,6 +82,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_flag(progress)
 
     shown = with_session("reveal", "reveal a round and show everyone's values", cmd_reveal)
+    shown.add_argument(
+        "--force",
+        action="store_true",
+        help="reveal even though some participants have not answered every item",
+    )
     add_bootstrap_arguments(shown, seed=False)
     add_json_flag(shown)
 
@@ -193,6 +199,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def cmd_reveal(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
+        if not args.force:
+            _refuse_unfinished(project, args.session, args.round)
         cal.reveal_round(project, args.session, args.round)
         shown = reveal_module.reveal(project, args.session, args.round, n_boot=args.n_boot)
     if args.json:
@@ -221,6 +229,22 @@ def cmd_reveal(args: argparse.Namespace) -> int:
         if item.missing:
             print(f"    no answer from {', '.join(item.missing)}")
     return 0
+
+
+def _refuse_unfinished(project: Any, session: str, number: int | None) -> None:
+    """A blind round is revealed once: not before every answer is in, unless forced
+    (the calibration screen asks the same question)."""
+    if cal.get_session(project, session).round(number).revealed:
+        return
+    counts = cal.round_progress(project, session, number)
+    missing = [
+        f"{name} {done} of {total}" for name, (done, total) in counts.items() if done < total
+    ]
+    if missing:
+        raise AnnotatorError(
+            f"Round not finished: {', '.join(missing)} answered. Revealing ends the blind "
+            "round for good; wait for the answers, or pass --force to reveal now."
+        )
 
 
 def cmd_adjudicate(args: argparse.Namespace) -> int:

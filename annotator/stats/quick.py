@@ -3,8 +3,9 @@
 A lead with a spreadsheet of labels from anywhere (a crowd platform, another
 tool) gets every coefficient with intervals in one command. The file is long
 format, one label per row: CSV or JSONL with `item`, `rater` and `value`
-(other columns are ignored; an empty value means "not labeled"). Every row is
-checked first, and a bad one stops the run with its file, line and field.
+(or `import-labels`' names `item_id` and `annotator`; other columns are
+ignored; an empty value means "not labeled"). Every row is checked first, and a
+bad one stops the run with its file, line and field.
 
     >>> result = run_quick("labels.csv", level="ordinal", scale="1,2,3,4,5")
     >>> result["alpha"], result["alpha_ci"], result["fleiss_kappa_reason"]
@@ -26,6 +27,8 @@ from annotator.stats.defaults import N_BOOT
 from annotator.stats.reliability import ReliabilityData, is_number
 
 COLUMNS = ("item", "rater", "value")
+# The names `import-labels` uses are accepted too, so one file serves both commands.
+ALIASES = {"item": ("item", "item_id"), "rater": ("rater", "annotator"), "value": ("value",)}
 COEFFICIENT_KEYS = (
     "alpha",
     "cohen_kappa",
@@ -196,15 +199,18 @@ def _check_columns(path: Path, fmt: str, line: int, record: dict[str, Any]) -> N
     if fmt != "csv":
         return  # JSONL: each line is checked on its own, below
     for column in COLUMNS:
-        if column not in record:
+        if not any(name in record for name in ALIASES[column]):
             have = ", ".join(record) or "none"
-            raise InputError(path, 1, column, f"missing column (the header has: {have})")
+            also = " or ".join(ALIASES[column][1:])
+            named = f" (or {also})" if also else ""
+            raise InputError(path, 1, column, f"missing column{named} (the header has: {have})")
 
 
 def _identifier(path: Path, line: int, record: dict[str, Any], field: str) -> Hashable:
-    if field not in record:
+    present = next((name for name in ALIASES[field] if name in record), None)
+    if present is None:
         raise InputError(path, line, field, "missing")
-    value = record[field]
+    value = record[present]
     if isinstance(value, str):
         value = value.strip()
         if value:
