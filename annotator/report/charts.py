@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import offset_copy
 
 from annotator.quality.drift import AnchorSeries
@@ -157,9 +158,13 @@ def agreement_chart(
                 va="center", fontsize=9, fontweight="bold", color=colors["text"])  # fmt: skip
     ax.set_ylim(y + 0.6, 0.8)
     ax.set_xlim(left, 1.08)
+    # The scale on top as well as below: a tall chart scrolls, and each end needs its scale.
+    ax.tick_params(axis="x", top=True, labeltop=True)
+    ax.spines["top"].set_visible(True)
+    ax.spines["top"].set_color(colors["border"])
     if key == "alpha":
-        ax.set_xlabel("Krippendorff's alpha, 95% bootstrap interval "
-                      "(bands: 0.667 tentative, 0.8 reliable)")  # fmt: skip
+        ax.set_xlabel("Krippendorff's alpha, 95% bootstrap interval\n"
+                      "bands: 0.667 tentative, 0.8 reliable")  # fmt: skip
     else:
         ax.set_xlabel(key)
     if not rows:
@@ -328,6 +333,7 @@ def drift_chart(
                  color=colors["muted"])  # fmt: skip
     bottom.set_ylabel(chart.statistic_name)
     bottom.set_xlabel(f"scored {answers} answers, in order")
+    bottom.xaxis.set_major_locator(MaxNLocator(integer=True))  # answers are counted: 1, 2, 3
     bottom.set_ylim(bottom=0)
     return figure
 
