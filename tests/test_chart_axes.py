@@ -44,3 +44,27 @@ def test_the_forest_plot_shows_its_scale_at_the_top_too():
     FigureCanvasAgg(figure).draw()
     top = [t.label2.get_text() for t in ax.xaxis.get_major_ticks() if t.label2.get_visible()]
     assert len([text for text in top if text]) >= 3, "tick labels above the first row as well"
+
+
+def test_flags_come_first_in_needs_attention():
+    from types import SimpleNamespace
+
+    from annotator.report.overview import Overview
+
+    lowest = [
+        {"item_id": f"low-{i}", "criteria": {"safety": 0.9}, "score": 0.9, "n_labels": 3}
+        for i in range(20)
+    ]
+    flagged = [
+        {"item_id": "help-me", "annotator": "Ana", "note": "unclear", "submitted_at": "2026-12-01"}
+    ]
+    alert = SimpleNamespace(
+        subject_type="annotator", subject="crowd-e04b", criterion="verdict", what="x", since=None
+    )
+    overview = Overview(
+        project="p", generated_at="", label_stamp=0, stats={}, agreement={}, matrices={},
+        drift=SimpleNamespace(alerts=[alert]), lowest=lowest, flagged=flagged, consensus={},
+        settings=None,
+    )  # fmt: skip
+    kinds = [row["kind"] for row in overview.attention()]
+    assert kinds[:2] == ["flagged", "alert"] and kinds.count("low agreement") == 20

@@ -62,8 +62,15 @@ class Overview:
     version_starts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def attention(self) -> list[dict[str, Any]]:
-        """The "needs attention" list: alerts, then lowest-agreement items, then flags."""
+        """The "needs attention" list: flags first (a person asking for help), then alerts,
+        then the lowest-agreement items."""
         rows: list[dict[str, Any]] = []
+        for flag in self.flagged:
+            rows.append(
+                {"kind": "flagged", "subject": flag["item_id"], "criterion": None,
+                 "detail": f"{flag['annotator']}: {flag['note'] or 'flagged'}",
+                 "item_id": flag["item_id"], "since": flag["submitted_at"]}
+            )  # fmt: skip
         for alert in self.drift.alerts:
             rows.append(
                 {"kind": "alert", "subject": f"{alert.subject_type} {alert.subject}",
@@ -81,12 +88,6 @@ class Overview:
                  "detail": f"mean disagreement {entry['score']:.2f} over {entry['n_labels']} "
                            f"labels (most on {worst[0]})",
                  "item_id": entry["item_id"], "since": None}
-            )  # fmt: skip
-        for flag in self.flagged:
-            rows.append(
-                {"kind": "flagged", "subject": flag["item_id"], "criterion": None,
-                 "detail": f"{flag['annotator']}: {flag['note'] or 'flagged'}",
-                 "item_id": flag["item_id"], "since": flag["submitted_at"]}
             )  # fmt: skip
         return rows
 
