@@ -26,6 +26,12 @@ PASS_ASSIGNED, PASS_RETURN, PASS_FALLBACK = 0, 1, 2
 PASS_REQUEUE = 3  # asked back under a newer rubric version (annotator.queue.requeue)
 MAX_RETURNS = 1  # a skipped item comes back this many times, at the end
 NEVER = 2**62  # the gap before the next anchor when the anchor rate is 0
+# A label record `l` that still stands: not a retraction, not superseded by one.
+# An item whose records are all taken back (undo) is fresh for the queue again.
+_LIVE = (
+    "NOT (l.status = 'retracted' OR EXISTS (SELECT 1 FROM labels u "
+    "WHERE u.supersedes = l.id AND u.status = 'retracted'))"
+)
 
 
 @dataclass(frozen=True)
@@ -202,13 +208,17 @@ class Planner:
         return self.virtual.entries[-1] if self.virtual else self.db_last()
 
     def answer(self, entry: Served) -> tuple[int, str] | None:
-        """(label id, status) of this person's latest answering record, if any."""
+        """(label id, status) of this person's latest answering record, if any.
+
+        A retraction made after it (an undo of that answer) takes the answer back:
+        the entry is open again."""
         row = self.project.row(
             "SELECT id, status FROM labels WHERE item_id = ? AND annotator_id = ? AND id > ? "
-            "AND status IN ('submitted', 'skipped', 'flagged') ORDER BY id DESC LIMIT 1",
+            "AND status IN ('submitted', 'skipped', 'flagged', 'retracted') "
+            "ORDER BY id DESC LIMIT 1",
             (entry.item_id, self.annotator_id, entry.label_floor),
         )
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1]) if row and row[1] != "retracted" else None
 
     def removed(self, item_id: str) -> bool:
         return (
@@ -250,7 +260,8 @@ class Planner:
                 "SELECT a.item_id, a.position FROM assignments a "
                 "WHERE a.annotator_id = ? AND a.position > ? AND a.removed = 0 "
                 "AND NOT EXISTS (SELECT 1 FROM labels l "
-                "  WHERE l.item_id = a.item_id AND l.annotator_id = a.annotator_id) "
+                "  WHERE l.item_id = a.item_id AND l.annotator_id = a.annotator_id "
+                f"  AND {_LIVE}) "
                 "AND NOT EXISTS (SELECT 1 FROM anchors x WHERE x.item_id = a.item_id) "
                 "ORDER BY a.position LIMIT 1",
                 (self.annotator_id, self._cursor(PASS_ASSIGNED)),
@@ -258,7 +269,8 @@ class Planner:
             return (row[0], row[1], PASS_ASSIGNED) if row else None
         row = self.project.row(
             "SELECT i.id, i.seq FROM items i WHERE i.seq > ? "
-            "AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.item_id = i.id AND l.annotator_id = ?) "
+            "AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.item_id = i.id AND l.annotator_id = ? "
+            f"  AND {_LIVE}) "
             "AND NOT EXISTS (SELECT 1 FROM anchors x WHERE x.item_id = i.id) "
             "AND NOT EXISTS (SELECT 1 FROM assignments r "
             "  WHERE r.item_id = i.id AND r.annotator_id = ? AND r.removed = 1) "

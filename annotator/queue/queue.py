@@ -43,6 +43,7 @@ from annotator.queue.plan import (
     QueueEntry,
     Served,
     anchor_gap,
+    served_from_row,
 )
 from annotator.queue.settings import get_settings
 from annotator.store.project import Project
@@ -131,6 +132,44 @@ def _record_outcome(
         "WHERE annotator_id = ? AND position = ?",
         (label_id, outcome, annotator_id, entry.position),
     )
+
+
+def reopen_after_undo(project: Project, annotator_id: int, label_id: int) -> int:
+    """After the person's label `label_id` was taken back (undo): the queue steps back.
+
+    Entries served after that label and still unanswered are dropped from the log
+    (each is re-derived the same way when its position comes again: the planner's
+    draws are seeded by position), and the entry it answered loses its logged
+    outcome, so the undone item is the open entry again and `done` goes back by
+    one. Nothing answered is ever dropped. Returns how many entries were dropped.
+    Runs inside the caller's transaction when there is one.
+    """
+    ctx = Planner(project, annotator_id)
+    rows = project.rows(
+        "SELECT * FROM queue_log WHERE annotator_id = ? AND label_floor >= ? "
+        "ORDER BY position DESC",
+        (annotator_id, label_id),
+    )
+    dropped = [entry.position for entry in _while_open(ctx, [served_from_row(row) for row in rows])]
+    with project.transaction():
+        project.conn.executemany(
+            "DELETE FROM queue_log WHERE annotator_id = ? AND position = ?",
+            [(annotator_id, position) for position in dropped],
+        )
+        project.conn.execute(
+            "UPDATE queue_log SET answer_label_id = NULL, outcome = NULL "
+            "WHERE annotator_id = ? AND answer_label_id = ?",
+            (annotator_id, label_id),
+        )
+    return len(dropped)
+
+
+def _while_open(ctx: Planner, entries: list[Served]) -> Iterator[Served]:
+    """The entries, newest first, up to the first one that has an answer."""
+    for entry in entries:
+        if ctx.answer(entry) is not None:
+            return
+        yield entry
 
 
 def next_item_id(project: Project, annotator_id: int) -> str | None:
@@ -266,5 +305,6 @@ __all__ = [
     "overview",
     "preview",
     "queue_status",
+    "reopen_after_undo",
     "served_log",
 ]

@@ -33,6 +33,7 @@ from annotator.labels.labels import (
     LabelConflictError,
     check_label_values,
     current_label,
+    get_label,
     label_from_row,
     submit_label,
     undo_last,
@@ -50,7 +51,10 @@ from annotator.workbench.drafts import (
     save_draft,
 )
 from annotator.workbench.pending import PendingLabel, add_pending, pending_labels, remove_pending
+from annotator.workbench.position import load_position, save_position
 from annotator.workbench.suggestions import Shown, Suggestion, is_assisted, record_shown, shown_for
+
+_UNKNOWN = object()  # the remembered position, not read yet
 
 
 class SavePending(AnnotatorError):
@@ -114,6 +118,15 @@ class ItemCard:
             return self.own_label.rationale or ""
         return ""
 
+    @property
+    def saved_answer(self) -> tuple[dict[str, Any], str]:
+        """What the form holds with no draft: the own label when amending, else nothing.
+        A form that still holds exactly this is not a draft (looking is not editing)."""
+        label = self.own_label
+        if label is not None and label.status != "retracted":
+            return dict(label.values), label.rationale or ""
+        return {}, ""
+
 
 @dataclass
 class Progress:
@@ -172,6 +185,9 @@ class WorkSession:
         self.session_statuses: dict[str, int] = {}
         self.session_amended = 0
         self._shown: dict[str, Shown | None] = {}  # assisted: item -> the suggestion shown
+        self._draft_kept = False  # the card on screen has a draft row
+        self._position: str | None | object = _UNKNOWN  # the earlier item remembered
+        self._landed_here: dict[int, PendingLabel] = {}  # label id -> what this session wrote
 
     # -- moving between items -------------------------------------------------
     def card_for(self, item_id: str, *, from_history: bool = False) -> ItemCard:
@@ -198,6 +214,7 @@ class WorkSession:
             from_history=from_history,
         )
         self._opened_at = self.current.draft.started_at if self.current.draft else now_iso()
+        self._draft_kept = self.current.draft is not None
         if source is None and is_assisted(self.project, self.annotator.id):
             self._shown[item_id] = self._shown_or_none(item_id)
         else:
@@ -226,6 +243,7 @@ class WorkSession:
     def open_next(self) -> ItemCard | None:
         """The item the queue serves now (the same one until it gets a label)."""
         self._history_index = None
+        self._remember(None)
         item_id = self._queue_item()
         if item_id is None:
             self.current = None
@@ -233,11 +251,36 @@ class WorkSession:
         return self.card_for(item_id)
 
     def resume(self) -> ItemCard | None:
-        """After a restart: the item with an unsaved draft if any, else the queue's next."""
+        """After a restart: where the person was. The earlier item of theirs they had
+        gone back to (Alt+Right then moves on from it), else the queue's open item
+        (with its draft, if any), else nothing: a finished queue stays finished.
+        Drafts on other items wait there for the person to come back to them."""
+        if self.item_source is None:
+            item_id = self._remembered()
+            history = self.history() if item_id is not None else []
+            if item_id in history:
+                self._history_index = history.index(item_id)
+                return self.card_for(item_id, from_history=True)
+            return self.open_next()
         item_id = latest_draft_item(self.project, self.annotator.id)
-        if item_id is not None and (self.item_source is None or self.item_source.allows(item_id)):
+        if item_id is not None and self.item_source.allows(item_id):
             return self.card_for(item_id, from_history=item_id != self._queue_item())
         return self.open_next()
+
+    def _remembered(self) -> str | None:
+        if self._position is _UNKNOWN:
+            self._position = load_position(self.project, self.annotator.id)
+        return self._position  # type: ignore[return-value]
+
+    def _remember(self, item_id: str | None) -> None:
+        """Keep the earlier item on screen (None: the queue's) for the next launch;
+        written only when it changes, never for an item source's session."""
+        if self.item_source is not None or self._remembered() == item_id:
+            return
+        if save_position(self.project, self.annotator.id, item_id):
+            self._position = item_id
+        else:
+            self._position = _UNKNOWN  # busy: written the next time it is asked
 
     def _queue_item(self) -> str | None:
         if self.item_source is not None:
@@ -269,6 +312,7 @@ class WorkSession:
             return None
         self._history_index = index
         card = self.card_for(history[index], from_history=True)
+        self._remember(card.item.id)
         return card
 
     def forward(self) -> ItemCard | None:
@@ -279,7 +323,9 @@ class WorkSession:
             return self.open_next()
         self._history_index -= 1
         history = self.history()
-        return self.card_for(history[self._history_index], from_history=True)
+        card = self.card_for(history[self._history_index], from_history=True)
+        self._remember(card.item.id)
+        return card
 
     # -- writing --------------------------------------------------------------
     def _write(
@@ -401,6 +447,8 @@ class WorkSession:
         return label
 
     def _landed(self, entry: PendingLabel, label: Label) -> SubmitResult:
+        self._landed_here[label.id] = entry
+        self._draft_kept = False  # the label's transaction deleted the draft
         self.session_labels += 1
         self.session_active_s += entry.duration_s
         self.session_statuses[entry.status] = self.session_statuses.get(entry.status, 0) + 1
@@ -424,15 +472,65 @@ class WorkSession:
         return self._write("flagged", values, rationale, active_s, note=note)
 
     def undo(self) -> ItemCard | None:
-        """Undo the last submit and show that item again, as it was before."""
-        record = undo_last(self.project, self.annotator)
-        if record is None:
-            return None
+        """Undo the last submit and show that item again, ready to change.
+
+        An amend undone brings the earlier label back, and the form shows it. A new
+        answer undone is retracted, and the queue steps back with it: the item is the
+        queue's open item again (`done` drops by one) with the answer as submitted
+        (every value and the rationale) in the form, kept as a draft. One transaction."""
+        with self.project.transaction():
+            record = undo_last(self.project, self.annotator)
+            if record is None:
+                return None
+            assert record.supersedes is not None
+            undone = get_label(self.project, record.supersedes)
+            if self.item_source is None:
+                queue.reopen_after_undo(self.project, self.annotator.id, undone.id)
+            if record.status == "retracted" and (undone.values or undone.rationale):
+                save_draft(  # nothing to fall back on: the answer waits in the form
+                    self.project,
+                    self.annotator.id,
+                    undone.item_id,
+                    undone.values,
+                    undone.rationale or "",
+                    undone.duration_s or 0.0,
+                    undone.rubric_version_id,
+                    undone.started_at,
+                )
+        self._forget_landed(undone.id)
+        from_history = undone.item_id != self._queue_item()
+        card = self.card_for(undone.item_id, from_history=from_history)
+        history = self.history() if from_history else []
+        self._history_index = history.index(card.item.id) if card.item.id in history else None
+        self._remember(card.item.id if from_history else None)
+        return card
+
+    def _forget_landed(self, label_id: int) -> None:
+        """An undone label of this session no longer counts in its figures."""
+        entry = self._landed_here.pop(label_id, None)
+        if entry is None:
+            return
         self.session_labels = max(0, self.session_labels - 1)
-        return self.card_for(record.item_id, from_history=record.status != "retracted")
+        self.session_active_s = max(0.0, self.session_active_s - entry.duration_s)
+        left = self.session_statuses.get(entry.status, 0) - 1
+        if left > 0:
+            self.session_statuses[entry.status] = left
+        else:
+            self.session_statuses.pop(entry.status, None)
+        self.session_amended = max(0, self.session_amended - int(entry.amending))
 
     def save_draft(self, values: dict[str, Any], rationale: str, active_s: float) -> None:
+        """Keep the half-filled form; a form back at the saved answer (or empty) is no
+        draft, and one that was is removed, so a look at an earlier item leaves
+        nothing behind that would later say "Draft restored"."""
         card = self._require_card()
+        saved_values, saved_rationale = card.saved_answer
+        if values == saved_values and rationale.strip() == saved_rationale.strip():
+            if self._draft_kept:
+                discard_draft(self.project, self.annotator.id, card.item.id)
+                self._draft_kept = False
+            return
+        self._draft_kept = True
         save_draft(
             self.project,
             self.annotator.id,
@@ -447,6 +545,7 @@ class WorkSession:
     def discard_draft(self) -> None:
         card = self._require_card()
         discard_draft(self.project, self.annotator.id, card.item.id)
+        self._draft_kept = False
 
     # -- reading --------------------------------------------------------------
     def progress(self) -> Progress:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -133,6 +134,9 @@ class PromptBar(QFrame):
 
     accepted = Signal(str, str)  # purpose, text
     cancelled = Signal()
+    refused = Signal(str)  # Enter with nothing to confirm: what is missing
+
+    CONFIRM_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
     SKIP_REASONS = (
         "Outside my expertise",
@@ -157,8 +161,24 @@ class PromptBar(QFrame):
         layout.addWidget(self.input)
         layout.addWidget(hint)
         self.purpose = ""
-        self.input.lineEdit().returnPressed.connect(self._accept)
+        # Enter is taken here, whichever of the two has the focus, and goes no further:
+        # left to travel up to the window it would act on the item shown after this one.
+        self.input.installEventFilter(self)
+        self.input.lineEdit().installEventFilter(self)
         self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in self.CONFIRM_KEYS
+            and self.isVisible()
+        ):
+            if self.input.view().isVisible():
+                return False  # the open list picks its entry first
+            self.confirm()
+            return True
+        return super().eventFilter(watched, event)
 
     def ask(self, purpose: str, question: str, choices: tuple[str, ...] = ()) -> None:
         self.purpose = purpose
@@ -170,9 +190,12 @@ class PromptBar(QFrame):
         self.show()
         self.input.setFocus()
 
-    def _accept(self) -> None:
+    def confirm(self) -> None:
+        """Enter: answer with the text, or say what is missing (the bar stays open)."""
         text = self.input.currentText().strip()
         if not text:
+            what = "a reason (Down lists them, or type one)" if self.purpose == "skip" else "a note"
+            self.refused.emit(f"Nothing to confirm: {self.purpose} needs {what}; Esc cancels.")
             return
         self.hide()
         self.accepted.emit(self.purpose, text)

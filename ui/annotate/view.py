@@ -133,6 +133,7 @@ class AnnotateView(QWidget):
         self.prompt = PromptBar()
         self.prompt.accepted.connect(self._prompt_accepted)
         self.prompt.cancelled.connect(self.setFocus)
+        self.prompt.refused.connect(self.status.emit)
         buttons = QHBoxLayout()
         self.skip_button = QPushButton("Skip  Ctrl+S")
         self.flag_button = QPushButton("Flag  Ctrl+R")
@@ -323,9 +324,7 @@ class AnnotateView(QWidget):
         if self.session is None or self.card is None or self.pages.currentWidget() is not self.work:
             return
         values, rationale = self.form.values(), self.rationale.toPlainText()
-        if not values and not rationale.strip():
-            return
-        try:
+        try:  # the session keeps only a form that differs from the saved answer
             self.session.save_draft(values, rationale, self.clock.tick())
         except DatabaseBusyError:
             self._draft_timer.start()  # another process is writing: try again shortly
@@ -362,6 +361,9 @@ class AnnotateView(QWidget):
             return True
         if not on_work_page:
             return False
+        if name == "submit" and self.prompt.isVisible():
+            self.prompt.confirm()  # Ctrl+Enter in the prompt answers the prompt, not the form
+            return True
         if name == "leave_text":
             if self.prompt.isVisible():
                 self.prompt.cancel()
@@ -537,15 +539,26 @@ class AnnotateView(QWidget):
         self._show(self.session.forward())
 
     def undo(self) -> None:
+        """Take the last submit back: its item with that answer in the form, to change."""
         if self.session is None:
             return
-        card = self.session.undo()
+        self.save_draft()  # the form on screen is kept before another item replaces it
+        try:
+            card = self.session.undo()
+        except AnnotatorError as error:
+            self.status.emit(f"Could not undo: {error}")
+            return
         if card is None:
             self.status.emit("Nothing to undo.")
             return
         self.status.emit(f"Undid the last submit on {card.item.id}.")
         self.feedback.show_feedback(None)
         self._show(card)
+        self.message.setText(
+            "Undone: your earlier label is back. Change it, or move on with Alt+Right."
+            if card.from_history
+            else "Undone: your answer is back in the form. Change it, then submit."
+        )
 
     def set_zoom(self, zoom: int) -> None:
         self.item_panel.set_zoom(zoom)
