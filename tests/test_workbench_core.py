@@ -70,3 +70,14 @@ def test_back_amends_with_a_superseding_record(project):
     label = current_label(project, card.item.id, session.annotator.id)
     assert label.values == {"ok": "no"} and label.supersedes is not None
     assert session.undo().initial_values == {"ok": "yes"}, "undo restores the earlier answer"
+
+
+def test_an_amend_is_not_counted_as_another_item_labeled(project):
+    session = WorkSession(project, "ann")
+    while session.open_next() is not None:
+        session.submit({"ok": "yes"}, "", 1.0)
+    assert session.back() is not None, "the last item, to amend"
+    session.submit({"ok": "no"}, "changed my mind", 1.0)
+    summary = session.summary()
+    assert (summary.labels, summary.amended) == (4, 1)
+    assert summary.labels == session.progress().done, "the summary and the header agree"

@@ -150,6 +150,10 @@ class SubmitResult:
 
 @dataclass
 class SessionSummary:
+    """What a session added up to: `labels`, `skipped` and `flagged` count items newly
+    answered (as the queue counts them done); `amended` counts changed answers on items
+    already counted, so one item is never counted twice."""
+
     labels: int
     skipped: int
     flagged: int
@@ -451,8 +455,10 @@ class WorkSession:
         self._draft_kept = False  # the label's transaction deleted the draft
         self.session_labels += 1
         self.session_active_s += entry.duration_s
-        self.session_statuses[entry.status] = self.session_statuses.get(entry.status, 0) + 1
-        self.session_amended += int(entry.amending)
+        if entry.amending:  # a second answer on an item already counted: not new work
+            self.session_amended += 1
+        else:
+            self.session_statuses[entry.status] = self.session_statuses.get(entry.status, 0) + 1
         return SubmitResult(label=label, feedback=self._feedback(label))
 
     def _feedback(self, label: Label) -> dict[str, Any] | None:
@@ -512,12 +518,14 @@ class WorkSession:
             return
         self.session_labels = max(0, self.session_labels - 1)
         self.session_active_s = max(0.0, self.session_active_s - entry.duration_s)
+        if entry.amending:
+            self.session_amended = max(0, self.session_amended - 1)
+            return
         left = self.session_statuses.get(entry.status, 0) - 1
         if left > 0:
             self.session_statuses[entry.status] = left
         else:
             self.session_statuses.pop(entry.status, None)
-        self.session_amended = max(0, self.session_amended - int(entry.amending))
 
     def save_draft(self, values: dict[str, Any], rationale: str, active_s: float) -> None:
         """Keep the half-filled form; a form back at the saved answer (or empty) is no
