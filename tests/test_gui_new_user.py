@@ -161,3 +161,24 @@ def test_finished_round_says_how_to_reveal_and_esc_leaves_the_reveal(qtbot, tmp_
     press(screen.reveal, Qt.Key.Key_Escape)
     assert screen.pages.currentWidget() is screen.home, "Esc leaves the reveal"
     window.close()
+
+
+def test_team_screen_left_counts_what_people_labeled_elsewhere(window, qtbot):
+    from annotator.queue import queue
+
+    window.show_screen("team")
+    team = window.screen("team")
+    tab = team.queues if hasattr(team, "queues") else team
+    table = tab.table
+    qtbot.waitUntil(lambda: table.rowCount() > 0, timeout=10_000)
+    rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
+    expert = rows["Dr. Maya Chen"]  # labeled in the demo's history, never through a queue
+    labeled = window.project.scalar(
+        "SELECT count(DISTINCT item_id) FROM current_labels l JOIN annotators a "
+        "ON a.id = l.annotator_id WHERE a.name = 'Dr. Maya Chen'"
+    )
+    assert labeled > 0
+    left = int(table.item(expert, 3).text())
+    pool = next(o for o in queue.overview(window.project) if o["annotator"] == "Dr. Maya Chen")
+    assert left == pool["remaining"] and left < 55, "her labels are not left to do"
+    assert table.item(expert, 4).text() == "— open pool", "no assignment: not 'Assigned 0'"

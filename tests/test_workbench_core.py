@@ -81,3 +81,20 @@ def test_an_amend_is_not_counted_as_another_item_labeled(project):
     summary = session.summary()
     assert (summary.labels, summary.amended) == (4, 1)
     assert summary.labels == session.progress().done, "the summary and the header agree"
+
+
+def test_items_labeled_outside_the_queue_are_not_left_to_do(project):
+    from annotator.labels.labels import submit_label
+    from annotator.sources.sources import get_annotator
+
+    person = get_annotator(project, "ann")
+    for item in ("i0", "i2"):  # as an import or a work pack would: not through the queue
+        submit_label(project, item_id=item, annotator=person, values={"ok": "yes"})
+    status = queue.queue_status(project, person.id)
+    assert (status.done, status.remaining) == (0, 2)
+    session = WorkSession(project, "ann")
+    served = []
+    while (card := session.open_next()) is not None:
+        served.append(card.item.id)
+        session.submit({"ok": "no"}, "", 1.0)
+    assert served == ["i1", "i3"], "what was left is what the queue served"

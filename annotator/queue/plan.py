@@ -28,7 +28,7 @@ MAX_RETURNS = 1  # a skipped item comes back this many times, at the end
 NEVER = 2**62  # the gap before the next anchor when the anchor rate is 0
 # A label record `l` that still stands: not a retraction, not superseded by one.
 # An item whose records are all taken back (undo) is fresh for the queue again.
-_LIVE = (
+LIVE_LABEL = (  # a label not retracted (itself, or by a retraction that supersedes it)
     "NOT (l.status = 'retracted' OR EXISTS (SELECT 1 FROM labels u "
     "WHERE u.supersedes = l.id AND u.status = 'retracted'))"
 )
@@ -261,7 +261,7 @@ class Planner:
                 "WHERE a.annotator_id = ? AND a.position > ? AND a.removed = 0 "
                 "AND NOT EXISTS (SELECT 1 FROM labels l "
                 "  WHERE l.item_id = a.item_id AND l.annotator_id = a.annotator_id "
-                f"  AND {_LIVE}) "
+                f"  AND {LIVE_LABEL}) "
                 "AND NOT EXISTS (SELECT 1 FROM anchors x WHERE x.item_id = a.item_id) "
                 "ORDER BY a.position LIMIT 1",
                 (self.annotator_id, self._cursor(PASS_ASSIGNED)),
@@ -270,7 +270,7 @@ class Planner:
         row = self.project.row(
             "SELECT i.id, i.seq FROM items i WHERE i.seq > ? "
             "AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.item_id = i.id AND l.annotator_id = ? "
-            f"  AND {_LIVE}) "
+            f"  AND {LIVE_LABEL}) "
             "AND NOT EXISTS (SELECT 1 FROM anchors x WHERE x.item_id = i.id) "
             "AND NOT EXISTS (SELECT 1 FROM assignments r "
             "  WHERE r.item_id = i.id AND r.annotator_id = ? AND r.removed = 1) "

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from annotator.queue import requeue
 from annotator.queue.plan import (
     KINDS,
+    LIVE_LABEL,
     Planner,
     QueueEntry,
     Served,
@@ -240,10 +241,31 @@ def _planned_total(project: Project, ctx: Planner) -> int:
             (ctx.annotator_id,),
         )
         regular = _item_count(project) - _anchor_item_count(project) - removed
+    regular -= _labeled_outside_queue(project, ctx)
     regular += requeue.count_pending(project, ctx.annotator_id)
     has_anchors = project.row("SELECT 1 FROM anchors WHERE status != 'retired' LIMIT 1")
     extra = (s.anchor_rate if has_anchors else 0.0) + s.repeat_rate
     return math.ceil(max(0, regular) / (1.0 - min(extra, 0.9)))
+
+
+def _labeled_outside_queue(project: Project, ctx: Planner) -> int:
+    """Regular items this person already labeled without the queue serving them (imported
+    labels, a work pack): the queue never serves them, so they are not left to do."""
+    in_plan = (
+        "EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = l.item_id "
+        "AND a.annotator_id = l.annotator_id AND a.removed = 0)"
+        if ctx.assigned
+        else "NOT EXISTS (SELECT 1 FROM assignments r WHERE r.item_id = l.item_id "
+        "AND r.annotator_id = l.annotator_id AND r.removed = 1)"
+    )
+    return project.scalar(
+        "SELECT count(DISTINCT l.item_id) FROM labels l "
+        f"WHERE l.annotator_id = ? AND {LIVE_LABEL} AND {in_plan} "
+        "AND NOT EXISTS (SELECT 1 FROM anchors x WHERE x.item_id = l.item_id) "
+        "AND NOT EXISTS (SELECT 1 FROM queue_log q WHERE q.annotator_id = l.annotator_id "
+        "  AND q.item_id = l.item_id AND q.kind = 'item')",
+        (ctx.annotator_id,),
+    )
 
 
 def _item_count(project: Project) -> int:

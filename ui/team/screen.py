@@ -199,7 +199,7 @@ class QueuesTab(QWidget):
                 o["mode"],
                 o["done"],
                 o["remaining"],
-                o["assigned"],
+                o["assigned"] or "— open pool",  # nothing assigned: labels from every item
                 o["current_anchor_rate"],
                 o["repeat_rate"],
             ]
