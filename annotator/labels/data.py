@@ -60,6 +60,57 @@ class CriterionSpec:
         return self.key if self.option is None else f"{self.key}[{self.option}]"
 
 
+@dataclass(frozen=True)
+class Positions:
+    """Each label's item and rater as positions in the criterion's sorted distinct items
+    and raters: found once per criterion (one sort), so a scope (a mask) needs no sort."""
+
+    items: np.ndarray  # sorted distinct items.seq of the whole criterion
+    item_pos: np.ndarray  # (labels,) position of each label's item in `items`
+    raters: np.ndarray
+    rater_pos: np.ndarray
+
+    @classmethod
+    def of(cls, item: np.ndarray, rater: np.ndarray) -> Positions:
+        items, item_pos = _unique_inverse(item)
+        raters, rater_pos = _unique_inverse(rater)
+        return cls(items, item_pos, raters, rater_pos)
+
+    def subset(self, mask: np.ndarray) -> Positions:
+        return Positions(self.items, self.item_pos[mask], self.raters, self.rater_pos[mask])
+
+
+def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_inverse=True); by counting when the ids are small
+    non-negative integers (items.seq, annotator ids), which needs no sort."""
+    if values.size and values.dtype.kind in "iu" and values.min() >= 0:
+        top = int(values.max())
+        if top < max(1 << 20, 4 * values.size):
+            used = np.zeros(top + 1, dtype=bool)
+            used[values] = True
+            renumber = np.cumsum(used) - 1
+            return np.nonzero(used)[0].astype(values.dtype), renumber[values]
+    distinct_values, inverse = np.unique(values, return_inverse=True)
+    return distinct_values, inverse.reshape(-1)
+
+
+def compact(keys: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The keys used by `pos` (still sorted) and `pos` renumbered over them: what
+    `np.unique(keys[pos], return_inverse=True)` gives, in O(labels + keys)."""
+    used = np.zeros(len(keys), dtype=bool)
+    used[pos] = True
+    renumber = np.cumsum(used) - 1
+    return keys[used], renumber[pos]
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of a column of small non-negative ids (sources, versions,
+    raters) without a sort; any other column goes through np.unique."""
+    if values.size and values.dtype.kind in "iu" and values.min() >= 0 and values.max() < 1 << 20:
+        return np.nonzero(np.bincount(values))[0].astype(values.dtype)
+    return np.unique(values)
+
+
 @dataclass(frozen=True, eq=False)
 class LabelTable:
     """Effective labels of one criterion; every array has one entry per label."""
@@ -74,6 +125,7 @@ class LabelTable:
     day: np.ndarray  # julian day of submission (UTC)
     code: np.ndarray  # position in `values`
     off_scale: int = 0  # labels dropped because their value is not on the scale
+    positions: Positions | None = None  # item and rater positions (see Positions)
 
     def __len__(self) -> int:
         return len(self.label_id)
@@ -98,13 +150,41 @@ class LabelTable:
             version=self.version[mask],
             day=self.day[mask],
             code=self.code[mask],
+            positions=None if self.positions is None else self.positions.subset(mask),
         )
+
+    def with_positions(self) -> LabelTable:
+        """This table with its item and rater positions found (once per criterion)."""
+        if self.positions is not None:
+            return self
+        return replace(self, positions=Positions.of(self.item, self.rater))
+
+    def item_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted distinct items, each label's position among them)."""
+        if self.positions is None:
+            items, index = np.unique(self.item, return_inverse=True)
+            return items, index.reshape(-1)
+        return compact(self.positions.items, self.positions.item_pos)
+
+    def rater_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted distinct raters, each label's position among them)."""
+        if self.positions is None:
+            raters, index = np.unique(self.rater, return_inverse=True)
+            return raters, index.reshape(-1)
+        return compact(self.positions.raters, self.positions.rater_pos)
+
+    def n_items(self) -> int:
+        if self.positions is None:
+            return len(np.unique(self.item))
+        return int(np.count_nonzero(np.bincount(self.positions.item_pos)))
 
     def value_of(self, codes: np.ndarray) -> list[Any]:
         return [self.values[c] for c in np.asarray(codes).tolist()]
 
     def n_raters(self) -> int:
-        return len(np.unique(self.rater))
+        if self.positions is None:
+            return len(np.unique(self.rater))
+        return int(np.count_nonzero(np.bincount(self.positions.rater_pos)))
 
     def reliability(self, rater_key: np.ndarray | None = None) -> ReliabilityData:
         """Items x raters codes over this table's value domain.
@@ -114,9 +194,12 @@ class LabelTable:
         go to anonymous slots instead: alpha, Fleiss' kappa, AC1 and percent
         agreement depend only on each item's value counts, so they are unchanged.
         """
-        raters = self.rater if rater_key is None else np.asarray(rater_key)
-        items_u, item_idx = np.unique(self.item, return_inverse=True)
-        raters_u, rater_idx = np.unique(raters, return_inverse=True)
+        items_u, item_idx = self.item_index()
+        if rater_key is None:
+            raters_u, rater_idx = self.rater_index()
+        else:
+            raters_u, rater_idx = np.unique(np.asarray(rater_key), return_inverse=True)
+            rater_idx = rater_idx.reshape(-1)
         if len(items_u) * max(len(raters_u), 1) > DENSE_CELL_LIMIT:
             return _slot_reliability(items_u, item_idx, self.code, self.values)
         codes = np.full((len(items_u), len(raters_u)), MISSING, dtype=np.int32)
@@ -357,9 +440,12 @@ __all__ = [
     "CriterionSpec",
     "LabelTable",
     "Names",
+    "Positions",
     "criterion_spec",
     "criterion_specs",
     "day_to_iso",
+    "compact",
+    "distinct",
     "item_ids",
     "json_path",
     "load_names",

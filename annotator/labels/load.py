@@ -11,25 +11,24 @@ are append-only, so the newest label id says whether anything changed).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from annotator.labels.columns import ticked_codes
 from annotator.labels.data import (
     CriterionSpec,
     LabelTable,
+    Positions,
     criterion_specs,
     json_path,
     same_value,
 )
-from annotator.stats.reliability import is_number
+from annotator.labels.fetch import Base, RawValues, fetch_columns
+from annotator.stats.reliability import is_missing, is_number
 from annotator.store.project import Project
-
-_EMPTY_I = np.zeros(0, dtype=np.int64)
 
 
 def fetch_rows(
@@ -69,35 +68,7 @@ def load_labels(
     if item_seq_range is None:
         cached = load_all(project, specs=[spec])
         return cached[spec.name]
-    rows = fetch_rows(project, spec, item_seq_range=item_seq_range)
-    if not rows:
-        return _empty(spec)
-    columns = list(zip(*rows, strict=True))
-    base = _Base(
-        label_id=np.asarray(columns[0], dtype=np.int64),
-        item=np.asarray(columns[1], dtype=np.int64),
-        rater=np.asarray(columns[2], dtype=np.int64),
-        source=np.asarray(columns[3], dtype=np.int64),
-        version=np.asarray(columns[4], dtype=np.int64),
-        day=np.asarray(columns[5], dtype=float),
-        pairwise=np.asarray(columns[7], dtype=bool),
-    )
-    raw = np.fromiter(columns[6], dtype=object, count=len(rows))
-    return _table(spec, base, raw)
-
-
-@dataclass(frozen=True)
-class _Base:
-    label_id: np.ndarray
-    item: np.ndarray
-    rater: np.ndarray
-    source: np.ndarray
-    version: np.ndarray
-    day: np.ndarray
-    pairwise: np.ndarray
-
-
-_FETCH_ROWS = 200_000
+    return _build(project, [spec], item_seq_range)[spec.name]
 
 
 def label_stamp(project: Project) -> int:
@@ -129,126 +100,105 @@ def load_all(
     tables: dict[str, LabelTable] = cache.setdefault("tables", {})
     wanted = [s for s in specs if s.name not in tables or tables[s.name].spec != s]
     if wanted:
-        tables.update(_build(project, wanted, None))
+        tables.update(_build(project, wanted, None, expected=stamp))
     return {s.name: tables[s.name] for s in specs}
 
 
 def _build(
-    project: Project, specs: list[CriterionSpec], seq_range: tuple[int, int] | None
+    project: Project,
+    specs: list[CriterionSpec],
+    seq_range: tuple[int, int] | None,
+    *,
+    expected: int | None = None,
 ) -> dict[str, LabelTable]:
     keys = list(dict.fromkeys(s.key for s in specs))
-    base, raws = _fetch_all(project, keys, seq_range)
-    out = {}
+    base, raws = fetch_columns(project, keys, seq_range, expected=expected)
+    out: dict[str, LabelTable] = {}
+    found: dict[tuple[int, int], Positions] = {}  # criteria sharing columns share positions
     for spec in specs:
         keep = np.isin(base.version, spec.versions)
-        out[spec.name] = _table(spec, _mask_base(base, keep), raws[spec.key][keep])
+        out[spec.name] = _table(spec, base.masked(keep), raws[spec.key].masked(keep), found)
     return out
 
 
-def _mask_base(base: _Base, keep: np.ndarray) -> _Base:
-    if keep.all():
-        return base
-    return _Base(*(getattr(base, f)[keep] for f in _Base.__dataclass_fields__))
-
-
-def _fetch_all(
-    project: Project, keys: list[str], seq_range: tuple[int, int] | None = None
-) -> tuple[_Base, dict[str, np.ndarray]]:
-    extracts = "".join(", json_extract(l.values_json, ?)" for _ in keys)
-    sql = (
-        "SELECT l.id, i.seq, l.annotator_id, l.source_id, l.rubric_version_id, "
-        f"julianday(l.submitted_at), i.pairwise{extracts} "
-        "FROM effective_labels l JOIN items i ON i.id = l.item_id"
-    )
-    params: list[Any] = [json_path(k) for k in keys]
-    if seq_range is not None:
-        sql += " WHERE i.seq BETWEEN ? AND ?"
-        params += list(seq_range)
-    cursor = project.conn.execute(sql, params)
-    parts: list[list[np.ndarray]] = [[] for _ in range(7 + len(keys))]
-    types = (np.int64, np.int64, np.int64, np.int64, np.int64, float, bool)
-    while True:
-        rows = cursor.fetchmany(_FETCH_ROWS)
-        if not rows:
-            break
-        columns = list(zip(*rows, strict=True))
-        del rows
-        for c, column in enumerate(columns):
-            if c < 7:
-                parts[c].append(np.asarray(column, dtype=types[c]))
-            else:
-                parts[c].append(np.fromiter(column, dtype=object, count=len(column)))
-    joined = [
-        np.concatenate(p) if p else np.zeros(0, dtype=types[c] if c < 7 else object)
-        for c, p in enumerate(parts)
-    ]
-    base = _Base(*joined[:7])
-    return base, {key: joined[7 + k] for k, key in enumerate(keys)}
-
-
-def _table(spec: CriterionSpec, base: _Base, raw: np.ndarray) -> LabelTable:
+def _table(
+    spec: CriterionSpec,
+    base: Base,
+    raw: RawValues,
+    found: dict[tuple[int, int], Positions] | None = None,
+) -> LabelTable:
     off_scale = 0
     if spec.kind == "multilabel":
         code, keep = _multilabel_codes(spec, raw, base.pairwise)
         values = spec.values
     elif spec.kind == "numeric":
-        keep = np.array([is_number(v) for v in raw.tolist()], dtype=bool)
-        numbers = raw[keep].astype(float)
+        number = [float(v) if is_number(v) else np.nan for v in raw.values]
+        valid = np.array([is_number(v) for v in raw.values] + [False], dtype=bool)
+        keep = valid[raw.index]  # index -1 (no value) reads the last slot
+        numbers = np.array(number + [np.nan], dtype=float)[raw.index[keep]]
         uniq, code = np.unique(numbers, return_inverse=True)
         values = tuple(int(v) if float(v).is_integer() else float(v) for v in uniq.tolist())
     else:
         code, keep, off_scale = _option_codes(spec, raw)
         values = spec.values
+    every = bool(keep.all())  # then the criterion shares the columns: no copy per criterion
     table = LabelTable(
         spec=spec,
         values=values,
-        label_id=base.label_id[keep],
-        item=base.item[keep],
-        rater=base.rater[keep],
-        source=base.source[keep],
-        version=base.version[keep],
-        day=base.day[keep],
+        label_id=base.label_id if every else base.label_id[keep],
+        item=base.item if every else base.item[keep],
+        rater=base.rater if every else base.rater[keep],
+        source=base.source if every else base.source[keep],
+        version=base.version if every else base.version[keep],
+        day=base.day if every else base.day[keep],
         code=np.asarray(code, dtype=np.int32).reshape(-1),
         off_scale=off_scale,
     )
+    shared = (id(table.item), id(table.rater))
+    if found is not None and shared in found:
+        table = replace(table, positions=found[shared])
+    else:
+        table = table.with_positions()
+        if found is not None and table.positions is not None:
+            found[shared] = table.positions
     return _latest_per_rater(table)
 
 
-def _empty(spec: CriterionSpec) -> LabelTable:
-    return LabelTable(
-        spec,
-        spec.values,
-        _EMPTY_I,
-        _EMPTY_I,
-        _EMPTY_I,
-        _EMPTY_I,
-        _EMPTY_I,
-        np.zeros(0),
-        np.zeros(0, dtype=np.int32),
-    )
+def _option_codes(spec: CriterionSpec, raw: RawValues) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes of raw values on the scale; labels without a value are not labels.
 
-
-def _option_codes(spec: CriterionSpec, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Codes of raw values on the scale; labels without a value are not labels."""
-    found, uniques = pd.factorize(pd.Series(raw, dtype=object), use_na_sentinel=True)
-    position = np.full(len(uniques) + 1, -1, dtype=np.int32)  # the last: no value (-1)
-    for u, value in enumerate(uniques.tolist()):
+    Each distinct value is matched once; the last slot stands for "no value"."""
+    position = np.full(len(raw.values) + 1, -1, dtype=np.int32)
+    present = np.zeros(len(raw.values) + 1, dtype=bool)
+    for u, value in enumerate(raw.values):
+        if is_missing(value):
+            continue
+        present[u] = True
         for v, option in enumerate(spec.values):
             if same_value(option, value):
                 position[u] = v
                 break
-    code = position[found]
-    present = found >= 0
+    code = position[raw.index]
     keep = code >= 0
-    return code[keep], keep, int((present & ~keep).sum())
+    return code[keep], keep, int((present[raw.index] & ~keep).sum())
 
 
 def _multilabel_codes(
-    spec: CriterionSpec, raw: np.ndarray, pairwise: np.ndarray
+    spec: CriterionSpec, raw: RawValues, pairwise: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """1 when the option is ticked, 0 when not; a criterion that does not apply to
-    the item (pairwise vs single) is no label, a complete label without it is "none"."""
-    code, applies = ticked_codes(spec, raw.tolist(), pairwise)
+    the item (pairwise vs single) is no label, a complete label without it is "none".
+
+    Each distinct raw value (a JSON list) is parsed once, not once per label."""
+    criterion = spec.criterion
+    applies = np.ones(len(pairwise), dtype=bool)
+    if criterion is not None and criterion.applies_to != "all":
+        applies = pairwise == (criterion.applies_to == "pairwise")
+    hit = np.zeros(len(raw.values) + 1, dtype=np.int32)  # the last: no value, not ticked
+    for u, value in enumerate(raw.values):
+        chosen = json.loads(value) if isinstance(value, str) else []
+        hit[u] = int(any(same_value(spec.option, c) for c in chosen))
+    code = hit[raw.index]
     return code[applies], applies
 
 
@@ -256,6 +206,11 @@ def _latest_per_rater(table: LabelTable) -> LabelTable:
     """One label per annotator and item (the newest), whatever the data holds."""
     if len(table) < 2:
         return table
+    at = table.positions
+    if at is not None and len(at.items) * len(at.raters) <= max(1 << 22, 4 * len(table)):
+        cell = at.item_pos * len(at.raters) + at.rater_pos
+        if np.bincount(cell).max() <= 1:  # the usual case, found without a sort
+            return table
     key = table.item * (int(table.rater.max()) + 1) + table.rater
     order = np.lexsort((-table.label_id, key))
     first = np.ones(len(order), dtype=bool)

@@ -43,7 +43,7 @@ def consensus(table: LabelTable) -> Reference | None:
     """Per item, the consensus of `table`'s labels (ties left out, and counted)."""
     if len(table) == 0:
         return None
-    items, idx = np.unique(table.item, return_inverse=True)
+    items, idx = table.item_index()
     values = np.asarray(table.values, dtype=float) if is_numeric(table) else None
     counts = value_counts(idx, table.code, len(items), len(table.values))
     ref, defined = reference_from_counts(counts, table.level, values)
@@ -55,22 +55,23 @@ def expert_reference(
 ) -> Reference | None:
     """The adjudicated value first, else the consensus of the labels of these sources."""
     mine = table.subset(np.isin(table.source, list(experts)))
-    items, idx = np.unique(mine.item, return_inverse=True)
+    items, idx = mine.item_index()
     values = np.asarray(table.values, dtype=float) if is_numeric(table) else None
     counts = value_counts(idx, mine.code, len(items), len(table.values))
     ref, defined = reference_from_counts(counts, table.level, values)
-    triples = zip(items.tolist(), ref.tolist(), defined.tolist(), strict=True)
-    by_item = {s: float(r) for s, r, d in triples if d}
-    tied = {s for s, d in zip(items.tolist(), defined.tolist(), strict=True) if not d}
     adjudicated = adjudicated_values(project, table)
-    by_item.update(adjudicated)
-    tied -= set(adjudicated)
-    if not by_item:
-        return None
-    seqs = np.array(sorted(by_item), dtype=np.int64)
-    return Reference(
-        seqs, np.array([by_item[s] for s in seqs.tolist()]), len(tied), len(adjudicated)
+    judged = np.array(sorted(adjudicated), dtype=np.int64)
+    by_labels = ~np.isin(items, judged)  # an adjudicated value replaces the labels' one
+    tied = int((~defined & by_labels).sum())
+    keep = defined & by_labels
+    seqs = np.concatenate([items[keep], judged])
+    value = np.concatenate(
+        [np.asarray(ref[keep], dtype=float), [adjudicated[s] for s in judged.tolist()]]
     )
+    if not len(seqs):
+        return None
+    order = np.argsort(seqs, kind="stable")
+    return Reference(seqs[order], value[order], tied, len(adjudicated))
 
 
 def adjudicated_values(project: Project, table: LabelTable) -> dict[int, float]:

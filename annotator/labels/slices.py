@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from annotator.labels.data import LabelTable, Names, week_start
+from annotator.labels.data import LabelTable, Names, distinct, week_start
 from annotator.store.project import Project
 
 MAX_SLICE_VALUES = 30
@@ -71,7 +71,7 @@ def label_groups(
     if by == "source":
         return [
             (names.sources.get(s, str(s)), table.source == s)
-            for s in np.unique(table.source).tolist()
+            for s in distinct(table.source).tolist()
         ]
     if by == "week":
         weeks = table.week
@@ -79,7 +79,7 @@ def label_groups(
     if by == "rubric-version":
         return [
             (names.versions.get(v, str(v)), table.version == v)
-            for v in np.unique(table.version).tolist()
+            for v in distinct(table.version).tolist()
         ]
     return [(label, mask) for _, _, label, mask in slice_masks(table.item, slices)]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from annotator.labels.data import load_names
+from annotator.labels.data import distinct, load_names
 from annotator.quality import scopes
 from annotator.quality.project_agreement import CriterionAgreement, Settings, measure, tables
 from annotator.quality.vs_reference import (
@@ -62,7 +62,7 @@ def agreement_report(
         "vs_expert_consensus": {},
     }
     used_sources = sorted(
-        {int(s) for t in loaded.values() for s in np.unique(t.source).tolist()},
+        {int(s) for t in loaded.values() for s in distinct(t.source).tolist()},
         key=lambda s: names.sources.get(s, ""),
     )
     if only is not None:

@@ -102,7 +102,7 @@ def vote_summary(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(item seqs, tied?, confidence) of every item at once, without an object per item:
     what a summary needs. The same rules as `votes`."""
-    items, idx = np.unique(table.item, return_inverse=True)
+    items, idx = table.item_index()
     counts = value_counts(idx, table.code, len(items), len(table.values))
     m = np.maximum(counts.sum(axis=1), 1)
     if method == "mean":
@@ -128,7 +128,7 @@ def votes(
     table: LabelTable, method: str, ids: dict[int, str], span: tuple[float, float] | None = None
 ) -> dict[str, ConsensusValue]:
     """Majority, median or mean of every item at once, from value counts."""
-    items, idx = np.unique(table.item, return_inverse=True)
+    items, idx = table.item_index()
     n_values = len(table.values)
     counts = value_counts(idx, table.code, len(items), n_values)
     m = counts.sum(axis=1)
@@ -225,7 +225,7 @@ def _weighted(
             _records(table), by_rater, scale=tuple(range(len(table.values)))
         )
         return _from_result(result, table, method, ids)
-    items, idx = np.unique(table.item, return_inverse=True)
+    items, idx = table.item_index()
     n_labels = np.bincount(idx, minlength=len(items))
     out = {}
     if method == "mean":

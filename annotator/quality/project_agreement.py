@@ -128,7 +128,7 @@ def measure(
         table.level,
         tuple(table.values),
         results,
-        int(len(np.unique(table.item))),
+        table.n_items(),
         len(table),
         n_raters,
         note,

@@ -53,7 +53,7 @@ def agreement_by(
             table = table.subset(np.isin(table.source, only_sources))
         groups: dict[str, dict[str, Any]] = {}
         if by == "annotator":
-            for rater in np.unique(table.rater).tolist():
+            for rater in table.rater_index()[0].tolist():
                 who = names.annotators.get(rater, str(rater))
                 result = against_the_rest(table, rater, who, settings).to_dict()
                 result["source"] = names.sources.get(names.annotator_source.get(rater, -1))
@@ -76,8 +76,8 @@ def pairwise_matrix(
     Unweighted for nominal criteria, quadratic weights over the scale otherwise.
     A pair sharing fewer than `min_shared` items has no value (None).
     """
-    counts = np.bincount(np.unique(table.rater, return_inverse=True)[1]) if len(table) else []
-    raters = np.unique(table.rater)
+    raters, index = table.rater_index()
+    counts = np.bincount(index, minlength=len(raters))
     chosen = raters[np.argsort(-np.asarray(counts), kind="stable")[:max_raters]]
     chosen = np.sort(chosen)
     weights = None if table.level == "nominal" else "quadratic"

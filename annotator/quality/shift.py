@@ -20,14 +20,13 @@ import json
 from typing import Any
 
 import numpy as np
-from scipy.spatial.distance import jensenshannon
-from scipy.stats import chi2_contingency
 
 from annotator.labels.data import LabelTable, Names, same_value, week_start
 from annotator.quality.alerts import Alert
 from annotator.quality.drift_settings import DriftSettings
 from annotator.rubric.model import Criterion
 from annotator.rubric.versions import get_version
+from annotator.stats.contingency import js_distance, pearson_chi2
 from annotator.stats.control_chart import wilson_interval
 from annotator.store.project import Project
 
@@ -40,11 +39,11 @@ def compare_counts(baseline: np.ndarray, window: np.ndarray) -> tuple[float, flo
     p is None when fewer than two values are used at all (nothing to test)."""
     base = np.asarray(baseline, dtype=float)
     other = np.asarray(window, dtype=float)
-    jsd = float(jensenshannon(base / base.sum(), other / other.sum(), base=2))
+    jsd = js_distance(base, other)
     used = (base + other) > 0
     if used.sum() < 2:
         return jsd, None
-    _, p, _, _ = chi2_contingency(np.stack([base[used], other[used]]), correction=False)
+    _, _, p = pearson_chi2(np.stack([base[used], other[used]]))
     return jsd, float(p)
 
 

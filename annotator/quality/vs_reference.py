@@ -78,7 +78,7 @@ def against_reference(
         table.level,
         tuple(data.values),
         result,
-        int(len(np.unique(kept.item))),
+        kept.n_items(),
         len(kept),
         kept.n_raters(),
         note,
@@ -129,7 +129,7 @@ def consensus_vs_reference(
     table: LabelTable, reference: Reference, name: str, settings: Settings
 ) -> CriterionAgreement:
     """The source's own consensus per item against the reference (items resampled)."""
-    items, idx = np.unique(table.item, return_inverse=True)
+    items, idx = table.item_index()
     values = np.asarray(table.values, dtype=float) if is_numeric(table) else None
     counts = value_counts(idx, table.code, len(items), len(table.values))
     mine, defined = reference_from_counts(counts, table.level, values)

@@ -206,7 +206,9 @@ def fleiss_kappa(
     if reason is not None:
         return undefined(FLEISS, reason)
     rated = data.ratings_per_item > 0
-    return _fleiss(data.value_counts[rated], data.values, n_boot, seed, confidence)
+    return _fleiss(
+        data.value_counts[rated], data.values, n_boot, seed, confidence, data.item_patterns(1)
+    )
 
 
 def fleiss_kappa_from_counts(
@@ -237,6 +239,7 @@ def _fleiss(
     n_boot: int,
     seed: int | None,
     confidence: float,
+    patterns: ItemPatterns | None = None,
 ) -> Coefficient:
     m = rows.sum(axis=1)
     n_labels = int(m.sum())
@@ -254,7 +257,7 @@ def _fleiss(
     raters = int(m[0])
     if raters < 2:
         return undefined(FLEISS, "every item has only one label", len(rows), n_labels)
-    patterns = ItemPatterns.of(rows)
+    patterns = patterns if patterns is not None else ItemPatterns.of(rows)
     statistic = fleiss_statistic(patterns, raters)
     used = np.nonzero(rows.sum(axis=0))[0]
     only = show_value(values[used[0]]) if len(used) else "?"
@@ -296,7 +299,7 @@ def gwet_ac1(
             int(rated.sum()),
             n_labels,
         )
-    patterns = ItemPatterns.of(rows)
+    patterns = data.item_patterns(1)
     statistic = ac1_statistic(patterns, q)
     because = "no item has labels from two or more raters"
     return estimate(AC1, statistic, patterns, n_labels, because, n_boot, seed, confidence)
@@ -319,7 +322,7 @@ def percent_agreement(
         return undefined(PERCENT, reason)
     pairable = data.ratings_per_item >= 2
     rows = data.value_counts[pairable]
-    patterns = ItemPatterns.of(rows)
+    patterns = data.item_patterns(2)
     statistic = percent_statistic(patterns)
     because = "no item has labels from two or more raters"
     n_labels = int(rows.sum())

@@ -12,9 +12,10 @@ package's alpha on the resampled items.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import krippendorff
 import numpy as np
-from scipy import sparse
 
 from annotator.stats import bootstrap as item_bootstrap
 from annotator.stats.bootstrap import BootstrapDraws, ItemPatterns
@@ -22,11 +23,17 @@ from annotator.stats.coefficient import Coefficient, Level, check_level, show_va
 from annotator.stats.defaults import N_BOOT
 from annotator.stats.reliability import ReliabilityData, is_number
 
+if TYPE_CHECKING:
+    from scipy import sparse
+
 NAME = "Krippendorff's alpha"
+_DENSE_CELLS = 4_000_000  # (patterns x V*V) contributions held dense below this
 
 # Above this many (items x values x values) cells the package's dense coincidence
-# array would take too much memory; the same formula is then evaluated here.
-_PACKAGE_CELL_LIMIT = 20_000_000
+# array costs more than the whole bootstrap (a third of a second per scope at 200k
+# items); the same formula is then evaluated here, from the item patterns (a test
+# checks both agree to 1e-12).
+_PACKAGE_CELL_LIMIT = 1_000_000
 
 
 def krippendorff_alpha(
@@ -93,7 +100,7 @@ def _parts(
     """Distinct rows of the pairable items, alpha as a function of their weights, and
     where those items sit in the data."""
     pairable = np.nonzero(data.ratings_per_item >= 2)[0]
-    patterns = ItemPatterns.of(data.value_counts[pairable])
+    patterns = data.item_patterns(2)
     statistic = alpha_statistic(patterns, _distance_values(data, level), level)
     return patterns, statistic, pairable
 
@@ -146,12 +153,12 @@ def _package_alpha(counts: np.ndarray, data: ReliabilityData, level: Level) -> f
 # -- the resampled statistic ---------------------------------------------------------------------
 
 
-def coincidence_contributions(rows: np.ndarray) -> sparse.csr_matrix:
-    """(P, V*V) each pattern's contribution to the coincidence matrix.
+def _coincidence_cells(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pattern, cell, weight) of every non-zero contribution, cell = value * V + value.
 
     For an item with value counts n and m = sum(n) >= 2 labels:
     (n n^T - diag(n)) / (m - 1), Krippendorff's pairable-value coincidences.
-    Sparse, because an item holds few distinct values however fine the scale.
+    Each (pattern, cell) occurs once.
     """
     n_patterns, n_values = rows.shape
     pattern, value = np.nonzero(rows)
@@ -165,12 +172,30 @@ def coincidence_contributions(rows: np.ndarray) -> sparse.csr_matrix:
     m = rows.sum(axis=1).astype(float)
     weight = count[left] * count[right] - np.where(left == right, count[left], 0.0)
     weight /= m[pattern[left]] - 1
-    matrix = sparse.csr_matrix(
-        (weight, (pattern[left], value[left] * n_values + value[right])),
-        shape=(n_patterns, n_values * n_values),
-    )
-    matrix.eliminate_zeros()
-    return matrix
+    nonzero = weight != 0
+    cell = value[left] * n_values + value[right]
+    return pattern[left][nonzero], cell[nonzero], weight[nonzero]
+
+
+def coincidence_contributions(rows: np.ndarray) -> sparse.csr_matrix:
+    """(P, V*V) each pattern's contribution to the coincidence matrix, sparse (an item
+    holds few distinct values however fine the scale)."""
+    from scipy import sparse  # lazy: only scales too fine for a dense (P, V*V) array
+
+    n_patterns, n_values = rows.shape
+    pattern, cell, weight = _coincidence_cells(rows)
+    return sparse.csr_matrix((weight, (pattern, cell)), shape=(n_patterns, n_values * n_values))
+
+
+def _contributions(rows: np.ndarray) -> np.ndarray | sparse.csr_matrix:
+    """(P, V*V) contributions: a dense array when it is small (most rubrics), else sparse."""
+    n_patterns, n_values = rows.shape
+    if n_patterns * n_values * n_values > _DENSE_CELLS:
+        return coincidence_contributions(rows)
+    pattern, cell, weight = _coincidence_cells(rows)
+    dense = np.zeros((n_patterns, n_values * n_values))
+    dense[pattern, cell] = weight
+    return dense
 
 
 def _fixed_distances(values: np.ndarray, level: Level) -> np.ndarray | None:
@@ -203,7 +228,10 @@ def alpha_statistic(
     patterns: ItemPatterns, values: np.ndarray, level: Level
 ) -> item_bootstrap.Statistic:
     """Alpha as a function of pattern weights (b, P) -> (b,), NaN where undefined."""
-    contributions = coincidence_contributions(patterns.rows).T.tocsr()  # (V*V, P)
+    contributions = _contributions(patterns.rows)  # (P, V*V)
+    dense = isinstance(contributions, np.ndarray)
+    if not dense:
+        contributions = contributions.T.tocsr()  # (V*V, P): sparse @ dense is the fast way
     n_values = patterns.rows.shape[1]
     fixed = _fixed_distances(values, level)
     eye = np.eye(n_values)
@@ -213,7 +241,8 @@ def alpha_statistic(
         out = np.full(b, np.nan)
         for start in range(0, b, _rows_per_step(n_values)):
             w = weights[start : start + _rows_per_step(n_values)]
-            observed = np.asarray(contributions @ w.T).T.reshape(-1, n_values, n_values)
+            product = w @ contributions if dense else np.asarray(contributions @ w.T).T
+            observed = product.reshape(-1, n_values, n_values)
             n_v = observed.sum(axis=2)
             total = n_v.sum(axis=1)
             with np.errstate(divide="ignore", invalid="ignore"):

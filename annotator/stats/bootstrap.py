@@ -18,7 +18,8 @@ the same draws, on any machine.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,7 @@ Statistic = Callable[[np.ndarray], np.ndarray]
 values, NaN where the statistic is not defined for that resample."""
 
 _CHUNK_CELLS = 4_000_000  # weights held at once: b * P (32 MB of float64)
+_COUNTED_KEYS = 1 << 20  # row keys below this are counted (bincount), not sorted
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class ItemPatterns:
     freq: np.ndarray  # (P,) how many items have each row
     inverse: np.ndarray  # (N,) the pattern of each item
     representatives: np.ndarray  # (P,) position of the first item with each row
+    # resamples already drawn from these patterns, by (n_boot, seed): every coefficient
+    # on the same items then shares one draw (the same seed gives the same draws anyway)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, rows: np.ndarray) -> ItemPatterns:
@@ -51,6 +56,9 @@ class ItemPatterns:
             distinct, first, inverse, freq = np.unique(
                 rows, axis=0, return_index=True, return_inverse=True, return_counts=True
             )
+        elif int(key.max()) < max(_COUNTED_KEYS, 4 * len(key)):  # few possible keys: count
+            first, inverse, freq = _counted_unique(key)
+            distinct = rows[first]
         else:  # one integer per row: a 1-D unique, many times faster than axis=0
             _, first, inverse, freq = np.unique(
                 key, return_index=True, return_inverse=True, return_counts=True
@@ -65,6 +73,18 @@ class ItemPatterns:
     @property
     def n_patterns(self) -> int:
         return len(self.freq)
+
+
+def _counted_unique(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first index, inverse, counts) of non-negative integer keys, as np.unique gives
+    them (distinct keys in increasing order), by counting instead of sorting."""
+    counts = np.bincount(key)
+    present = np.nonzero(counts)[0]
+    renumber = np.zeros(len(counts), dtype=np.int64)
+    renumber[present] = np.arange(len(present))
+    first = np.full(len(counts), len(key), dtype=np.int64)
+    np.minimum.at(first, key, np.arange(len(key)))
+    return first[present], renumber[key], counts[present]
 
 
 def _row_keys(rows: np.ndarray) -> np.ndarray | None:
@@ -164,16 +184,40 @@ def bootstrap(
     positions: np.ndarray | None = None,
 ) -> BootstrapDraws:
     """Evaluate `statistic` on `n_boot` item resamples drawn with `seed`."""
-    rng = np.random.default_rng(seed)
     values: list[np.ndarray] = []
     kept: list[np.ndarray] = []
-    for counts in draw_counts(patterns, n_boot, rng):
-        values.append(np.asarray(statistic(counts.astype(float)), dtype=float))
+    for counts, weights in _draws(patterns, n_boot, seed):
+        values.append(np.asarray(statistic(weights), dtype=float))
         if keep_counts:
             kept.append(counts)
     out = np.concatenate(values) if values else np.zeros(0)
     counts = np.vstack(kept) if keep_counts and kept else None
     return BootstrapDraws(out, patterns, counts, positions)
+
+
+_MEMO_CELLS = 2_000_000  # resamples x patterns kept for the next coefficient (16 MB)
+
+
+def _draws(
+    patterns: ItemPatterns, n_boot: int, seed: int | None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(counts, counts as float weights) chunks for `seed`, drawn once per patterns
+    when they are small enough to keep (a whole-number seed only: None means fresh)."""
+    key = ("draws", n_boot, seed)
+    if key in patterns.memo:
+        yield from patterns.memo[key]
+        return
+    keep = isinstance(seed, int) and n_boot * max(patterns.n_patterns, 1) <= _MEMO_CELLS
+    chunks = []
+    for counts in draw_counts(patterns, n_boot, np.random.default_rng(seed)):
+        pair = (counts, counts.astype(float))
+        if keep:
+            for array in pair:
+                array.flags.writeable = False  # shared with the next coefficient
+            chunks.append(pair)
+        yield pair
+    if keep:
+        patterns.memo[key] = chunks
 
 
 def percentile_interval(samples: np.ndarray, confidence: float) -> tuple[float, float] | None:

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-import pandas as pd
 
 from annotator.stats.reliability import ReliabilityData, ReliabilityError
 
-Records = Iterable[tuple[Hashable, Hashable, Any]] | pd.DataFrame
+if TYPE_CHECKING:
+    import pandas as pd
+
+Records: TypeAlias = "Iterable[tuple[Hashable, Hashable, Any]] | pd.DataFrame"
 
 _TIE_TOLERANCE = 1e-9
 

@@ -32,10 +32,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from math import log, sqrt
+from statistics import NormalDist
 
 import numpy as np
-from scipy.stats import norm
 
+_STANDARD_NORMAL = NormalDist()  # its quantiles match scipy's norm.ppf to the last digits
 WARMUP = 100
 DELTA = 0.20
 THRESHOLD = 10.0
@@ -48,7 +49,7 @@ def wilson_interval(
     """Two-sided Wilson score interval for k successes of n (NaN where n is 0)."""
     k = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
-    z = norm.ppf(0.5 + confidence / 2)
+    z = _STANDARD_NORMAL.inv_cdf(0.5 + confidence / 2)
     return _wilson(k, n, z)
 
 
@@ -123,7 +124,7 @@ def bernoulli_cusum(
     held_k = int(x[: settings.warmup].sum())
     held_n = settings.warmup
     pending_k = pending_n = 0
-    z = float(norm.ppf(settings.p0_confidence))
+    z = float(_STANDARD_NORMAL.inv_cdf(settings.p0_confidence))
     s = 0.0
     start = settings.warmup
     w_right = w_wrong = 0.0

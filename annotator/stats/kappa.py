@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 
 from annotator.stats import bootstrap as item_bootstrap
 from annotator.stats.bootstrap import ItemPatterns
 from annotator.stats.coefficient import Coefficient, show_value, undefined
 from annotator.stats.defaults import N_BOOT
 from annotator.stats.reliability import ReliabilityData, ReliabilityError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Weights = Literal["linear", "quadratic"] | None
 _NAMES = {
@@ -49,8 +51,12 @@ def cohen_kappa(
     With exactly two raters in `data` they may be left out.
     """
     a, b = _pair(data, rater_a, rater_b)
-    both = (data.codes[:, a] >= 0) & (data.codes[:, b] >= 0)
-    cells = data.codes[both, a].astype(np.int64) * data.n_values + data.codes[both, b]
+    key = ("kappa cells", a, b)
+    if key not in data.memo:  # the three weightings share one table and one draw
+        both = (data.codes[:, a] >= 0) & (data.codes[:, b] >= 0)
+        cells = data.codes[both, a].astype(np.int64) * data.n_values + data.codes[both, b]
+        data.memo[key] = (cells, ItemPatterns.of(cells) if len(cells) else None)
+    cells, patterns = data.memo[key]
     return _kappa_from_cells(
         cells,
         data.values,
@@ -59,6 +65,7 @@ def cohen_kappa(
         n_boot=n_boot,
         seed=seed,
         confidence=confidence,
+        patterns=patterns,
     )
 
 
@@ -116,6 +123,8 @@ class PairwiseKappa:
 
     def to_frame(self) -> pd.DataFrame:
         """Long table: rater_a, rater_b, kappa, ci_low, ci_high, n_items, reason."""
+        import pandas as pd  # lazy: only this table needs pandas; agreement itself does not
+
         rows = []
         for (a, b), c in self.coefficients.items():
             lo, hi = c.ci if c.ci is not None else (None, None)
@@ -220,6 +229,7 @@ def _kappa_from_cells(
     n_boot: int,
     seed: int | None,
     confidence: float,
+    patterns: ItemPatterns | None = None,
 ) -> Coefficient:
     disagreement_weights(1, weights)  # refuses an unknown weighting before anything else
     name = _NAMES[weights]
@@ -227,7 +237,7 @@ def _kappa_from_cells(
     pair = f"raters {show_value(raters[0])} and {show_value(raters[1])}"
     if n_items == 0:
         return undefined(name, f"{pair} labeled no item in common")
-    patterns = ItemPatterns.of(cells)
+    patterns = patterns if patterns is not None else ItemPatterns.of(cells)
     statistic = _kappa_statistic(patterns.rows[:, 0], len(values), weights)
     value = item_bootstrap.point(statistic, patterns)
     if value is None:

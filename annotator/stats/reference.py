@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from annotator.stats.bootstrap import ItemPatterns
+
 _TIE = 1e-9
 
 
@@ -59,9 +61,22 @@ def leave_one_out(
     `counts` are the items' value counts including every label; label j sits
     on row `item_index[j]` with value position `code[j]`.
     """
-    rows = np.asarray(counts, dtype=float)[item_index].copy()
-    rows[np.arange(len(code)), code] -= 1
-    return reference_from_counts(rows, level, values)
+    counts = np.asarray(counts)
+    if len(code) == 0 or counts.dtype.kind not in "iu":
+        rows = np.asarray(counts, dtype=float)[item_index].copy()
+        rows[np.arange(len(code)), code] -= 1
+        return reference_from_counts(rows, level, values)
+    # The answer depends only on (the item's count row, the label's value): work it out
+    # once per distinct pair (a few hundred) instead of once per label.
+    patterns = ItemPatterns.of(counts)
+    n_values = counts.shape[1]
+    pair = patterns.inverse[item_index].astype(np.int64) * n_values + code
+    distinct, inverse = np.unique(pair, return_inverse=True)
+    rows = patterns.rows[distinct // n_values].astype(float)
+    rows[np.arange(len(distinct)), distinct % n_values] -= 1
+    reference, defined = reference_from_counts(rows, level, values)
+    inverse = inverse.reshape(-1)
+    return reference[inverse], defined[inverse]
 
 
 def value_counts(

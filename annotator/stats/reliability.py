@@ -18,15 +18,19 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from annotator.base.errors import AnnotatorError
+from annotator.stats.bootstrap import ItemPatterns
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MISSING = -1
 """Code of a cell whose rater did not rate the item."""
@@ -44,6 +48,30 @@ def is_missing(value: Any) -> bool:
 def is_number(value: Any) -> bool:
     """A real number that is not a bool (True would otherwise count as 1)."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def factorize(values: Iterable[Any]) -> tuple[np.ndarray, list[Any]]:
+    """(codes, uniques) in order of first appearance, -1 for None and NaN.
+
+    What `pandas.factorize` gives on objects (equal values share a code: 1, 1.0 and
+    True are one value, the first seen), without importing pandas for it.
+    """
+    seen: dict[Any, int] = {}
+    codes = np.fromiter((seen.setdefault(v, len(seen)) for v in values), dtype=np.int64)
+    uniques = list(seen)
+    missing = [is_missing(v) for v in uniques]
+    if any(missing):
+        kept = np.cumsum([not m for m in missing]) - 1
+        position = np.where(missing, -1, kept)
+        codes = position[codes] if codes.size else codes
+        uniques = [v for v, m in zip(uniques, missing, strict=True) if not m]
+    return codes, uniques
+
+
+def _pandas_frame(records: Any) -> bool:
+    """Whether `records` is a DataFrame (pandas cannot have made one if it is not loaded)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(records, pandas.DataFrame)
 
 
 def _sort_key(value: Any) -> tuple[str, Any]:
@@ -113,6 +141,9 @@ class ReliabilityData:
         outside it is an error; without it the domain is the sorted observed values.
         A rater rating the same item twice is an error: pass current labels only.
         """
+        # lazy: pandas' hashing of arbitrary objects, only for records given by hand or file
+        import pandas as pd
+
         items, raters, values = _columns(records)
         keep = ~pd.isna(pd.Series(values, dtype=object)).to_numpy()
         if not keep.all():
@@ -224,6 +255,20 @@ class ReliabilityData:
         """(n_items,) number of ratings each item has."""
         return (self.codes >= 0).sum(axis=1)
 
+    def item_patterns(self, minimum: int) -> ItemPatterns:
+        """The distinct value-count rows of the items with `minimum` or more labels,
+        found once and shared by every coefficient (and their bootstrap draws)."""
+        key = ("patterns", minimum)
+        if key not in self.memo:
+            keep = self.ratings_per_item >= minimum
+            self.memo[key] = ItemPatterns.of(self.value_counts[keep])
+        return self.memo[key]
+
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """What the coefficients on this data share (patterns, rater-pair tables)."""
+        return {}
+
     @cached_property
     def value_counts(self) -> np.ndarray:
         """(n_items, n_values) how many raters gave each value to each item."""
@@ -293,7 +338,7 @@ class ReliabilityData:
 def _columns(
     records: Iterable[tuple[Hashable, Hashable, Any]] | pd.DataFrame,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if isinstance(records, pd.DataFrame):
+    if _pandas_frame(records):
         absent = [c for c in ("item", "rater", "value") if c not in records.columns]
         if absent:
             raise ReliabilityError(f"the table has no column {absent[0]!r}")
@@ -324,6 +369,9 @@ def _code_values(
         domain = list(value_domain)
         if len(set(domain)) != len(domain):
             raise ReliabilityError(f"the value domain {domain} lists a value twice")
+        # lazy: pandas' hashing of arbitrary objects, only for records given by hand or file
+        import pandas as pd
+
         codes = pd.Index(domain, dtype=object).get_indexer(pd.Series(values, dtype=object))
         outside = np.nonzero(codes < 0)[0]
         if outside.size:
@@ -334,6 +382,9 @@ def _code_values(
                 + (f"; {outside.size} values are off it" if outside.size > 1 else "")
             )
         return codes.astype(np.int32), domain
+    # lazy: pandas' hashing of arbitrary objects, only for records given by hand or file
+    import pandas as pd
+
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=False)
     observed = list(uniques)
     domain = _ordered_uniques(observed)

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from math import log10
 
 import numpy as np
-from scipy.stats import fisher_exact
 
 from annotator.stats.control_chart import Alarm, ChartResult, ChartSettings
 
@@ -56,6 +55,8 @@ class RunCheckSettings:
 
 def run_drop_p(run_k: int, run_n: int, base_k: int, base_n: int) -> float:
     """One-sided Fisher p that a run of `run_k` right of `run_n` is below the baseline."""
+    from scipy.stats import fisher_exact  # lazy: scipy.stats takes a second to import
+
     table = [[run_k, run_n - run_k], [base_k, base_n - base_k]]
     return float(fisher_exact(table, alternative="less").pvalue)
 
