@@ -11,7 +11,10 @@ mixed in). A child process runs the real app offscreen and measures:
   rendered) then a synchronous `repaint()`; ratio to a raw SQLite
   `BEGIN IMMEDIATE; INSERT; COMMIT` of one label row on the same file.
 
-    uv run python benchmarks/bench_gui.py [--quick]
+    uv run python benchmarks/bench_gui.py [--quick] [--browser]
+
+`--browser` builds the project and times only the items browser's labeled /
+not-labeled filters (count and first page), without the app child.
 """
 
 from __future__ import annotations
@@ -200,6 +203,68 @@ def _browser_queries(path: Path, n_items: int) -> list[dict[str, Any]]:
         reader.close()
 
 
+def _label_filter_queries(path: Path, repeats: int = 5) -> list[dict[str, Any]]:
+    """The labeled / not-labeled filters alone (issue 18: the per-item label state),
+    count and first page each timed on their own, median of `repeats`, beside the bare
+    `count(*)` and bare page measured the same way."""
+    from annotator.items.query import PAGE_SIZE, ItemFilter, count_items_matching, items_page
+    from annotator.store.project import open_reader
+
+    def median_s(action: Any) -> tuple[Any, float]:
+        runs = [_timed(action) for _ in range(repeats)]
+        return runs[0][0], statistics.median(t for _, t in runs)
+
+    reader = open_reader(path)
+    try:
+        bare_page = median_s(
+            lambda: reader.rows("SELECT id FROM items ORDER BY seq LIMIT ?", (PAGE_SIZE,))
+        )[1]
+        bare_count = median_s(lambda: reader.scalar("SELECT count(*) FROM items"))[1]
+        out = []
+        for name, labeled in (("labeled", True), ("not labeled", False)):
+            item_filter = ItemFilter(labeled=labeled)
+            page, page_s = median_s(lambda f=item_filter: items_page(reader, f))
+            found, count_s = median_s(lambda f=item_filter: count_items_matching(reader, f))
+            out.append(
+                {"filter": name, "page_s": page_s, "count_s": count_s, "found": found,
+                 "rows": len(page), "bare_page_s": bare_page, "bare_count_s": bare_count}
+            )  # fmt: skip
+        return out
+    finally:
+        reader.close()
+
+
+def _label_filter_rows(label_filters: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:
+    rows = []
+    for b in label_filters:
+        for what, key, base_key, base_name in (
+            ("count", "count_s", "bare_count_s", "bare count(*) of items"),
+            ("first page", "page_s", "bare_page_s", "bare SELECT of a page of ids"),
+        ):
+            rows.append(
+                {"name": f"items browser, {b['filter']} filter: {what}",
+                 "value": round(b[key] * 1000, 2), "unit": "ms", "baseline_name": base_name,
+                 "baseline_value": round(b[base_key] * 1000, 2),
+                 "ratio": round(b[key] / b[base_key], 4), "seconds": round(b[key], 5),
+                 "peak_mb": None,
+                 "note": f"median of 5; {b['found']:,} items match, {b['rows']} rows on the "
+                 f"page; aim: under 50 ms; {note}"}
+            )  # fmt: skip
+    return rows
+
+
+def run_browser(quick: bool) -> list[dict[str, Any]]:
+    """Only the items browser's label filter rows (no app child): `--browser`."""
+    n = 50_000 if quick else 1_000_000
+    with tempfile.TemporaryDirectory() as folder:
+        t0 = time.perf_counter()
+        path = build(Path(folder), n, n)
+        build_s = time.perf_counter() - t0
+        label_filters = _label_filter_queries(path)
+    note = f"{n:,} items, {n:,} labels; project built in {build_s:.0f} s"
+    return _label_filter_rows(label_filters, note)
+
+
 def run(quick: bool) -> list[dict[str, Any]]:
     n = 50_000 if quick else 1_000_000
     with tempfile.TemporaryDirectory() as folder:
@@ -217,6 +282,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
             raise RuntimeError(f"the app process failed: {process.stderr.read()[-2000:]}")
         result = json.loads(line)
         browse = _browser_queries(path, n)
+        label_filters = _label_filter_queries(path)
     submit_ms = [1000 * t for t in result["submit"]]
     raw_ms = [1000 * t for t in result["raw_commit"]]
     median, p99 = statistics.median(submit_ms), percentile(submit_ms, 0.99)
@@ -271,12 +337,16 @@ def run(quick: bool) -> list[dict[str, Any]]:
             }
             for b in browse
         ),
+        *_label_filter_rows(label_filters, note),
     ]
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], int(sys.argv[3]))
+    elif "--browser" in sys.argv:
+        for row in run_browser("--quick" in sys.argv):
+            print(row)
     else:
         for row in run("--quick" in sys.argv):
             print(row)

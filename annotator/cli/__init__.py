@@ -9,7 +9,6 @@ package never imports Qt.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,7 +28,6 @@ from annotator.cli import (
     session_cmds,
     sources_cmds,
 )
-from annotator.store.project import busy_timeout_s
 
 __all__ = ["COMMAND_MODULES", "GuiLauncher", "build_parser", "main"]
 
@@ -91,14 +89,24 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
     except AnnotatorError as error:
         print(f"annotator: {error}", file=sys.stderr)
         return error.exit_code
-    except sqlite3.OperationalError as error:
-        if not is_busy(error):
-            raise
-        where = getattr(args, "project", None) or "the project"
-        print(f"annotator: {busy_message(where, busy_timeout_s())}", file=sys.stderr)
-        return DatabaseBusyError.exit_code
     except KeyboardInterrupt:
         print("annotator: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as error:
+        if not _database_busy(error):
+            raise
+        # lazy: the store loads with the command that opened a project, never for --help
+        from annotator.store.project import busy_timeout_s
+
+        where = getattr(args, "project", None) or "the project"
+        print(f"annotator: {busy_message(where, busy_timeout_s())}", file=sys.stderr)
+        return DatabaseBusyError.exit_code
+
+
+def _database_busy(error: Exception) -> bool:
+    """A locked project file (sqlite3.OperationalError): only a command that opened a
+    project can raise one, so sqlite3 is looked up, not imported, to build `--help`."""
+    sqlite3 = sys.modules.get("sqlite3")
+    return sqlite3 is not None and isinstance(error, sqlite3.OperationalError) and is_busy(error)

@@ -14,7 +14,6 @@ from pathlib import Path
 from annotator.base.errors import AnnotatorError
 from annotator.base.levels import LEVELS
 from annotator.cli.common import add_bootstrap_arguments, open_from_args, print_json
-from annotator.rubric.versions import resolve_version
 
 BY = ("annotator", "source", "slice", "week", "rubric-version")
 
@@ -79,6 +78,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.quality.agreement_report import agreement_report, format_report
     from annotator.quality.project_agreement import Settings
+    from annotator.rubric.versions import resolve_version
 
     with open_from_args(args) as project:
         version = resolve_version(project, args.rubric_version).id if args.rubric_version else None

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.stats.defaults import CONFIDENCE, N_BOOT, SEED
-from annotator.store.project import Project, open_project
+
+if TYPE_CHECKING:
+    from annotator.store.project import Project
 
 
 def add_project_argument(parser: argparse.ArgumentParser) -> None:
@@ -63,10 +64,15 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def open_from_args(args: argparse.Namespace) -> Project:
+    # lazy: the store (sqlite3, the schema) loads when a command opens a project, not for --help
+    from annotator.store.project import open_project
+
     return open_project(args.project, actor=getattr(args, "actor", None))
 
 
 def print_json(data: Any) -> None:
+    import json  # lazy: a command prints JSON long after the parser is built, --help never
+
     json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
 

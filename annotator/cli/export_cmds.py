@@ -13,7 +13,6 @@ from annotator.cli.common import (
     print_json,
 )
 from annotator.cli.scope_args import add_scope_arguments, scope_from_args
-from annotator.store.project import check_project_file
 
 FORMATS = ("jsonl", "csv", "parquet", "hf", "inspect", "croissant")
 METHODS = ("auto", "majority", "dawid_skene", "median", "mean")
@@ -75,6 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # lazy: the store loads for the command, never for --help
+    from annotator.store.project import check_project_file
+
     check_project_file(args.project)  # what is no project is refused before the slow imports
     # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.exchange.export import ExportOptions, export_project

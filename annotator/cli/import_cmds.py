@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from annotator.base import limits
-from annotator.base.readers import FORMATS, parse_mapping
+from annotator.cli import choices
+from annotator.cli.choices import ITEM_FORMATS, LABEL_FORMATS, SOURCE_KINDS
 from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
-from annotator.exchange.item_import import ALLOWED_MAP_FIELDS, import_items
-from annotator.exchange.label_import import LABEL_FORMATS, import_labels
-from annotator.sources.sources import SOURCE_KINDS
 
 LIMITS_TEXT = (
-    f"A record may nest {limits.DEFAULT_NESTING} levels and hold {limits.DEFAULT_FIELD_MB:g} MB "
-    f"per field (set {limits.NESTING_ENV} and {limits.FIELD_MB_ENV} to allow more)."
+    f"A record may nest {choices.DEFAULT_NESTING} levels and hold "
+    f"{choices.DEFAULT_FIELD_MB:g} MB per field (set {choices.NESTING_ENV} and "
+    f"{choices.FIELD_MB_ENV} to allow more)."
 )
 
 
@@ -31,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_project_argument(items)
     items.add_argument("file", type=Path, nargs="+", help="file(s) of items")
-    items.add_argument("--format", choices=FORMATS, help="default: from the file extension")
+    items.add_argument("--format", choices=ITEM_FORMATS, help="default: from the file extension")
     items.add_argument(
         "--map",
         action="append",
@@ -105,6 +103,10 @@ def _print_reports(reports: list, as_json: bool) -> None:
 
 
 def cmd_import_items(args: argparse.Namespace) -> int:
+    # lazy: the importers (readers, store, rubric) load for an import, never for --help
+    from annotator.base.readers import parse_mapping
+    from annotator.exchange.item_import import ALLOWED_MAP_FIELDS, import_items
+
     mapping = parse_mapping(args.map, ALLOWED_MAP_FIELDS)
     with open_from_args(args) as project:
         reports = [
@@ -123,6 +125,10 @@ def cmd_import_items(args: argparse.Namespace) -> int:
 
 
 def cmd_import_labels(args: argparse.Namespace) -> int:
+    # lazy: the importers (readers, store, rubric) load for an import, never for --help
+    from annotator.base.readers import parse_mapping
+    from annotator.exchange.label_import import import_labels
+
     mapping = parse_mapping(args.map)
     with open_from_args(args) as project:
         reports = [

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import sys
 from collections.abc import Callable
 
@@ -93,6 +92,9 @@ def cmd_canary_add(args: argparse.Namespace) -> int:
 
 
 def cmd_canary_list(args: argparse.Namespace) -> int:
+    # lazy: json prints the list, never needed to build the parser
+    import json
+
     # lazy: the judges package loads only for judge commands
     from annotator.judges.canary import list_canaries
 
@@ -174,6 +176,8 @@ def _with_canaries(run_items: Command) -> Command:
             if first.stopped_reason is not None:
                 return _exit_code(first.stopped_reason)
             return run_items(args)
+        import json  # lazy: with the judge run, not when the parser is built
+
         captured = io.StringIO()
         with contextlib.redirect_stdout(captured):
             code = run_items(args)

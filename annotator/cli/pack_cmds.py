@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from annotator.base.errors import AnnotatorError
+from annotator.base.lazy import lazy_module
 from annotator.cli.common import (
     add_json_flag,
     add_project_argument,
@@ -14,13 +15,10 @@ from annotator.cli.common import (
     print_result,
     split_names,
 )
-from annotator.exchange.packs import (
-    create_pack,
-    finish_pack,
-    list_packs,
-    merge_packs,
-    top_up_pack,
-)
+
+# Loaded on first use: packs pull in the store, the queue, the rubric and yaml, which
+# building the parser (`annotator --help`) must not pay for.
+packs = lazy_module("annotator.exchange.packs")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -117,7 +115,7 @@ def read_item_ids(args: argparse.Namespace) -> list[str] | None:
 
 def cmd_create(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
-        info = create_pack(
+        info = packs.create_pack(
             project,
             args.annotator,
             args.out,
@@ -133,18 +131,18 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_finish(args: argparse.Namespace) -> int:
-    return print_result(args, finish_pack(args.pack))
+    return print_result(args, packs.finish_pack(args.pack))
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
-        report = merge_packs(project, args.packs)
+        report = packs.merge_packs(project, args.packs)
     return print_result(args, report)
 
 
 def cmd_topup(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
-        info = top_up_pack(
+        info = packs.top_up_pack(
             project,
             args.pack,
             read_item_ids(args),
@@ -164,7 +162,7 @@ def cmd_topup(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     with open_from_args(args) as project:
-        rows = list_packs(project)
+        rows = packs.list_packs(project)
     if args.json:
         print_json(rows)
         return 0

@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 
 from annotator.cli.common import add_json_flag, add_project_argument, open_from_args, print_json
-from annotator.quality.headline import format_stats, project_stats
-from annotator.store.project import create_project
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    # lazy: the store (sqlite3, the schema) loads to make a project, never for --help
+    from annotator.store.project import create_project
+
     project = create_project(args.project, name=args.name, actor=args.actor)
     print(f"Created project {project.name!r} at {project.path}")
     project.close()
@@ -46,6 +47,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    # lazy: the counts' module loads for `stats` only, never for --help
+    from annotator.quality.headline import format_stats, project_stats
+
     with open_from_args(args) as project:
         stats = project_stats(project)
     if args.json:

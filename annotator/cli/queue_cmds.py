@@ -7,10 +7,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from annotator.anchors import anchors
-from annotator.anchors import rate as anchor_rate
-from annotator.anchors import scoring as anchor_scoring
+from annotator.base.lazy import lazy_module
 from annotator.cli import throughput_cmd
+from annotator.cli.choices import DEFAULT_SOURCE
 from annotator.cli.common import (
     add_json_flag,
     add_project_argument,
@@ -27,10 +26,14 @@ from annotator.cli.review_args import (
     check_review_arguments,
 )
 from annotator.cli.route_cmds import add_route_arguments, check_route_only, cmd_route_assign
-from annotator.labels.labels import require_annotator
-from annotator.queue import assignments, queue
-from annotator.queue.settings import QueueError
-from annotator.sources.sources import set_annotator_mode
+
+# Loaded on first use: the queue and anchors pull in the store, the rubric and yaml,
+# which building the parser (`annotator --help`) must not pay for.
+anchors = lazy_module("annotator.anchors.anchors")
+anchor_rate = lazy_module("annotator.anchors.rate")
+anchor_scoring = lazy_module("annotator.anchors.scoring")
+assignments = lazy_module("annotator.queue.assignments")
+queue = lazy_module("annotator.queue.queue")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,7 +69,7 @@ def _register_assign(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, help="seed for the split and the queue order")
     parser.add_argument(
         "--source",
-        default=assignments.DEFAULT_SOURCE,
+        default=DEFAULT_SOURCE,
         help="label source for new annotators (default: experts, kind expert)",
     )
     parser.add_argument("--min-gap", type=int, help="at least this many items between anchors")
@@ -146,6 +149,10 @@ def _register_queue(subparsers: argparse._SubParsersAction) -> None:
 def cmd_queue(args: argparse.Namespace) -> int:
     if args.status:
         return throughput_cmd.cmd_queue_status(args)
+    # lazy: the queue's error and the labels load for this command, never for --help
+    from annotator.labels.labels import require_annotator
+    from annotator.queue.settings import QueueError
+
     if not args.annotator:
         raise QueueError("Name whose queue to show (--annotator NAME), or use --status.")
     if args.by or args.at:
@@ -306,6 +313,10 @@ def _register_annotators(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_annotators_mode(args: argparse.Namespace) -> int:
+    # lazy: labels and sources load with the store, for this command only
+    from annotator.labels.labels import require_annotator
+    from annotator.sources.sources import set_annotator_mode
+
     with open_from_args(args) as project:
         require_annotator(project, args.name)
         person = set_annotator_mode(project, args.name, args.mode)

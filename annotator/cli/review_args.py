@@ -4,11 +4,12 @@ queue settings, set per annotator after the assignment (kept apart from queue_cm
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from annotator.cli.common import split_names
-from annotator.labels.labels import require_annotator
-from annotator.queue.settings import DEFAULT_ANCHOR_RATE, QueueError, configure, get_settings
-from annotator.store.project import Project
+
+if TYPE_CHECKING:
+    from annotator.store.project import Project
 
 
 def add_review_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +34,9 @@ def check_review_arguments(project: Project, args: argparse.Namespace) -> None:
     """Refuse, before anything is assigned, a decoy rate the anchor rate cannot carry."""
     if args.decoy_rate is None:
         return
+    # lazy: the queue settings load with the store, for assigning only
+    from annotator.queue.settings import DEFAULT_ANCHOR_RATE, QueueError, get_settings
+
     if not 0.0 <= args.decoy_rate < 1.0:
         raise QueueError(f"The decoy rate must be at least 0 and below 1 (got {args.decoy_rate}).")
     for name in split_names(args.annotators):
@@ -58,6 +62,10 @@ def apply_review_arguments(project: Project, args: argparse.Namespace) -> None:
     }
     if all(value is None for value in changes.values()):
         return
+    # lazy: labels and the queue settings load with the store, for assigning only
+    from annotator.labels.labels import require_annotator
+    from annotator.queue.settings import configure
+
     with project.transaction():
         for name in split_names(args.annotators):
             configure(project, require_annotator(project, name).id, **changes)

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING
 
 from annotator.cli.common import assign_options, open_from_args, print_json, split_names
 from annotator.cli.review_args import apply_review_arguments
-from annotator.queue import assignments
-from annotator.queue.settings import QueueError
 
 if TYPE_CHECKING:
     from annotator.judges.routing import RoutingPlan
@@ -51,6 +49,9 @@ def check_route_only(args: argparse.Namespace) -> None:
     """Routing options mean nothing without --route-by-judge."""
     given = [f"--{n.replace('_', '-')}" for n in ROUTE_ONLY if getattr(args, n, None)]
     if given and not args.route_by_judge:
+        # lazy: the queue's error loads only to be raised
+        from annotator.queue.settings import QueueError
+
         raise QueueError(f"{', '.join(given)} needs --route-by-judge NAME.")
 
 
@@ -60,6 +61,10 @@ def cmd_route_assign(args: argparse.Namespace) -> int:
 
     # lazy: as above (the budget's arithmetic uses numpy)
     from annotator.labels.expert_cost import parse_budget
+
+    # lazy: the queue loads with the store, for assigning only
+    from annotator.queue import assignments
+    from annotator.queue.settings import QueueError
 
     if args.sample is not None or args.slice is not None:
         raise QueueError("--route-by-judge chooses the items itself: drop --sample / --slice.")

@@ -14,10 +14,6 @@ from annotator.cli.common import (
     print_result,
     split_names,
 )
-from annotator.revision.publish import publish
-from annotator.rubric.diff import diff_rubrics
-from annotator.rubric.versions import list_versions, resolve_version
-from annotator.rubric.yaml_file import load_rubric_file, rubric_to_yaml
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,6 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    # lazy: the rubric modules (yaml, the store) load for this command, never for --help
+    from annotator.revision.publish import publish
+    from annotator.rubric.yaml_file import load_rubric_file
+
     draft = load_rubric_file(args.file)
     source_text = args.file.read_text(encoding="utf-8")
     with open_from_args(args) as project:
@@ -72,6 +72,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    # lazy: the rubric modules (yaml, the store) load for this command, never for --help
+    from annotator.rubric.versions import list_versions
+
     with open_from_args(args) as project:
         versions = list_versions(project)
     rows = [
@@ -97,6 +100,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    # lazy: the rubric modules (yaml, the store) load for this command, never for --help
+    from annotator.rubric.versions import resolve_version
+    from annotator.rubric.yaml_file import rubric_to_yaml
+
     with open_from_args(args) as project:
         version = resolve_version(project, args.version)
     if args.json:
@@ -114,6 +121,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    # lazy: the rubric modules (yaml, the store) load for this command, never for --help
+    from annotator.rubric.diff import diff_rubrics
+    from annotator.rubric.versions import resolve_version
+
     with open_from_args(args) as project:
         old = resolve_version(project, args.v1)
         new = resolve_version(project, args.v2)
@@ -195,6 +206,7 @@ def cmd_requeue(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.quality.version_compare import compare_versions
+    from annotator.rubric.versions import resolve_version
 
     with open_from_args(args) as project:
         old = resolve_version(project, args.v1)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
+from annotator.cli.choices import ANCHOR_CHOICES
 from annotator.cli.common import split_names
-from annotator.labels.scope import ANCHOR_CHOICES, Scope
-from annotator.rubric.versions import resolve_version
-from annotator.store.project import Project
+
+if TYPE_CHECKING:
+    from annotator.labels.scope import Scope
+    from annotator.store.project import Project
 
 
 def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +51,10 @@ def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def scope_from_args(project: Project, args: argparse.Namespace) -> Scope:
+    # lazy: the scope and the rubric load with the command, never for --help
+    from annotator.labels.scope import Scope
+    from annotator.rubric.versions import resolve_version
+
     version = resolve_version(project, args.rubric_version).id if args.rubric_version else None
     sources = [name for text in args.source or [] for name in split_names(text)]
     return Scope.parse(

@@ -10,7 +10,7 @@ from typing import Any
 
 from annotator.base.errors import AnnotatorError
 from annotator.base.lazy import lazy_module
-from annotator.calibration.model import MODES
+from annotator.cli.choices import SESSION_MODES
 from annotator.cli.common import (
     add_bootstrap_arguments,
     add_json_flag,
@@ -20,7 +20,6 @@ from annotator.cli.common import (
     print_records,
     split_names,
 )
-from annotator.rubric.versions import get_version
 
 # Loaded on first use: they pull in the statistics stack (numpy, pandas).
 cal = lazy_module("annotator.calibration.sessions")
@@ -60,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create.add_argument("--sources", help="with --lowest: only these sources' labels (A,B)")
     create.add_argument("--seed", type=int, help="seed for --sample and --anchors N")
     create.add_argument("--rubric-version", help="version number or NAME:NUMBER (default: current)")
-    create.add_argument("--mode", choices=MODES, default="room")
+    create.add_argument("--mode", choices=SESSION_MODES, default="room")
     add_json_flag(create)
     create.set_defaults(func=cmd_create)
 
@@ -286,6 +285,9 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_round(args: argparse.Namespace) -> int:
+    # lazy: the rubric (yaml, the store) loads for this command, never for --help
+    from annotator.rubric.versions import get_version
+
     with open_from_args(args) as project:
         chosen = cal.start_round(
             project,

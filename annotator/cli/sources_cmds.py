@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from annotator.base.errors import AnnotatorError
+from annotator.cli.choices import COST_TYPES
 from annotator.cli.common import (
     add_bootstrap_arguments,
     add_json_flag,
@@ -13,7 +14,6 @@ from annotator.cli.common import (
     print_json,
 )
 from annotator.cli.scope_args import add_scope_arguments, scope_from_args
-from annotator.sources.sources import COST_TYPES, make_cost_model
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,6 +56,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     from annotator.quality.by_source.source_table import format_report, markdown_table
     from annotator.quality.project_agreement import Settings
     from annotator.sources.costs import set_cost_model
+    from annotator.sources.sources import make_cost_model
 
     with open_from_args(args) as project:
         if args.set_cost:

@@ -18,6 +18,11 @@ from annotator.store.project import Project
 PAGE_SIZE = 500
 
 
+STATE = "item_label_state"  # per item: its count of current submitted labels (m010)
+STATE_INDEX = "item_label_state_submitted"
+SPARSE = 5000  # fewer matching items than this: read them off the index and sort them
+
+
 @dataclass(frozen=True)
 class ItemFilter:
     labeled: bool | None = None  # True: has a current submitted label; False: has none
@@ -26,19 +31,28 @@ class ItemFilter:
     flagged: bool = False  # has a current flagged record
     skipped: bool = False  # has a current skipped record
     text: str | None = None  # in the id, input or output(s)
+    needs_labels: int | None = None  # "needs more labels": fewer current submitted than this
 
-    def where(self) -> tuple[str, list[Any]]:
+    def state_where(self) -> tuple[list[str], list[Any]]:
+        """Conditions on the item's label state row (alias `st`): index range scans."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.labeled is True:
+            clauses.append("st.submitted > 0")
+        elif self.labeled is False:
+            clauses.append("st.submitted = 0")
+        if self.needs_labels is not None:
+            clauses.append("st.submitted < ?")
+            params.append(self.needs_labels)
+        return clauses, params
+
+    def item_where(self) -> tuple[list[str], list[Any]]:
+        """Conditions on the item row and its label records (alias `items`)."""
         clauses: list[str] = []
         params: list[Any] = []
         status_exists = (
             "EXISTS (SELECT 1 FROM current_labels c WHERE c.item_id = items.id AND c.status = ?)"
         )
-        if self.labeled is True:
-            clauses.append(status_exists)
-            params.append("submitted")
-        elif self.labeled is False:
-            clauses.append("NOT " + status_exists)
-            params.append("submitted")
         if self.flagged:
             clauses.append(status_exists)
             params.append("flagged")
@@ -61,7 +75,15 @@ class ItemFilter:
                 "OR items.output_a LIKE ? OR items.output_b LIKE ?)"
             )
             params.extend([like] * 5)
-        return (" AND ".join(clauses) or "1"), params
+        return clauses, params
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The whole filter as one condition on `items` alone, for other queries to embed."""
+        state, state_params = self.state_where()
+        lookup = f"(SELECT st.submitted FROM {STATE} st WHERE st.seq = items.seq)"
+        clauses = [clause.replace("st.submitted", lookup) for clause in state]
+        other, other_params = self.item_where()
+        return (" AND ".join([*clauses, *other]) or "1"), [*state_params, *other_params]
 
 
 @dataclass(frozen=True)
@@ -92,23 +114,55 @@ def _preview(text: str | None, kind: str = "text", width: int = 160) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+PAGE_COLUMNS = (
+    "SELECT items.seq AS seq, id, input_kind, pairwise, substr(input, 1, 2000) AS input, "
+    "substr(coalesce(output, output_a), 1, 400) AS output, tags, {n_labels} AS n_labels, "
+    "(SELECT group_concat(DISTINCT c.status) FROM current_labels c "
+    " WHERE c.item_id = items.id AND c.status IN ('flagged', 'skipped')) AS marks "
+)
+
+
+def _state_hint(project: Project, state: list[str], params: list[Any], after_seq: int) -> str:
+    """How to walk the label state for a page in `seq` order: along the index when it
+    gives that order (count = 0) or when few items match (sort them), else in rowid
+    order, skipping the rows that do not match (they are dense enough)."""
+    if "st.submitted = 0" in state:
+        return f"INDEXED BY {STATE_INDEX}"
+    few = project.scalar(
+        f"SELECT count(*) FROM (SELECT 1 FROM {STATE} st INDEXED BY {STATE_INDEX} "
+        f"WHERE {' AND '.join(state)} AND st.seq > ? LIMIT {SPARSE})",
+        [*params, after_seq],
+    )
+    return f"INDEXED BY {STATE_INDEX}" if few < SPARSE else "NOT INDEXED"
+
+
+def _page_rows(project: Project, item_filter: ItemFilter, after_seq: int, limit: int) -> list[Any]:
+    state, state_params = item_filter.state_where()
+    other, other_params = item_filter.item_where()
+    if not state:
+        n_labels = f"(SELECT st.submitted FROM {STATE} st WHERE st.seq = items.seq)"
+        where = " AND ".join(other) or "1"
+        return project.rows(
+            PAGE_COLUMNS.format(n_labels=n_labels)
+            + f"FROM items WHERE seq > ? AND {where} ORDER BY seq LIMIT ?",
+            [after_seq, *other_params, limit],
+        )
+    hint = _state_hint(project, state, state_params, after_seq)
+    where = " AND ".join([*state, *other])
+    return project.rows(
+        PAGE_COLUMNS.format(n_labels="st.submitted")
+        + f"FROM {STATE} st {hint} CROSS JOIN items ON items.seq = st.seq "
+        f"WHERE st.seq > ? AND {where} ORDER BY st.seq LIMIT ?",
+        [after_seq, *state_params, *other_params, limit],
+    )
+
+
 def items_page(
     project: Project, item_filter: ItemFilter, after_seq: int = 0, limit: int = PAGE_SIZE
 ) -> list[ItemRow]:
     """The next `limit` matching items after `after_seq`, in import order."""
-    where, params = item_filter.where()
-    rows = project.rows(
-        "SELECT seq, id, input_kind, pairwise, substr(input, 1, 2000) AS input, "
-        "substr(coalesce(output, output_a), 1, 400) AS output, tags, "
-        "(SELECT count(*) FROM labels l WHERE l.item_id = items.id AND l.status = 'submitted' "
-        " AND NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id)) AS n_labels, "
-        "(SELECT group_concat(DISTINCT c.status) FROM current_labels c "
-        " WHERE c.item_id = items.id AND c.status IN ('flagged', 'skipped')) AS marks "
-        f"FROM items WHERE seq > ? AND {where} ORDER BY seq LIMIT ?",
-        [after_seq, *params, limit],
-    )
     out = []
-    for row in rows:
+    for row in _page_rows(project, item_filter, after_seq, limit):
         tags = json.loads(row["tags"])
         kind = "pairwise" if row["pairwise"] else row["input_kind"]
         out.append(
@@ -127,5 +181,38 @@ def items_page(
 
 
 def count_items_matching(project: Project, item_filter: ItemFilter) -> int:
-    where, params = item_filter.where()
-    return project.scalar(f"SELECT count(*) FROM items WHERE {where}", params)
+    """How many items match. "Labeled" and "not labeled" alone are read from the totals
+    row the triggers keep; "fewer than N" is the table's count (SQLite counts a whole
+    table without reading its rows) less an index range count with an open upper end."""
+    state, state_params = item_filter.state_where()
+    other, other_params = item_filter.item_where()
+    if not state:
+        where = " AND ".join(other) or "1"
+        return project.scalar(f"SELECT count(*) FROM items WHERE {where}", other_params)
+    if other:
+        where = " AND ".join([*state, *other])
+        return project.scalar(
+            f"SELECT count(*) FROM {STATE} st CROSS JOIN items ON items.seq = st.seq WHERE {where}",
+            [*state_params, *other_params],
+        )
+    totals = project.row("SELECT items, labeled FROM item_label_totals")
+    if totals is not None and state in (["st.submitted > 0"], ["st.submitted = 0"]):
+        items, labeled = tuple(totals)
+        return labeled if state == ["st.submitted > 0"] else items - labeled
+    if state == ["st.submitted > 0"]:
+        return _count_at_least(project, 1)
+    if state == ["st.submitted = 0"]:
+        return _count_all(project) - _count_at_least(project, 1)
+    if state == ["st.submitted < ?"]:
+        return _count_all(project) - _count_at_least(project, state_params[0])
+    return project.scalar(
+        f"SELECT count(*) FROM {STATE} st WHERE {' AND '.join(state)}", state_params
+    )
+
+
+def _count_all(project: Project) -> int:
+    return project.scalar(f"SELECT count(*) FROM {STATE}")
+
+
+def _count_at_least(project: Project, n: int) -> int:
+    return project.scalar(f"SELECT count(*) FROM {STATE} WHERE submitted >= ?", [n])

@@ -71,6 +71,7 @@ class Project:
         self.busy_s = busy_timeout_s()  # how long a write here waits for another process
         # Per-connection memo for immutable things (published rubric versions).
         self.cache: dict[str, Any] = {}
+        self.closed = False  # set by close(): a screen's late job result then leaves it alone
 
     @property
     def db(self) -> Database:
@@ -206,6 +207,7 @@ class Project:
             if self.conn.total_changes:
                 self.conn.execute("PRAGMA optimize")
         self.conn.close()
+        self.closed = True
 
     def __enter__(self) -> Project:
         return self
@@ -325,10 +327,7 @@ def backup_path(path: Path, stamp: str) -> Path:
 def _migrate(path: Path, conn: sqlite3.Connection) -> None:
     applied = applied_migrations(conn)
     if not [name for name in schema.known_names() if name not in applied]:
-        return  # up to date: the common case, and sqlite-utils is not even imported
-    # lazy: sqlite-utils loads only when a migration or table helper is needed
-    from sqlite_utils import Database
-
+        return  # up to date: the common case
     if applied:
         stamp = now_iso().replace(":", "").replace("-", "").replace(".", "")
         target = backup_path(path, stamp)
@@ -337,7 +336,7 @@ def _migrate(path: Path, conn: sqlite3.Connection) -> None:
             conn.backup(backup)
         finally:
             backup.close()
-    schema.migration_set().apply(Database(conn))
+    schema.apply_migrations(conn)
 
 
 def open_project(path: str | Path, actor: str | None = None) -> Project:

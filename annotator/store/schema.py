@@ -1,4 +1,4 @@
-"""The project file's schema, as append-only `sqlite_utils.Migrations`.
+"""The project file's schema, as append-only migrations in `sqlite_utils.Migrations`' format.
 
 Rules: a migration, once committed to main, never changes; a new need is a new
 function `mNNN_what` appended below. Each runs in one transaction and is recorded
@@ -11,8 +11,10 @@ by triggers, so no code path, however buggy, can rewrite what a person entered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from annotator.store.ddl import forbid_changes, run_statements
 from annotator.store.judge_tables import (
@@ -21,10 +23,11 @@ from annotator.store.judge_tables import (
     JUDGE_CHECK_TABLES,
     JUDGE_TABLES,
 )
+from annotator.store.label_state_tables import LABEL_STATE_TABLES
 from annotator.store.review_tables import REVIEW_TABLES
 from annotator.store.session_tables import SESSION_TABLES
 
-if TYPE_CHECKING:  # sqlite-utils is imported only when a file needs migrating:
+if TYPE_CHECKING:  # sqlite-utils is not imported to migrate (see `apply_migrations`):
     from sqlite_utils import Database, Migrations  # it pulls in pandas (seconds at launch)
 
 MIGRATION_SET = "annotator"
@@ -51,6 +54,65 @@ def migration_set() -> Migrations:
     for fn in MIGRATIONS:
         migrations(name=fn.__name__)(fn)
     return migrations
+
+
+# `_sqlite_migrations` exactly as sqlite-utils' `Migrations` creates it.
+MIGRATIONS_TABLE_DDL = [
+    'CREATE TABLE "_sqlite_migrations" (\n   "id" INTEGER PRIMARY KEY,\n   "migration_set" TEXT,'
+    '\n   "name" TEXT,\n   "applied_at" TEXT\n)',
+    'CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"\n'
+    '    ON "_sqlite_migrations" ("migration_set", "name")',
+]
+
+
+class MigrationDb:
+    """What a migration is handed: `execute` on the file's connection, the one method
+    every migration uses (through `run_statements`)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters)
+
+
+def apply_migrations(conn: sqlite3.Connection) -> None:
+    """Apply the pending migrations as `migration_set().apply(Database(conn))` does (the
+    same `_sqlite_migrations` table and records, each migration and its record in one
+    transaction, `recursive_triggers` on) without sqlite-utils: it imports pandas and
+    numpy, seconds before `annotator init` could write a file. A migrations table of an
+    older sqlite-utils layout (no `id`) is left to sqlite-utils to bring up to date."""
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(_sqlite_migrations)")]
+    if columns and "id" not in columns:
+        # lazy: only a file from an old sqlite-utils needs its table rebuilt by it
+        from sqlite_utils import Database
+
+        migration_set().apply(Database(conn))
+        return
+    conn.execute("PRAGMA recursive_triggers=on;")  # as sqlite-utils' Database sets it
+    if not columns:
+        for statement in MIGRATIONS_TABLE_DDL:
+            conn.execute(statement)
+    done = {
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
+        )
+    }
+    db = MigrationDb(conn)
+    for fn in [fn for fn in MIGRATIONS if fn.__name__ not in done]:
+        conn.execute("BEGIN")
+        try:
+            fn(db)  # type: ignore[arg-type]  # the migrations use only `execute`
+            conn.execute(
+                "INSERT INTO _sqlite_migrations(migration_set, name, applied_at) VALUES (?, ?, ?)",
+                (MIGRATION_SET, fn.__name__, str(datetime.now(UTC))),
+            )
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 @migration
@@ -469,3 +531,11 @@ def m009_assisted_review(db: Database) -> None:
     """Assisted review (issue 17): the suggestion shown with each label, the decoy plan,
     the suggestions a pack carries, and the queue's assisted settings (`review_tables`)."""
     run_statements(db, REVIEW_TABLES)
+
+
+@migration
+def m010_item_label_state(db: Database) -> None:
+    """Per-item count of current submitted labels, kept by triggers and indexed (issue 18),
+    so the items browser's labeled / not-labeled filters and counts are index range scans;
+    filled from `current_labels` for an existing project (`label_state_tables`)."""
+    run_statements(db, LABEL_STATE_TABLES)

@@ -298,8 +298,8 @@ class ItemsBrowser(QWidget):
             self.table.selectRow(0)
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if self.project is None or not current.isValid():
-            return
+        if self.project is None or self.project.closed or not current.isValid():
+            return  # a page that arrived after the project was closed
         row = self.model.rows[current.row()]
         self.preview.show_item(get_item(self.project, row.id))
         history = label_history(self.project, row.id)
