@@ -90,3 +90,22 @@ def test_browser_fetches_on_demand_and_shows_history(project_path, qtbot):
     statuses = [browser.history.item(r, 6).text() for r in range(2)]
     assert statuses == ["superseded", "yes"], "both records, the old one marked superseded"
     window.close()
+
+
+def test_browser_filters_items_that_need_more_labels(project_path, qtbot):
+    from annotator.store.project import open_project
+
+    with open_project(project_path) as project:
+        bob = ensure_annotator(project, "bob", ensure_source(project, "crowd", "crowd"))
+        submit_label(project, item_id="it-00002", annotator=bob, values={"ok": "yes"})
+        expected = count_items_matching(project, ItemFilter(needs_labels=2))
+    assert expected == N_ITEMS - 1, "it-00002 alone has two current labels"
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.open_file(str(project_path))
+    window.show_screen("items")
+    browser = window.screen("items")
+    browser.labeled.setCurrentIndex(3)
+    qtbot.waitUntil(lambda: browser.count.text() == f"{expected:,} items", timeout=10_000)
+    window.close()

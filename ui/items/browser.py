@@ -36,6 +36,7 @@ from annotator.store.project import Project, open_reader
 from ui.annotate.item_panel import ItemPanel
 from ui.widgets.jobs import Job, run_job
 
+AGREEMENT_LABELS = 2  # labels an item needs before agreement can be measured on it
 COLUMNS = ("Id", "Kind", "Labels", "Marks", "Prompt", "Response", "Tags")
 Index = QModelIndex | QPersistentModelIndex
 
@@ -152,7 +153,14 @@ class ItemsBrowser(QWidget):
         self.search.setPlaceholderText("Search id, prompt and response…")
         self.search.setClearButtonEnabled(True)
         self.labeled = QComboBox()
-        self.labeled.addItems(["All items", "Labeled", "Not labeled"])
+        self.labeled.addItems(
+            ["All items", "Labeled", "Not labeled", f"Fewer than {AGREEMENT_LABELS} labels"]
+        )
+        self.labeled.setItemData(
+            3,
+            "Items agreement cannot be measured on yet: fewer than two current labels",
+            Qt.ItemDataRole.ToolTipRole,
+        )
         self.tag = QComboBox()
         self.source = QComboBox()
         self.flagged = QCheckBox("Flagged")
@@ -258,9 +266,11 @@ class ItemsBrowser(QWidget):
         self.table.setFocus()
 
     def current_filter(self) -> ItemFilter:
-        labeled = {0: None, 1: True, 2: False}[self.labeled.currentIndex()]
+        choice = self.labeled.currentIndex()
+        labeled = {0: None, 1: True, 2: False, 3: None}[choice]
         return ItemFilter(
             labeled=labeled,
+            needs_labels=AGREEMENT_LABELS if choice == 3 else None,
             tag=self.tag.currentData(),
             source=self.source.currentData(),
             flagged=self.flagged.isChecked(),
