@@ -1,14 +1,15 @@
 """Import benchmark: 100k items and 1M labels from JSONL, against plain sqlite3.
 
-For each file the importer's rate (rows/s) is set against two baselines measured
+For each file the importer's rate (rows/s) is set against three baselines measured
 in the same run, on the same file:
 
 - raw: read the file line by line, `json.loads` each, and `executemany` the same
-  columns into an identical table (the project's own DDL, indexes and triggers,
-  copied from `sqlite_master`) in one transaction, with the project's journal
-  settings (WAL, synchronous=FULL). No validation, no duplicate checks, no
-  foreign keys (the parent tables are not there): the honest floor.
+  columns in one transaction into a copy of the very project the importer writes to
+  (the same tables, indexes and triggers, items already there for the labels), with
+  the project's journal settings (WAL, synchronous=FULL). No validation, no duplicate
+  checks, no foreign keys: the honest floor.
 - tuples: `executemany` of the same rows already built in memory (insert only).
+- parse: pyarrow's JSON reader on the file (the parse alone, columnar, in C++).
 
 Every measurement runs in a fresh Python process, so its peak resident memory is
 its own; the label import is measured at two file sizes (1M and 100k) to show the
@@ -188,14 +189,13 @@ def _batches(rows: Any, size: int) -> Any:
         yield batch
 
 
-def measure_raw(kind: str, ddl_file: str, source: str, database: str, mode: str) -> dict:
-    """Plain sqlite3 into an identical table; `mode` 'stream' parses the file as it
-    inserts, 'tuples' builds every row first and times the insert alone."""
+def measure_raw(kind: str, database: str, source: str, mode: str) -> dict:
+    """Plain sqlite3 into the same schema (a copy of the project the importer writes to:
+    its tables, indexes and triggers, foreign keys off); `mode` 'stream' parses the file
+    as it inserts, 'tuples' builds every row first and times the insert alone."""
     conn = sqlite3.connect(database, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
-    for statement in json.loads(Path(ddl_file).read_text(encoding="utf-8")):
-        conn.execute(statement)
     table, columns = ("items", ITEM_COLUMNS) if kind == "items" else ("labels", LABEL_COLUMNS)
     sql = f"INSERT INTO {table}({columns}) VALUES ({', '.join('?' * 18)})"
     annotators: dict[str, int] = {}
@@ -228,10 +228,19 @@ def measure_raw(kind: str, ddl_file: str, source: str, database: str, mode: str)
     return figures
 
 
+def measure_arrow(source: str) -> dict[str, Any]:
+    """pyarrow's own JSON reader on the file: the parse alone, in C++, columnar."""
+    import pyarrow.json as pj
+
+    return _timed(lambda: pj.read_json(source).num_rows)
+
+
 def _child_main(argv: list[str]) -> None:
     kind, *rest = argv
     if kind.startswith("ours-"):
         figures = measure_ours(kind.removeprefix("ours-"), *rest)
+    elif kind.startswith("arrow-"):
+        figures = measure_arrow(rest[-1])
     else:
         mode, table = kind.split("-")
         figures = measure_raw(table, *rest, mode=mode)
@@ -266,24 +275,12 @@ def _prepare(folder: Path, items: int, labels: int) -> dict[str, Path]:
         "labels_small": folder / "labels_small.jsonl",
         "empty": folder / "empty.annotator",
         "with_items": folder / "with_items.annotator",
-        "item_ddl": folder / "items.ddl.json",
-        "label_ddl": folder / "labels.ddl.json",
     }
     write_items(paths["items"], items)
     write_labels(paths["labels"], items, labels)
     write_labels(paths["labels_small"], items, labels // 10)
     project = create_project(paths["empty"], name="bench", actor="bench")
     publish(project, parse_rubric_text(RUBRIC_YAML))
-    for table, target in (("items", "item_ddl"), ("labels", "label_ddl")):
-        ddl = [
-            row[0]
-            for row in project.rows(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
-                "ORDER BY type = 'table' DESC, name",
-                (table,),
-            )
-        ]
-        paths[target].write_text(json.dumps(ddl), encoding="utf-8")
     project.close()
     shutil.copyfile(paths["empty"], paths["with_items"])
     from annotator.store.project import open_project
@@ -328,21 +325,17 @@ def run(quick: bool) -> list[dict[str, Any]]:
         folder = Path(name)
         paths = _prepare(folder, n_items, n_labels)
         figures: dict[str, dict[str, Any]] = {}
-        for kind, ddl, source in (
-            ("items", paths["item_ddl"], paths["items"]),
-            ("labels", paths["label_ddl"], paths["labels"]),
-        ):
+        for kind, source in (("items", paths["items"]), ("labels", paths["labels"])):
             project = paths["empty"] if kind == "items" else paths["with_items"]
             figures[f"ours-{kind}"] = _measure(
                 f"ours-{kind}", _fresh_copy(project, folder, "work.annotator"), str(source)
             )
             for mode in ("stream", "tuples"):
-                database = folder / f"raw-{mode}-{kind}.db"
-                figures[f"{mode}-{kind}"] = _measure(
-                    f"{mode}-{kind}", str(ddl), str(source), str(database)
-                )
+                database = _fresh_copy(project, folder, f"raw-{mode}-{kind}.db")
+                figures[f"{mode}-{kind}"] = _measure(f"{mode}-{kind}", database, str(source))
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{database}{suffix}").unlink(missing_ok=True)
+            figures[f"arrow-{kind}"] = _measure(f"arrow-{kind}", str(source))
         figures["ours-labels-small"] = _measure(
             "ours-labels",
             _fresh_copy(paths["with_items"], folder, "work.annotator"),
@@ -356,7 +349,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
         ("items", n_items, "items"),
         ("labels", n_labels, "labels"),
     ):
-        ours, raw, tuples = (figures[f"{m}-{kind}"] for m in ("ours", "stream", "tuples"))
+        ours, raw, tuples, arrow = (
+            figures[f"{m}-{kind}"] for m in ("ours", "stream", "tuples", "arrow")
+        )
         cpu = (
             f"CPU {ours['cpu_seconds']:.1f} s vs raw {raw['cpu_seconds']:.1f} s; "
             f"raw peak {raw['peak_mb']:.0f} MB"
@@ -376,6 +371,16 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 tuples_name,
                 tuples,
                 "the second figure: the insert alone, no reading or parsing",
+            )
+        )
+        results.append(
+            _result(
+                f"{title} vs parse only",
+                ours,
+                "pyarrow.json.read_json of the file (parse only, columnar, C++)",
+                arrow,
+                f"the parse alone took {arrow['seconds']:.2f} s, "
+                f"peak {arrow['peak_mb']:.0f} MB (the whole file in memory)",
             )
         )
     small, big = figures["ours-labels-small"], figures["ours-labels"]

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from annotator.base.clock import now_iso
 from annotator.base.errors import AnnotatorError, InputError, ManyInputErrors
 from annotator.base.limits import value_bytes
@@ -126,6 +128,12 @@ class ImportRun:
 
     def __enter__(self) -> ImportRun:
         self.report.batch_id = PROVISIONAL_BATCH
+        # Staged rows need no rollback journal (a failed run drops them): without one
+        # the TEMP database writes them a third faster. Put back when the run ends.
+        conn = self.project.conn
+        self._temp_journal = conn.execute("PRAGMA temp.journal_mode").fetchone()[0]
+        if not conn.in_transaction:
+            conn.execute("PRAGMA temp.journal_mode = OFF")
         return self
 
     def stage_table(self, name: str, like: str) -> str:
@@ -163,8 +171,11 @@ class ImportRun:
             if exc_type is None:
                 self._finish()
         finally:
+            conn = self.project.conn
             for table in self._staged_tables:
-                self.project.conn.execute(f"DROP TABLE IF EXISTS {table}")
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+            if not conn.in_transaction:
+                conn.execute(f"PRAGMA temp.journal_mode = {self._temp_journal}")
 
     def _finish(self) -> None:
         report = self.report
@@ -246,7 +257,10 @@ def _weight(element: Any) -> int:
     record = element[1] if isinstance(element, tuple) and len(element) == 2 else element
     if not isinstance(record, dict):
         return 64
-    return sum(len(v) if isinstance(v, str) else value_bytes(v) for v in record.values())
+    try:  # the record's JSON, by orjson: one call in C, near enough the stdlib's length
+        return len(orjson.dumps(record))
+    except TypeError:  # a type orjson does not write, a key not text, a lone surrogate
+        return sum(len(v) if isinstance(v, str) else value_bytes(v) for v in record.values())
 
 
 def placeholders(count: int) -> str:

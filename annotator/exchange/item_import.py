@@ -27,6 +27,7 @@ from annotator.exchange.import_batches import (
     chunked,
     placeholders,
 )
+from annotator.exchange.item_rows import parse_plain
 from annotator.items.items import (
     ITEM_COLUMNS,
     ITEM_FIELDS,
@@ -46,22 +47,22 @@ def map_record(record: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any
     return mapped
 
 
-def _existing_items(conn: Any, ids: list[str], stage: str) -> dict[str, tuple[str, int]]:
-    """content_hash and batch_id of the ids the project (or this import, staged) has."""
+def _existing_items(conn: Any, ids: list[str]) -> dict[str, str]:
+    """content_hash of the ids the project already has."""
     if not ids:
         return {}
-    marks = placeholders(len(ids))
-    found: dict[str, tuple[str, int]] = {}
-    for table in ("main.items", stage):
-        sql = f"SELECT id, content_hash, batch_id FROM {table} WHERE id IN ({marks})"
-        found.update({row[0]: (row[1], row[2]) for row in conn.execute(sql, ids)})
-    return found
+    sql = f"SELECT id, content_hash FROM main.items WHERE id IN ({placeholders(len(ids))})"
+    return {row[0]: row[1] for row in conn.execute(sql, ids)}
 
 
 def _stage_items(run: ImportRun) -> tuple[str, str]:
-    """The staging table for this run's items, its insert, and the step that moves them in."""
+    """The staging table for this run's items, its insert, and the step that moves them in.
+
+    The stage has no index (one on random ids costs more per row than the insert into
+    the project): an id repeated across chunks is found by one sort at the end.
+    """
     stage = run.stage_table("items", "items")
-    run.project.conn.execute(f"CREATE INDEX {stage}_id ON stage_items(id)")
+    run.project.conn.execute(f"ALTER TABLE {stage} ADD COLUMN line INTEGER")
     columns = ", ".join(ITEM_COLUMNS)
     moved = ", ".join("?" if c == "batch_id" else c for c in ITEM_COLUMNS)
 
@@ -79,8 +80,31 @@ def _stage_items(run: ImportRun) -> tuple[str, str]:
             ) from None
 
     run.on_commit.append(move_in)
-    insert = f"INSERT INTO {stage}({columns}) VALUES ({placeholders(len(ITEM_COLUMNS))})"
+    insert = f"INSERT INTO {stage}({columns}, line) VALUES ({placeholders(len(ITEM_COLUMNS) + 1)})"
     return stage, insert
+
+
+def _repeated_ids(run: ImportRun, stage: str) -> None:
+    """Ids the file gives twice in different chunks: each later row is an error."""
+    if run.failing:
+        return
+    conn = run.project.conn
+    rows = conn.execute(
+        f"SELECT rowid, id, line FROM {stage} WHERE id IN "
+        f"(SELECT id FROM {stage} GROUP BY id HAVING count(*) > 1) ORDER BY id, rowid"
+    ).fetchall()
+    dropped, first = [], None
+    for rowid, item_id, line in rows:
+        if item_id == first:
+            run.reject(InputError(run.path, line, "id", _duplicate(item_id)))
+            dropped.append((rowid,))
+        first = item_id
+    conn.executemany(f"DELETE FROM {stage} WHERE rowid = ?", dropped)
+    run.report.added -= len(dropped)
+
+
+def _duplicate(item_id: str) -> str:
+    return f"duplicate id {item_id!r} in this file"
 
 
 def import_items(
@@ -113,6 +137,9 @@ def import_items(
     rows_seen = 0
     with run:
         stage, insert = _stage_items(run)
+        # A project without items has none to match (nor can it gain any meanwhile that
+        # the final write would not refuse).
+        any_items = conn.execute("SELECT 1 FROM main.items LIMIT 1").fetchone() is not None
         for chunk in chunked(iter_records(path, fmt)):
             rows_seen += len(chunk)
             candidates: list[tuple[int, str, dict[str, Any], str]] = []
@@ -121,21 +148,22 @@ def import_items(
                     run.reject(record)
                     continue
                 try:
-                    candidates.append((line, *parse_item(map_record(record, mapping))))
+                    record = map_record(record, mapping)
+                    candidates.append((line, *(parse_plain(record) or parse_item(record))))
                 except ItemProblem as problem:
                     run.reject(InputError(path, line, problem.field, str(problem)))
-            existing = _existing_items(conn, [entry[1] for entry in candidates], stage)
+            existing = (
+                _existing_items(conn, [entry[1] for entry in candidates]) if any_items else {}
+            )
             fresh: list[tuple[Any, ...]] = []
             in_chunk: set[str] = set()
             batch_id = run.report.batch_id
             for line, item_id, fields, digest in candidates:
                 known = existing.get(item_id)
-                if item_id in in_chunk or (known is not None and known[1] == batch_id):
-                    run.reject(
-                        InputError(path, line, "id", f"duplicate id {item_id!r} in this file")
-                    )
+                if item_id in in_chunk:
+                    run.reject(InputError(path, line, "id", _duplicate(item_id)))
                 elif known is not None:
-                    if known[0] == digest:
+                    if known == digest:
                         run.report.duplicates += 1
                     else:
                         run.reject(
@@ -149,11 +177,12 @@ def import_items(
                         )
                 else:
                     in_chunk.add(item_id)
-                    fresh.append(fields_row(item_id, fields, digest, batch_id))
+                    fresh.append((*fields_row(item_id, fields, digest, batch_id), line))
             if fresh and not run.failing:
                 conn.executemany(insert, fresh)
                 run.report.added += len(fresh)
             run.tick(rows_seen)
+        _repeated_ids(run, stage)
     return run.report
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -61,6 +62,12 @@ _UID_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
 _VALUES_ENCODER = json.JSONEncoder(ensure_ascii=False)
 _encode_text = json.encoder.encode_basestring  # how those encoders write a str
 MAX_CHECKED_ANSWERS = 100_000
+MAX_KNOWN_ITEMS = 200_000
+_DUPLICATE_IN_FILE = "duplicate {what} {uid!r} in this file"
+_CHANGED = (
+    "{what} {uid!r} already exists in the project with different content "
+    "(give the changed label a new id)"
+)
 
 
 class Checked(NamedTuple):
@@ -83,19 +90,20 @@ def label_uid(
     """
     if sorted_values is None:
         sorted_values = _UID_ENCODER.encode(values)
-    payload = ", ".join(
-        (
-            _json_text(source),
-            _json_text(candidate.annotator),
-            _json_text(candidate.item_id),
-            sorted_values,
-            _json_text(candidate.rationale),
-            _json_text(candidate.status),
-            _json_text(candidate.note),
-            _json_text(candidate.submitted_at),
-        )
+    return _uid_of(_json_text(source), candidate, sorted_values)
+
+
+def _uid_of(source_json: str, candidate: Candidate, sorted_values: str) -> str:
+    """label_uid with the source's JSON given (the same for every row of a file)."""
+    text = _encode_text
+    rationale, note, submitted = candidate.rationale, candidate.note, candidate.submitted_at
+    payload = (
+        f"[{source_json}, {text(candidate.annotator)}, {text(candidate.item_id)}, "
+        f"{sorted_values}, {'null' if rationale is None else text(rationale)}, "
+        f"{text(candidate.status)}, {'null' if note is None else text(note)}, "
+        f"{'null' if submitted is None else text(submitted)}]"
     )
-    return "h-" + hashlib.sha256(f"[{payload}]".encode()).hexdigest()[:32]
+    return "h-" + hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
 def _json_text(value: str | None) -> str:
@@ -200,6 +208,7 @@ def import_labels(
             rows_seen += len(chunk)
             writer.write_chunk(chunk)
             run.tick(rows_seen)
+        writer.settle()
         run.after_commit.append(lambda batch_id: score_batch(project, batch_id))
     return run.report
 
@@ -228,16 +237,19 @@ class _LabelWriter:
         # Checked values per (version, pairwise, status, typed raw values): a file has few
         # distinct answers, so each is checked against the rubric once. Bounded in size.
         self._checked: dict[Any, Checked] = {}
+        self._pairwise: dict[str, bool] = {}  # see _items
 
     def check(self, version: RubricVersion, candidate: Candidate, pairwise: bool) -> Checked:
         """check_label_values (with the values' two JSON encodings), remembered for
         answers already seen: same criteria, same value types, same values."""
+        values = candidate.values
         try:
             key: Any = (
                 version.id,
                 pairwise,
                 candidate.status,
-                tuple((k, type(v), v) for k, v in candidate.values.items()),
+                tuple(values.items()),
+                tuple(map(type, values.values())),  # 1, 1.0 and True are equal keys
             )
             hash(key)
         except TypeError:  # a list (multilabel) or object: not memoised
@@ -266,26 +278,41 @@ class _LabelWriter:
             self.annotators[name] = self.stage.annotator(name, self.source)
         return self.annotators[name]
 
+    def _items(self, wanted: set[str]) -> dict[str, bool]:
+        """Whether each item is pairwise, for the ids the project has (absent: no such item).
+
+        Remembered across chunks (a label file names each item many times), up to a
+        bound, so memory stays flat however long the file.
+        """
+        known = self._pairwise
+        unknown = sorted(wanted - known.keys())
+        if unknown:
+            if len(known) + len(unknown) > MAX_KNOWN_ITEMS:
+                known.clear()
+                unknown = sorted(wanted)
+            rows = self.project.conn.execute(
+                f"SELECT id, pairwise FROM items WHERE id IN ({placeholders(len(unknown))})",
+                unknown,
+            )
+            known.update((row[0], bool(row[1])) for row in rows)
+        return known
+
     def write_chunk(self, chunk: list[tuple[int, Any]]) -> None:
         path, run, conn = self.reader.path, self.run, self.project.conn
         candidates: list[Candidate] = []
+        read_plain, read = self.reader.read_plain, self.reader.read
         for line, record in chunk:
             if isinstance(record, InputError):
                 run.reject(record)
                 continue
             try:
-                candidates.append(self.reader.read(line, record))
+                candidates.append(read_plain(line, record) or read(line, record))
             except InputError as error:
                 run.reject(error)
-        item_ids = sorted({c.item_id for c in candidates})
-        pairwise = {
-            row[0]: bool(row[1])
-            for row in conn.execute(
-                f"SELECT id, pairwise FROM items WHERE id IN ({placeholders(len(item_ids))})",
-                item_ids,
-            )
-        }
+        pairwise = self._items({c.item_id for c in candidates})
         ready: list[tuple[Candidate, RubricVersion, Checked, str]] = []
+        source_json = _json_text(self.source.name)
+        default_version = self.default_version
         for candidate in candidates:
             if candidate.item_id not in pairwise:
                 field = self.reader.item_column if self.reader.fmt == "mturk" else "item_id"
@@ -299,7 +326,8 @@ class _LabelWriter:
                 )
                 continue
             try:
-                version = self.version_for(candidate.version_spec)
+                spec = candidate.version_spec
+                version = default_version if spec is None else self.version_for(spec)
                 checked = self.check(version, candidate, pairwise[candidate.item_id])
             except LabelError as error:
                 run.reject(
@@ -309,25 +337,24 @@ class _LabelWriter:
             except AnnotatorError as error:
                 run.reject(InputError(path, candidate.line, "rubric_version", str(error)))
                 continue
-            uid = candidate.uid or label_uid(
-                self.source.name, candidate, checked.values, checked.sorted_json
-            )
+            uid = candidate.uid or _uid_of(source_json, candidate, checked.sorted_json)
             ready.append((candidate, version, checked, uid))
         if run.failing or not ready:
             return
-        uids = [uid for *_, uid in ready]
-        known: dict[str, Any] = {
-            row["uid"]: row
-            for row in conn.execute(
-                "SELECT l.*, a.name AS annotator_name FROM labels l "
-                "JOIN annotators a ON a.id = l.annotator_id "
-                f"WHERE l.uid IN ({placeholders(len(uids))})",
-                uids,
-            )
-        }
-        known.update(self.stage.by_uid(uids))  # this file's earlier chunks, staged
+        known: dict[str, Any] = {}
+        if self.stage.last_id_at_start:  # else the project has no labels to match
+            uids = [uid for *_, uid in ready]
+            known = {
+                row["uid"]: row
+                for row in conn.execute(
+                    "SELECT l.*, a.name AS annotator_name FROM labels l "
+                    "JOIN annotators a ON a.id = l.annotator_id "
+                    f"WHERE l.uid IN ({placeholders(len(uids))})",
+                    uids,
+                )
+            }
         fresh = []
-        seen: set[str] = set()  # earlier chunks are in the table, with this batch's id
+        seen: set[str] = set()  # this chunk's; earlier chunks' are found by `settle`
         for entry in ready:
             candidate, _version, _checked, uid = entry
             stored = known.get(uid)
@@ -335,16 +362,10 @@ class _LabelWriter:
                 uid in seen or (stored is not None and stored["batch_id"] == run.report.batch_id)
             ):
                 # An id the file itself gave twice: which one is meant cannot be guessed.
-                run.reject(self._id_error(candidate, "duplicate {what} {uid!r} in this file"))
+                run.reject(self._id_error(candidate, _DUPLICATE_IN_FILE))
             elif stored is not None or uid in seen:
                 if stored is not None and not _same_label(stored, entry, self.source):
-                    run.reject(
-                        self._id_error(
-                            candidate,
-                            "{what} {uid!r} already exists in the project with different "
-                            "content (give the changed label a new id)",
-                        )
-                    )
+                    run.reject(self._id_error(candidate, _CHANGED))
                 else:
                     run.report.duplicates += 1
             else:
@@ -354,13 +375,41 @@ class _LabelWriter:
             self._insert(fresh)
 
     def _id_error(self, candidate: Candidate, template: str) -> InputError:
+        return self._id_error_at(candidate.line, candidate.uid, template)
+
+    def _id_error_at(self, line: int, given: str | None, template: str) -> InputError:
         mturk = self.reader.fmt == "mturk"
         field = "AssignmentId" if mturk else self.reader.mapping.get("id", "id")
-        uid = (candidate.uid or "").removeprefix("mturk:")
+        uid = (given or "").removeprefix("mturk:")
         what = "AssignmentId" if mturk else "id"
-        return InputError(
-            self.reader.path, candidate.line, field, template.format(what=what, uid=uid)
-        )
+        return InputError(self.reader.path, line, field, template.format(what=what, uid=uid))
+
+    def settle(self) -> None:
+        """The checks that span chunks, once the whole file is staged: a label id seen in
+        an earlier chunk, and labels superseding ones staged before them."""
+        if self.run.failing:
+            return
+        report = self.run.report
+        report.added -= self.stage.drop(self._repeats())
+        if not self.run.failing:
+            report.superseded = self.stage.chain()
+
+    def _repeats(self) -> Iterator[int]:
+        """Staged rows repeating an earlier row's label id, judged as write_chunk judges
+        a repeat within a chunk (an error, or a duplicate to skip); yields their rowids."""
+        report, first = self.run.report, None
+        for row in self.stage.repeated_uids():
+            rowid, uid, line, given = row[:4]
+            if first is None or first[1] != uid:
+                first = row
+                continue
+            if given:
+                self.run.reject(self._id_error_at(line, uid, _DUPLICATE_IN_FILE))
+            elif row[4:] != first[4:]:
+                self.run.reject(self._id_error_at(line, None, _CHANGED))
+            else:
+                report.duplicates += 1
+            yield rowid
 
     def _field_of(self, candidate: Candidate, error: LabelError) -> str | None:
         """The file's field for the criterion an error is about (also when it is absent)."""
@@ -371,65 +420,57 @@ class _LabelWriter:
         return candidate.value_fields.get(key) or self.reader.field_for(key)
 
     def _insert(self, fresh: list[tuple[Candidate, RubricVersion, Checked, str]]) -> None:
-        pending: list[tuple[Any, ...]] = []
-        pending_pairs: set[tuple[str, int]] = set()
-        annotator_ids = [self.annotator(entry[0].annotator).id for entry in fresh]
+        """Stage a chunk's new labels, each superseding the person's current label in the
+        project (one staged earlier in the file supersedes instead: see `settle`)."""
+        people, annotator = self.annotators, self.annotator
+        annotator_ids = [
+            (people.get(name) or annotator(name)).id
+            for name in (entry[0].annotator for entry in fresh)
+        ]
         rows = list(zip(fresh, annotator_ids, strict=True))
         current = self._current_labels({(entry[0].item_id, ann) for entry, ann in rows})
+        get_current = current.get if current else None
+        pending: list[tuple[Any, ...]] = []
+        source, imported_at = self.source, self.imported_at
+        priced = source.cost_model is not None  # else label_cost is None for every row
         for (candidate, version, checked, uid), annotator_id in rows:
-            pair = (candidate.item_id, annotator_id)
-            if pair in pending_pairs:
-                # A second label for the same pair in this chunk supersedes the first:
-                # write what is pending so the first one has an id.
-                self._flush(pending)
-                pending_pairs.clear()
-                current.update(self._current_labels({pair}))
-            previous = current.get(pair)
-            if previous is not None:
-                self.run.report.superseded += 1
+            previous = get_current((candidate.item_id, annotator_id)) if get_current else None
             cost = candidate.cost
-            if cost is None:
-                cost = label_cost(self.source, candidate.duration_s, candidate.tokens)
+            if cost is None and priced:
+                cost = label_cost(source, candidate.duration_s, candidate.tokens)
             pending.append(
-                (
+                (  # in label_staging.STAGE_COLUMNS order
                     uid,
                     candidate.item_id,
                     annotator_id,
-                    self.source.id,
                     version.id,
                     candidate.status,
                     checked.json,
                     candidate.rationale,
                     candidate.note,
                     candidate.started_at,
-                    candidate.submitted_at or self.imported_at,
+                    candidate.submitted_at or imported_at,
                     candidate.duration_s,
                     cost,
                     candidate.tokens,
                     previous,
-                    "import",
-                    self.run.report.batch_id,
-                    None,
+                    candidate.line,
+                    candidate.uid is not None,
                 )
             )
-            pending_pairs.add(pair)
-        self._flush(pending)
-
-    def _flush(self, pending: list[tuple[Any, ...]]) -> None:
-        if pending:
-            self.stage.insert(pending)
-            self.run.report.added += len(pending)
-            pending.clear()
+        self.run.report.superseded += sum(1 for row in pending if row[13] is not None)
+        self.stage.insert(pending)
+        self.run.report.added += len(pending)
 
     def _current_labels(self, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
-        """Current label id per (item, annotator) pair: one index probe per pair.
+        """The project's current label id per (item, annotator) pair: one index probe each.
 
         Asking by item alone would return every label of those items (all other
         annotators' too), which grows with the labels per item.
         """
-        if not pairs:
+        ordered = sorted(pair for pair in pairs if pair[1] > 0)  # a new person has none
+        if not ordered or not self.stage.last_id_at_start:
             return {}
-        ordered = sorted(pairs)
         rows = self.project.conn.execute(
             "WITH pairs(item_id, annotator_id) AS (VALUES "
             + ", ".join("(?, ?)" for _ in ordered)
@@ -439,6 +480,4 @@ class _LabelWriter:
             "AND NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id) ORDER BY l.id",
             [value for pair in ordered for value in pair],
         )
-        current = {(row[1], row[2]): row[0] for row in rows}
-        current.update(self.stage.current(ordered))  # a staged label supersedes the project's
-        return current
+        return {(row[1], row[2]): row[0] for row in rows}

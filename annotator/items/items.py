@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from annotator.base import limits
 from annotator.base.clock import normalize_time
 from annotator.base.errors import NotFoundError
@@ -197,8 +199,38 @@ def _within(name: str, inner: str | None) -> str:
 
 
 def content_hash_of(record: dict[str, Any]) -> str:
+    """sha256 of the record's canonical JSON (sorted keys, no spaces, UTF-8).
+
+    orjson writes those same bytes for text, whole numbers, booleans, null, lists and
+    objects with text keys (tested); a float, another type or an unusual key goes to the
+    stdlib encoder the hashes were first made with, so no stored hash changes.
+    """
+    if _orjson_safe(record):
+        try:
+            return hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        except TypeError:  # an int beyond 64 bits, a lone surrogate
+            pass
     text = _HASH_JSON.encode(record)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_ORJSON_SCALARS = frozenset((str, int, bool, type(None)))
+
+
+def _orjson_safe(value: Any) -> bool:
+    """Whether `value` holds only what orjson writes as the stdlib does (recursing
+    into containers only: most values of a record are text)."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (
+                type(item) not in _ORJSON_SCALARS and not _orjson_safe(item)
+            ):
+                return False
+        return True
+    if kind is list:
+        return all(type(item) in _ORJSON_SCALARS or _orjson_safe(item) for item in value)
+    return kind in _ORJSON_SCALARS
 
 
 def item_from_record(record: dict[str, Any]) -> Item:
@@ -339,8 +371,8 @@ def fields_row(
         fields["prompt_version"],
         fields["source_system"],
         fields["created_at"],
-        _SORTED_JSON.encode(fields["tags"]),
-        _SORTED_JSON.encode(fields["metadata"]),
+        _SORTED_JSON.encode(fields["tags"]) if fields["tags"] else "{}",
+        _SORTED_JSON.encode(fields["metadata"]) if fields["metadata"] else "{}",
         content_hash,
         batch_id,
     )
