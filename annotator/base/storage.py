@@ -165,6 +165,8 @@ def storage_error(
             kind = _refine_unopenable(where)
     if kind is None:
         return None
+    if kind is StorageIOError and where is not None and (free_mb(where) or 0.0) < 1.0:
+        kind = DiskFullError  # SQLite reports some writes to a full disk as an I/O error
     return kind(_message(kind, where, doing, hint), where)
 
 

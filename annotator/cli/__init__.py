@@ -95,6 +95,13 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
     except BrokenPipeError:
         return 0
     except Exception as error:
+        # lazy: only a failing command needs it, never --help
+        from annotator.base.storage import storage_error
+
+        typed = storage_error(error, getattr(args, "out", None) or getattr(args, "project", None))
+        if typed is not None:  # a full disk, a read-only medium: a message, never a traceback
+            print(f"annotator: {typed}", file=sys.stderr)
+            return typed.exit_code
         if not _database_busy(error):
             raise
         # lazy: the store loads with the command that opened a project, never for --help

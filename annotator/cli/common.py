@@ -67,7 +67,14 @@ def open_from_args(args: argparse.Namespace) -> Project:
     # lazy: the store (sqlite3, the schema) loads when a command opens a project, not for --help
     from annotator.store.project import open_project
 
-    return open_project(args.project, actor=getattr(args, "actor", None))
+    project = open_project(args.project, actor=getattr(args, "actor", None))
+    if project.read_only:  # said once, on stderr: the command's output stays clean
+        print(
+            f"annotator: note: {project.path} is on a read-only medium; opened read-only "
+            "(reading works, changes are refused).",
+            file=sys.stderr,
+        )
+    return project
 
 
 def print_json(data: Any) -> None:

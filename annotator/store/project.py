@@ -33,6 +33,7 @@ from annotator.base.errors import (
     busy_message,
     is_busy,
 )
+from annotator.base.storage import ReadOnlyStorageError, storage_error
 from annotator.store import schema
 from annotator.store.file_check import (
     FileKind,
@@ -64,9 +65,17 @@ def busy_timeout_s() -> float:
 class Project:
     """An open project file. Use :func:`open_project` or :func:`create_project`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, actor: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        actor: str | None = None,
+        read_only: bool = False,
+    ) -> None:
         self.path = path
         self.conn = conn
+        # On read-only media: everything that reads works, every write refuses up front.
+        self.read_only = read_only
         self.actor = actor or default_actor()
         self.busy_s = busy_timeout_s()  # how long a write here waits for another process
         # Per-connection memo for immutable things (published rubric versions).
@@ -130,6 +139,8 @@ class Project:
         `BEGIN IMMEDIATE` takes the write lock up front, so two processes never
         deadlock upgrading a read lock; the busy timeout makes the second wait.
         """
+        if self.read_only:
+            raise ReadOnlyStorageError(read_only_refusal(self.path), self.path)
         if self.conn.in_transaction:
             name = f"sp_{uuid.uuid4().hex}"
             self.conn.execute(f"SAVEPOINT {name}")
@@ -154,6 +165,9 @@ class Project:
                 self.conn.execute("ROLLBACK")
             if isinstance(error, sqlite3.OperationalError) and is_busy(error):
                 raise DatabaseBusyError(busy_message(self.path, self.busy_s)) from None
+            typed = storage_error(error, self.path) if isinstance(error, _STORAGE) else None
+            if typed is not None:
+                raise typed from None  # a full disk, an I/O error: nothing was written
             raise
         try:
             self.conn.execute("COMMIT")
@@ -162,6 +176,9 @@ class Project:
                 self.conn.execute("ROLLBACK")
             if is_busy(error):
                 raise DatabaseBusyError(busy_message(self.path, self.busy_s)) from None
+            typed = storage_error(error, self.path)
+            if typed is not None:
+                raise typed from None
             raise
 
     def audit(
@@ -339,21 +356,85 @@ def _migrate(path: Path, conn: sqlite3.Connection) -> None:
     schema.apply_migrations(conn)
 
 
+_STORAGE = (sqlite3.OperationalError, sqlite3.DatabaseError, OSError)
+
+
+def on_read_only_medium(path: Path) -> bool:
+    """Whether the project cannot be written where it is: a read-only mount (a USB stick,
+    a share, a disk image), or a file or folder the user may not write. SQLite needs the
+    folder too, for the journal beside the file."""
+    for probe in (path, path.parent):
+        try:
+            if os.statvfs(probe).f_flag & os.ST_RDONLY:
+                return True
+        except (OSError, AttributeError):  # no statvfs (Windows): the access check decides
+            pass
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
+def read_only_refusal(path: Path) -> str:
+    return (
+        f"{path} is on a read-only medium (or not writable by you), so it was opened only "
+        "to read: this command changes the project and was refused before doing anything. "
+        "Copy the project somewhere writable to change it."
+    )
+
+
+def _open_read_only(path: Path, actor: str | None) -> Project:
+    """A read-only connection that writes nothing beside the file (no -wal, no -shm)."""
+    uri = path.resolve().as_uri()
+    mode = "mode=ro" if _has_side_files(path) else "immutable=1"
+    conn = sqlite3.connect(f"{uri}?{mode}", uri=True, isolation_level=None,
+                           check_same_thread=False)  # fmt: skip
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    missing = [n for n in schema.known_names() if n not in set(applied_migrations(conn))]
+    if missing:
+        conn.close()
+        raise ReadOnlyStorageError(
+            f"{path} was made by an older Annotator and needs an upgrade, which cannot be "
+            "written on a read-only medium. Copy it somewhere writable and open the copy.",
+            path,
+        )
+    return Project(path, conn, actor, read_only=True)
+
+
 def open_project(path: str | Path, actor: str | None = None) -> Project:
-    """Open an existing project, migrating it (after a backup copy) if it is older."""
+    """Open an existing project, migrating it (after a backup copy) if it is older.
+    On a read-only medium it opens read-only (`Project.read_only`): reads work, writes
+    refuse."""
     path = Path(path)
     check_project_file(path)
-    conn = connect(path)
+    if on_read_only_medium(path):
+        return _open_read_only(path, actor)
+    conn = _connect_or_say_why(path)
     try:
         _migrate(path, conn)
         project = Project(path, conn, actor)
         if project.meta("app_version") != __version__:
             with project.transaction():
                 project.set_meta("app_version", __version__)
-    except BaseException:
+    except BaseException as error:
         conn.close()
+        typed = (
+            storage_error(error, path, doing="opening it") if isinstance(error, _STORAGE) else None
+        )
+        if typed is not None:
+            raise typed from None
         raise
     return project
+
+
+def _connect_or_say_why(path: Path, journal_mode: str = "WAL") -> sqlite3.Connection:
+    """`connect`, with a full disk or a vanished file said in words (WAL mode writes
+    its -shm file beside the project on the first statement)."""
+    try:
+        return connect(path, journal_mode=journal_mode)
+    except sqlite3.OperationalError as error:
+        typed = storage_error(error, path, doing="opening it")
+        if typed is None:
+            raise
+        raise typed from None
 
 
 def open_reader(path: str | Path) -> Project:
@@ -366,7 +447,9 @@ def open_reader(path: str | Path) -> Project:
     if path.is_file() and read_application_id(path) == PACK_APPLICATION_ID:
         return Project(path, connect(path, journal_mode="DELETE"))
     check_project_file(path)
-    return Project(path, connect(path))
+    if on_read_only_medium(path):
+        return _open_read_only(path, None)
+    return Project(path, _connect_or_say_why(path))
 
 
 def create_project(path: str | Path, name: str | None = None, actor: str | None = None) -> Project:

@@ -19,7 +19,10 @@ def record_export(
     counts: dict[str, Any],
     manifest_sha256: str,
 ) -> int:
-    """Write the record and the audit entry in one transaction; returns the record's id."""
+    """Write the record and the audit entry in one transaction; returns the record's id
+    (0 for a project on read-only media: the export is made, but cannot be recorded in it)."""
+    if project.read_only:
+        return 0
     with project.transaction():
         record_id = project.conn.execute(
             "INSERT INTO exports(export_id, format, path, options, counts, manifest_sha256, "
