@@ -10,9 +10,10 @@ Formats (`FORMATS`): `jsonl`, `csv` and `parquet` write the three tables
 samples (`samples.jsonl`); `croissant` writes `croissant.json` (Croissant 1.0
 with RAI fields) beside the tables as Parquet. Every export has a
 `manifest.json` (see `manifest`). One module per concern: `columns` (the
-tables), `rows` (building them), `writers` (the file formats), `card`,
-`inspect_samples`, `croissant`, `manifest`, `record` (the project's export log),
-`run` (the whole thing).
+tables), `rows` (building them; the labels table as Arrow arrays in
+`label_arrays`), `writers` (the file formats; JSON lines from Arrow columns in
+`json_lines`), `card`, `inspect_samples`, `croissant`, `manifest`, `record` (the
+project's export log), `run` (the whole thing).
 """
 
 from __future__ import annotations

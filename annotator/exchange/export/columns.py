@@ -40,6 +40,22 @@ def stat(value: Any) -> float | None:
     return round(number, STAT_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
+def stats(values: Any) -> list[float | None]:
+    """`stat` of each value (a list, None for none, or an array): computed once per
+    distinct value (an item table's shares and agreements repeat a handful of values)."""
+    numbers = np.asarray(
+        values
+        if isinstance(values, np.ndarray)
+        else [math.nan if v is None else v for v in values],
+        dtype=float,
+    )
+    if len(numbers) == 0:
+        return []
+    distinct, where = np.unique(numbers, return_inverse=True)
+    shown = [stat(v) for v in distinct.tolist()]
+    return [shown[i] for i in where.tolist()]
+
+
 def value_type(criterion: Criterion | None, kind: str) -> str:
     """The column type of a criterion's values."""
     if kind in ("multilabel", "text") or criterion is None:
@@ -286,5 +302,6 @@ __all__ = [
     "label_columns",
     "source_row",
     "stat",
+    "stats",
     "value_type",
 ]

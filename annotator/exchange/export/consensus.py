@@ -78,9 +78,16 @@ def resolve(method: str, spec: CriterionSpec) -> str:
 
 
 def _vote(counts: np.ndarray, values: tuple[Any, ...], method: str) -> KeyConsensus:
+    """Majority or median per item, the lists built a column at a time (ties one by one)."""
     n = counts.shape[0]
     m = counts.sum(axis=1)
     out = KeyConsensus.empty(n)
+    has = m > 0
+    present = has.tolist()
+    out.present = present
+    name = "median" if method == "median" else "majority"
+    out.method = [name if h else None for h in present]
+    out.n_labels = np.where(has, m, 0).tolist()
     if method == "median":
         cumulative = np.cumsum(counts, axis=1)
         lower = np.argmax(cumulative > ((m - 1) // 2)[:, None], axis=1)
@@ -88,27 +95,37 @@ def _vote(counts: np.ndarray, values: tuple[Any, ...], method: str) -> KeyConsen
         rows = np.arange(n)
         share_low = counts[rows, lower] / np.maximum(m, 1)
         share = np.maximum(share_low, counts[rows, upper] / np.maximum(m, 1))
-        for i in np.nonzero(m > 0)[0].tolist():
-            out.present[i], out.method[i], out.n_labels[i] = True, "median", int(m[i])
-            if lower[i] == upper[i]:
-                out.value[i], out.confidence[i] = values[lower[i]], float(share_low[i])
-            else:
-                out.tie[i], out.confidence[i] = True, float(share[i])
-                out.tied[i] = (values[lower[i]], values[upper[i]])
+        single = lower == upper
+        tie = has & ~single
+        out.value = [
+            values[low] if h and one else None
+            for low, h, one in zip(lower.tolist(), present, single.tolist(), strict=True)
+        ]
+        out.confidence = [
+            None if not h else (low if one else high)
+            for low, high, h, one in zip(
+                share_low.tolist(), share.tolist(), present, single.tolist(), strict=True
+            )
+        ]
+        out.tie = tie.tolist()
+        for i in np.nonzero(tie)[0].tolist():
+            out.tied[i] = (values[lower[i]], values[upper[i]])
         return out
     best = counts.max(axis=1) if counts.shape[1] else np.zeros(n)
     winners = (np.abs(counts - best[:, None]) <= _TIE) & (counts > 0)
     n_winners = winners.sum(axis=1)
     share = best / np.maximum(m, 1)
-    first = counts.argmax(axis=1)
-    for i in np.nonzero(m > 0)[0].tolist():
-        out.present[i], out.method[i], out.n_labels[i] = True, "majority", int(m[i])
-        out.confidence[i] = float(share[i])
-        if n_winners[i] > 1:
-            out.tie[i] = True
-            out.tied[i] = tuple(values[v] for v in np.nonzero(winners[i])[0].tolist())
-        else:
-            out.value[i] = values[first[i]]
+    first = counts.argmax(axis=1) if counts.shape[1] else np.zeros(n, dtype=np.int64)
+    tie = has & (n_winners > 1)
+    ties = tie.tolist()
+    out.confidence = [v if h else None for v, h in zip(share.tolist(), present, strict=True)]
+    out.tie = ties
+    out.value = [
+        values[f] if h and not t else None
+        for f, h, t in zip(first.tolist(), present, ties, strict=True)
+    ]
+    for i in np.nonzero(tie)[0].tolist():
+        out.tied[i] = tuple(values[v] for v in np.nonzero(winners[i])[0].tolist())
     return out
 
 
@@ -226,6 +243,8 @@ class ChunkConsensus:
         return _vote(counts, values, method)
 
     def _adjudicate(self, chunk: Chunk, key: str, decided: KeyConsensus) -> None:
+        if not chunk.any_adjudicated:
+            return
         ids = [item["id"] for item in chunk.items]
         found = current_adjudications(self.project, key, ids)
         for i, item_id in enumerate(ids):

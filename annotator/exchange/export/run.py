@@ -6,7 +6,10 @@ beside the target (see `partials`) and moved into place only when everything
 (manifest included) is written, so a failed or cancelled export leaves nothing
 behind, and one killed half-way is cleared by the next export. The whole read
 runs in one SQLite read transaction: labels submitted meanwhile do not half-appear.
-The export is then recorded in the project and the audit log.
+The labels themselves are read as Arrow columns through a second, read-only
+connection pinned to that same snapshot (`labels.arrow_read`), or through the
+project connection when that cannot be had. The export is then recorded in the
+project and the audit log.
 """
 
 from __future__ import annotations
@@ -51,7 +54,15 @@ from annotator.exchange.export.writers import (
     open_writer,
 )
 from annotator.judges.summary import judge_summaries
-from annotator.labels.columns import L_SUBMITTED, L_VERSION
+from annotator.labels.arrow_read import ArrowLabels
+from annotator.labels.columns import (
+    L_SUBMITTED,
+    L_VERSION,
+    as_objects,
+    distinct_counts,
+    distinct_ids,
+    pick,
+)
 from annotator.labels.data import criterion_specs, load_names
 from annotator.labels.scope import describe
 from annotator.labels.stream import Cancelled, Chunk
@@ -159,11 +170,16 @@ def export_project(
     partial = _prepare_folder(out, options.overwrite)
     temp = partial.folder
     began = False
+    arrow = None
     try:
         if not project.conn.in_transaction:
             project.conn.execute("BEGIN")  # one consistent snapshot for the whole read
             began = True
-        facts, files = _write_files(project, temp, options, progress, cancelled)
+            arrow = ArrowLabels.pinned(project)  # the labels as Arrow, in the same snapshot
+        facts, files = _write_files(project, temp, options, progress, cancelled, arrow)
+        if arrow is not None:
+            arrow.close()
+            arrow = None
         if began:
             project.conn.execute("COMMIT")
             began = False
@@ -188,6 +204,8 @@ def export_project(
             shutil.rmtree(out)
         temp.rename(out)
     except BaseException as error:
+        if arrow is not None:
+            arrow.close()
         if began and project.conn.in_transaction:
             project.conn.execute("ROLLBACK")
         partial.discard()
@@ -213,6 +231,7 @@ def _write_files(
     options: ExportOptions,
     progress: Progress | None,
     cancelled: CancelCheck | None,
+    arrow: ArrowLabels | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     scope = options.scope
     specs = criterion_specs(project, scope.rubric_version, keys=scope.criteria, include_text=True)
@@ -275,6 +294,7 @@ def _write_files(
             progress=progress,
             cancelled=cancelled,
             item_columns="i.*",
+            arrow=arrow,
         )
         judges, judge_settings = _judges(project, options, report)
         if "sources" in writers:
@@ -367,27 +387,15 @@ class _Counts:
         self.items += chunk.n_items
         self.labels += int(chunk.in_scope.sum())
         self.anchor_items += int(chunk.is_anchor.sum())
-        for n, count in zip(*np.unique(chunk.n_labels, return_counts=True), strict=True):
+        for n, count in zip(*distinct_counts(chunk.n_labels), strict=True):
             self.per_item[int(n)] = self.per_item.get(int(n), 0) + int(count)
-        self.annotators.update(np.unique(chunk.rater[chunk.in_scope]).tolist())
-        self.sources.update(np.unique(chunk.source[chunk.in_scope]).tolist())
+        self.annotators.update(distinct_ids(chunk.rater[chunk.in_scope]).tolist())
+        self.sources.update(distinct_ids(chunk.source[chunk.in_scope]).tolist())
 
-        self.versions.update(
-            {
-                row[L_VERSION]
-                for row, keep in zip(chunk.rows, chunk.in_scope.tolist(), strict=True)
-                if keep
-            }
-        )
-
-        latest = max(
-            (
-                row[L_SUBMITTED]
-                for row, k in zip(chunk.rows, chunk.in_scope.tolist(), strict=True)
-                if k
-            ),
-            default="",
-        )
+        self.versions.update(distinct_ids(chunk.raw[L_VERSION][chunk.in_scope]).tolist())
+        times = as_objects(pick(chunk.raw[L_SUBMITTED], chunk.in_scope)).tolist()
+        submitted = [s for s in times if s is not None]
+        latest = max(submitted, default="")
         self.last_submitted = max(self.last_submitted, latest)
         self.adjudicated += sum(
             method == "adjudicated"

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from annotator.labels.adjudications import current_adjudications
+from annotator.labels.columns import distinct_counts, distinct_ids, distinct_inverse
 from annotator.labels.data import CriterionSpec, same_value
 from annotator.labels.stream import Chunk
 from annotator.quality.project_agreement import Settings
@@ -52,12 +53,14 @@ class PairTally:
             self.tables[rater] = table.copy()
 
     def count(self, target: dict[int, int], raters: np.ndarray) -> None:
-        for rater, n in zip(*np.unique(raters, return_counts=True), strict=True):
+        for rater, n in zip(*distinct_counts(raters), strict=True):
             target[int(rater)] = target.get(int(rater), 0) + int(n)
 
 
 def adjudicated_positions(project: Project, spec: CriterionSpec, chunk: Chunk) -> dict[int, float]:
     """Item position in the chunk -> adjudicated value (scale position, or number)."""
+    if not chunk.any_adjudicated:
+        return {}
     ids = [row["id"] for row in chunk.items]
     found = current_adjudications(project, spec.key, ids)
     if not found:
@@ -131,12 +134,12 @@ def tally_chunk(
     raters, ref = raters[defined], ref[defined]
     if numeric:
         mine = value[candidates][defined]
-        for rater in np.unique(raters).tolist():
+        for rater in distinct_ids(raters).tolist():
             sel = raters == rater
             tally.numbers.setdefault(rater, []).append(np.stack([ref[sel], mine[sel]], axis=1))
         return
     mine = code[candidates][defined]
-    local, index = np.unique(raters, return_inverse=True)
+    local, index = distinct_inverse(raters)
     cells = (index.astype(np.int64) * k + ref.astype(np.int64)) * k + mine
     tables = np.bincount(cells, minlength=len(local) * k * k).reshape(len(local), k, k)
     for r, rater in enumerate(local.tolist()):

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from annotator.labels.arrow_read import ArrowLabels
 from annotator.labels.columns import L_COST, L_DURATION, L_TOKENS
 from annotator.labels.scope import Scope
 from annotator.labels.stream import CancelCheck, Cancelled, Chunk, LabelStream, Progress
@@ -95,26 +96,20 @@ def scan(
     cancelled: CancelCheck | None = None,
     item_columns: str = "i.id, i.pairwise",
     chunk_items: int | None = None,
+    arrow: ArrowLabels | None = None,
 ) -> QualityReport:
-    """One pass over the scope: the quality report, and each chunk handed to `on_chunk`."""
+    """One pass over the scope: the quality report, and each chunk handed to `on_chunk`
+    (`arrow`: read the labels through adbc, see `labels.arrow_read`)."""
     scope = scope or Scope()
     settings = settings or Settings()
-    options: dict[str, Any] = {"item_columns": item_columns}
+    options: dict[str, Any] = {"item_columns": item_columns, "arrow": arrow}
     if chunk_items:
         options["chunk_items"] = chunk_items
     stream = LabelStream(project, scope, **options)
     sources = sources_by_id(project)
-    total = int(project.scalar("SELECT count(*) FROM effective_labels") or 0)
-    tally = QualityTally(stream, total)
+    tally = QualityTally(stream, stream.count_labels())
     for chunk in stream.chunks(progress, cancelled):
-        rows = chunk.rows
-        costs = label_costs(
-            [r[L_COST] for r in rows],
-            [r[L_DURATION] for r in rows],
-            [r[L_TOKENS] for r in rows],
-            chunk.source,
-            sources,
-        )
+        costs = _costs(chunk, sources)
         figures = chunk_figures(chunk, costs)
         tally.add(chunk, figures)
         if on_chunk is not None:
@@ -122,6 +117,17 @@ def scan(
     if cancelled is not None and cancelled():
         raise Cancelled("Stopped; nothing was written.")
     return _report(project, stream, tally, scope, settings, real_names)
+
+
+def _costs(chunk: Chunk, sources: dict[int, Any]) -> np.ndarray:
+    """Cost per label (`label_costs`; a NULL figure is NaN in the columns, which it reads
+    as it reads None)."""
+    raw = chunk.raw
+    stored = raw[L_COST]
+    if not np.isnan(stored).any():  # every label stored its cost: nothing to price
+        return stored.astype(float)
+    figures = (raw[L_COST].tolist(), raw[L_DURATION].tolist(), raw[L_TOKENS].tolist())
+    return label_costs(*figures, chunk.source, sources)
 
 
 def source_quality(

@@ -11,12 +11,21 @@ are kept as float32 (4 bytes a label) for exact medians.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from annotator.labels.columns import L_ANCHOR_N, L_ANCHOR_OK, L_DURATION, L_TOKENS
+from annotator.labels.columns import (
+    L_ANCHOR_N,
+    L_ANCHOR_OK,
+    L_DURATION,
+    L_TOKENS,
+    distinct_counts,
+    distinct_ids,
+    distinct_inverse,
+)
 from annotator.labels.stream import Chunk, LabelStream, spec_counts
 from annotator.quality.by_source.expert_pairs import PairTally, adjudicated_positions, tally_chunk
 from annotator.quality.by_source.pattern_agreement import PatternCounts
@@ -36,17 +45,14 @@ class ChunkFigures:
 
 
 def chunk_figures(chunk: Chunk, costs: np.ndarray) -> ChunkFigures:
-    rows = chunk.rows
-
-    def column(index: int) -> np.ndarray:
-        return np.array([math.nan if r[index] is None else r[index] for r in rows], dtype=float)
-
+    """From the chunk's columns (NaN where the label has no figure)."""
+    raw = chunk.raw
     return ChunkFigures(
         cost=costs,
-        duration=column(L_DURATION),
-        tokens=column(L_TOKENS),
-        anchor_n=np.array([r[L_ANCHOR_N] for r in rows], dtype=np.int64),
-        anchor_ok=np.array([r[L_ANCHOR_OK] for r in rows], dtype=float).astype(np.int64),
+        duration=raw[L_DURATION].astype(float),
+        tokens=raw[L_TOKENS].astype(float),
+        anchor_n=raw[L_ANCHOR_N].astype(np.int64),
+        anchor_ok=raw[L_ANCHOR_OK].astype(float).astype(np.int64),
     )
 
 
@@ -71,7 +77,7 @@ class RaterSums:
 class QualityTally:
     """Sums over chunks; see the module docstring. Read the results with the attributes."""
 
-    def __init__(self, stream: LabelStream, total_labels: int) -> None:
+    def __init__(self, stream: LabelStream, total_labels: int | Callable[[], int]) -> None:
         self.stream = stream
         self.project = stream.project
         self.experts = stream.expert_sources
@@ -83,12 +89,21 @@ class QualityTally:
         self.source_raters: dict[tuple[str, int], set[int]] = {}
         self.numeric: dict[str, list[np.ndarray]] = {}  # spec -> (item number, value, source)
         self.spec_raters: dict[str, set[int]] = {s.name: set() for s in stream.specs}
-        self.ds_stride = max(1, math.ceil(total_labels / DS_MAX_LABELS))
+        self._total = total_labels  # or how to get it: counted while the first chunk is read
+        self._stride: int | None = None
         self.ds: dict[str, list[np.ndarray]] = {s.name: [] for s in stream.specs}
         self.kept_seqs: list[np.ndarray] = []
         self.items_seen = 0
         self.n_items = 0
         self.n_labels = 0
+
+    @property
+    def ds_stride(self) -> int:
+        """Every how many items Dawid-Skene's sample takes one (from all labels' number)."""
+        if self._stride is None:
+            total = self._total if isinstance(self._total, int) else self._total()
+            self._stride = max(1, math.ceil(total / DS_MAX_LABELS))
+        return self._stride
 
     def add(self, chunk: Chunk, figures: ChunkFigures) -> None:
         self.kept_seqs.append(chunk.seq)
@@ -110,7 +125,7 @@ class QualityTally:
         raters = chunk.rater[scope]
         if len(raters) == 0:
             return
-        local, index = np.unique(raters, return_inverse=True)
+        local, index = distinct_inverse(raters)
         m = len(local)
 
         def per(values: np.ndarray) -> np.ndarray:
@@ -132,6 +147,11 @@ class QualityTally:
         answers_sum, correct_sum = per(answers), per(correct)
         durations = figures.duration[scope]
         timed = np.isfinite(durations)
+        # each rater's timed durations, in label order: one stable sort, then slices
+        order = np.argsort(index[timed], kind="stable")
+        per_rater = np.bincount(index[timed], minlength=m)
+        ends = np.cumsum(per_rater)
+        timed_values = durations[timed][order].astype(np.float32)
         for r, rater in enumerate(local.tolist()):
             sums = self.raters.setdefault(rater, RaterSums())
             sums.n_labels += int(n_labels[r])
@@ -143,11 +163,12 @@ class QualityTally:
             sums.anchor_correct += int(correct_sum[r])
             sums.anchor_labels += int(anchor_labels[r])
             sums.anchor_labels_matched += int(matched[r])
-            mine = (index == r) & timed
-            if mine.any():
-                sums.durations.append(durations[mine].astype(np.float32))
-        pairs = np.unique(np.stack([chunk.item[scope], chunk.source[scope]]), axis=1)
-        for source, n in zip(*np.unique(pairs[1], return_counts=True), strict=True):
+            if per_rater[r]:
+                sums.durations.append(timed_values[ends[r] - per_rater[r] : ends[r]])
+        items, sources = chunk.item[scope], chunk.source[scope]
+        pairs = np.unique(items * (int(sources.max()) + 1) + sources)  # (item, source) pairs
+        pair_source = pairs % (int(sources.max()) + 1)
+        for source, n in zip(*distinct_counts(pair_source), strict=True):
             self.source_items[int(source)] = self.source_items.get(int(source), 0) + int(n)
 
     def _agreement_counts(self, spec: Any, chunk: Chunk, use: np.ndarray) -> None:
@@ -159,7 +180,7 @@ class QualityTally:
                 self.numeric.setdefault(spec.name, []).append(
                     np.stack([item_number, values[mask], chunk.source[mask].astype(float)], axis=1)
                 )
-                self.spec_raters[spec.name].update(np.unique(chunk.rater[mask]).tolist())
+                self.spec_raters[spec.name].update(distinct_ids(chunk.rater[mask]).tolist())
             return
         counts, _ = spec_counts(
             spec, chunk.codes, chunk.numbers, use, chunk.item_index, chunk.n_items
@@ -169,8 +190,8 @@ class QualityTally:
         labeled = counts.sum(axis=1) > 0
         self.counts[spec.name].add(counts[labeled])
         mask = use & (chunk.codes[spec.name] >= 0)
-        self.spec_raters[spec.name].update(np.unique(chunk.rater[mask]).tolist())
-        for source in np.unique(chunk.source[mask]).tolist():
+        self.spec_raters[spec.name].update(distinct_ids(chunk.rater[mask]).tolist())
+        for source in distinct_ids(chunk.source[mask]).tolist():
             own, _ = spec_counts(
                 spec,
                 chunk.codes,
@@ -186,7 +207,7 @@ class QualityTally:
                 self.source_counts[key] = PatternCounts(len(spec.values))
             self.source_counts[key].add(own[own.sum(axis=1) > 0])
             raters = chunk.rater[mask & (chunk.source == source)]
-            self.source_raters.setdefault(key, set()).update(np.unique(raters).tolist())
+            self.source_raters.setdefault(key, set()).update(distinct_ids(raters).tolist())
 
     def _ds_sample(self, spec: Any, chunk: Chunk, use: np.ndarray) -> None:
         code = chunk.codes[spec.name]
