@@ -142,3 +142,42 @@ def test_import_on_a_full_disk_says_so_and_changes_nothing(medium, tmp_path, cap
     filler.unlink()
     with open_project(project_path) as project:
         assert project.table_counts() == before, "the refused import left the project as it was"
+
+
+def test_export_to_a_full_disk_fails_cleanly_with_no_partial_output(medium, tmp_path, capsys):
+    built = small_project(tmp_path / "src")
+    built.project.close()
+    filler = medium / "filler"
+    with filler.open("wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+        except OSError:
+            pass
+    out = medium / "export"
+    code, _, err = run(
+        capsys, "export", str(built.project.path), "--format", "parquet", "--out", str(out),
+        "--n-boot", "20",
+    )  # fmt: skip
+    assert code == DiskFullError.exit_code, err
+    assert "is full" in err and "Traceback" not in err
+    assert sorted(p.name for p in medium.iterdir()) == ["filler"], "no partial export left"
+
+
+def test_an_export_that_clearly_will_not_fit_is_refused_before_it_starts(
+    medium, tmp_path, capsys, monkeypatch
+):
+    import annotator.exchange.export.run as run_module
+
+    built = small_project(tmp_path / "src")
+    built.project.close()
+    size_mb = Path(built.project.path).stat().st_size / 2**20
+    # As if each project byte made 8 MB / size of output: more than the 4 MB medium holds.
+    monkeypatch.setitem(run_module.SIZE_PER_PROJECT_BYTE, "jsonl", 8 / size_mb)
+    code, _, err = run(
+        capsys, "export", str(built.project.path), "--format", "jsonl", "--out",
+        str(medium / "export"), "--n-boot", "20",
+    )  # fmt: skip
+    assert code == DiskFullError.exit_code, err
+    assert "needs about 8 MB" in err and "MB free" in err
+    assert list(medium.iterdir()) == [], "refused before writing anything"

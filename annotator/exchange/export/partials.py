@@ -62,10 +62,10 @@ class Partial:
         self.lock_path = out.parent / f"{name}{LOCK_SUFFIX}"
         # The lock comes first: a folder is never without its lock while in progress.
         self._lock: IO[bytes] | None = open(self.lock_path, "xb")  # noqa: SIM115 - held open
-        self._lock.write(f"{os.getpid()}\n".encode())
-        self._lock.flush()
-        _try_lock(self._lock)  # a file system without locks: the folder ages out instead
-        try:
+        try:  # a full disk refuses even the pid: then nothing of this export is left
+            self._lock.write(f"{os.getpid()}\n".encode())
+            self._lock.flush()
+            _try_lock(self._lock)  # a file system without locks: the folder ages out instead
             self.folder.mkdir()
         except BaseException:
             self.release()
@@ -74,7 +74,8 @@ class Partial:
     def release(self) -> None:
         """Unlock and remove the lock file (after the folder is renamed or removed)."""
         if self._lock is not None:
-            self._lock.close()
+            with suppress(OSError):  # closing flushes: on a full disk that fails too
+                self._lock.close()
             self._lock = None
         with suppress(OSError):
             self.lock_path.unlink()
