@@ -36,6 +36,7 @@ RUBRIC = {"rubric": "r", "criteria": [{"key": "ok", "kind": "binary", "required"
 LABELER = textwrap.dedent(
     """
     import sys, time
+    from annotator.base.errors import DatabaseBusyError
     from annotator.store.project import open_project
     from annotator.workbench.session import SavePending, WorkSession
     path, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -43,7 +44,12 @@ LABELER = textwrap.dedent(
         project.set_busy_timeout(0.05)
         session = WorkSession(project, who)
         for _ in range(n):
-            session.open_next()
+            while True:  # serving the next item writes the served log: busy says wait
+                try:
+                    session.open_next()
+                    break
+                except DatabaseBusyError:
+                    time.sleep(0.05)
             try:
                 result = session.submit({"ok": "no"}, "", 1.0)
             except SavePending:
