@@ -66,6 +66,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Hugging Face task category for the card (repeatable; default text-classification)",
     )
     parser.add_argument("--name", help="dataset name for the card (default: the project's)")
+    parser.add_argument(
+        "--prompt-template",
+        metavar="TEXT",
+        help="inspect: each sample's input, with {input}, {output}, {output_a}, {output_b}, "
+        "{reference}, {context} or {item_id} filled in (default: the input, then "
+        "'Response:' and the output, or 'Response A:' and 'Response B:' for pairwise items)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add_bootstrap_arguments(parser)
@@ -100,6 +107,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             csv_raw=args.csv_raw,
             include_decoys=args.include_decoys,
+            prompt_template=args.prompt_template,
         )
         result = export_project(project, args.out, options, progress=progress)
     if not args.quiet and sys.stderr.isatty():

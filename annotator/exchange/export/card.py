@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from annotator.exchange.export.croissant import model_text
 from annotator.quality.by_source.source_quality import QualityReport
 from annotator.quality.by_source.source_table import markdown_table
 
@@ -40,7 +41,52 @@ def creators(kinds: list[str]) -> list[str]:
     return sorted({CREATORS.get(kind, "other") for kind in kinds}) or ["no-annotation"]
 
 
-def front_matter(facts: dict[str, Any], paths: dict[str, str]) -> str:
+HF_DTYPES = {
+    "string": "string",
+    "int": "int64",
+    "float": "float64",
+    "bool": "bool",
+    "timestamp": "timestamp[us, tz=UTC]",
+}
+
+
+def _class_label(names: tuple[Any, ...], indent: str) -> list[str]:
+    return [f"{indent}class_label:", f"{indent}  names:"] + [
+        f'{indent}    "{n}": {_yaml_text(str(name))}' for n, name in enumerate(names)
+    ]
+
+
+def feature_lines(columns: list[Any], classes: dict[str, tuple[Any, ...]]) -> list[str]:
+    """A table's `features` (the `dataset_info` YAML `datasets` reads): a criterion with
+    text options is a `ClassLabel` named by its options (a list of them for a multilabel
+    one), so a reader sees what each code means; times are timestamps, objects structs."""
+    lines = []
+    for c in columns:
+        head = f"  - name: {_yaml_text(c.name)}"
+        names = classes.get(c.name)
+        if names and c.type == "string":
+            lines += [head, "    dtype:", *_class_label(names, "      ")]
+        elif names and c.type == "list:string":
+            lines += [head, "    list:", *_class_label(names, "      ")]
+        elif c.type.startswith("list:"):
+            lines += [head, f"    list: {HF_DTYPES[c.type.split(':', 1)[1]]}"]
+        elif c.type == "object" and c.fields:
+            lines += [head, "    struct:"]
+            lines += [
+                f"    - name: {_yaml_text(key)}\n      dtype: {HF_DTYPES[kind]}"
+                for key, kind in c.fields
+            ]
+        else:
+            lines += [head, f"    dtype: {HF_DTYPES.get(c.type, 'string')}"]
+    return lines
+
+
+def front_matter(
+    facts: dict[str, Any],
+    paths: dict[str, str],
+    features: dict[str, list[Any]] | None = None,
+    classes: dict[str, tuple[Any, ...]] | None = None,
+) -> str:
     lines = [
         "---",
         f"license: {facts['license']}",
@@ -62,6 +108,11 @@ def front_matter(facts: dict[str, Any], paths: dict[str, str]) -> str:
         if table == "items":
             lines.append("  default: true")
         lines += ["  data_files:", "  - split: train", f"    path: {paths[table]}"]
+    if features:
+        lines.append("dataset_info:")
+        for table in TABLES:
+            lines += [f"- config_name: {table}", "  features:"]
+            lines += feature_lines(features[table], classes or {})
     lines.append("---")
     return "\n".join(lines)
 
@@ -164,7 +215,12 @@ def judges_section(judges: list[dict[str, Any]], settings: dict[str, Any] | None
     return lines
 
 
-def dataset_card(facts: dict[str, Any], paths: dict[str, str]) -> str:
+def dataset_card(
+    facts: dict[str, Any],
+    paths: dict[str, str],
+    features: dict[str, list[Any]] | None = None,
+    classes: dict[str, tuple[Any, ...]] | None = None,
+) -> str:
     report: QualityReport = facts["report"]
     counts = facts["counts"]
     rubric_lines = []
@@ -176,8 +232,10 @@ def dataset_card(facts: dict[str, Any], paths: dict[str, str]) -> str:
         rubric_lines.append("")
         for c in rubric["criteria"]:
             scale = ", ".join(str(o["value"]) for o in c.get("options", []))
-            if c["kind"] == "numeric":
-                scale = f"{c.get('min')}..{c.get('max')}"
+            if c["kind"] == "numeric":  # an open end shown as nothing, never "None"
+                low, high = c.get("min"), c.get("max")
+                scale = f"{'' if low is None else low}..{'' if high is None else high}"
+                scale = "" if scale == ".." else scale
             rubric_lines.append(
                 f"- `{c['key']}` ({c['kind']}{': ' + scale if scale else ''}): {c['title']}"
             )
@@ -186,16 +244,12 @@ def dataset_card(facts: dict[str, Any], paths: dict[str, str]) -> str:
     sources_lines = [
         f"- **{s['source']}** ({s['kind']}): {s['n_annotators']:,} annotators, "
         f"{s['n_labels']:,} labels on {s['n_items']:,} items"
-        + (
-            f", model {s['model_id']} {s['model_version'] or ''}".rstrip()
-            if s.get("model_id")
-            else ""
-        )
+        + (f", {model_text(s)}" if model_text(s) else "")
         for s in report.sources
     ]
     currency = report.currency or "as stated per source"
     parts = [
-        front_matter(facts, paths),
+        front_matter(facts, paths, features, classes),
         "",
         f"# {facts['name']}",
         "",
@@ -213,6 +267,12 @@ def dataset_card(facts: dict[str, Any], paths: dict[str, str]) -> str:
         "for LLM judges, rubric version, started and submitted times, active seconds, cost, "
         "whether it answered an anchor and matched.",
         f"- `sources` ({paths['sources']}): cost and quality per label source.",
+        "",
+        "A multilabel value is the list of the options ticked: `[]` is an answer with none "
+        "ticked, null means the criterion was not asked (it does not apply to the item, or "
+        "the label's rubric version lacks it). Times are UTC timestamps; `tags` and `metadata` "
+        "are structs. Criteria with text options are `ClassLabel` features "
+        '(`features["KEY"].int2str(code)` gives the option).',
         "",
         "```python",
         "from datasets import load_dataset",
@@ -263,6 +323,7 @@ __all__ = [
     "CREATORS",
     "TABLES",
     "creators",
+    "feature_lines",
     "dataset_card",
     "front_matter",
     "judges_section",

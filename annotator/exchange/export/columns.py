@@ -5,7 +5,10 @@ provenance, and its consensus per criterion), `labels` (one row per label,
 with who made it, under which rubric version, when, at what cost, and how it
 did on an anchor), and `sources` (cost and quality per source). Value columns
 take the criterion's natural type (bool, integer, float or text); a multilabel
-value is JSON text of the ticked options. Statistics are rounded to 6 decimals
+value is the list of the ticked options (`[]`: submitted with none ticked, null:
+not answered), tags and metadata are objects, and times are UTC timestamps. CSV
+and JSON lines write a timestamp as its ISO text, CSV writes lists and objects
+as JSON text. Statistics are rounded to 6 decimals
 so the files do not change with the last bit of a floating-point sum.
 """
 
@@ -26,8 +29,14 @@ STAT_DECIMALS = 6
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # string, int, float, bool
+    type: str  # string, int, float, bool, timestamp, list:<element type>, object
     description: str = ""
+    fields: tuple[tuple[str, str], ...] = ()  # an object's keys and their types
+
+
+def element_type(kind: str) -> str:
+    """A list column's element type (`list:string` -> `string`)."""
+    return kind.split(":", 1)[1]
 
 
 def stat(value: Any) -> float | None:
@@ -57,8 +66,11 @@ def stats(values: Any) -> list[float | None]:
 
 
 def value_type(criterion: Criterion | None, kind: str) -> str:
-    """The column type of a criterion's values."""
-    if kind in ("multilabel", "text") or criterion is None:
+    """The column type of a criterion's values (a multilabel one: a list of its options)."""
+    if kind == "multilabel":
+        options = value_type(criterion, "single") if criterion is not None else "string"
+        return f"list:{options}"
+    if kind == "text" or criterion is None:
         return "string"
     if kind == "numeric":
         return "float"
@@ -76,6 +88,9 @@ def convert(value: Any, kind: str) -> Any:
     """A raw value (as json_extract or the consensus gives it) in a column's type."""
     if value is None:
         return None
+    if kind.startswith("list:"):
+        inner = element_type(kind)
+        return [convert(v, inner) for v in value]
     if kind == "string":
         if isinstance(value, (list, dict)):
             return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -110,9 +125,9 @@ ITEM_COLUMNS = (
     Column("model_version", "string", "its version"),
     Column("prompt_version", "string", "prompt or template version"),
     Column("source_system", "string", "system the item came from"),
-    Column("created_at", "string", "when the output was made (UTC)"),
-    Column("tags", "string", "slice tags as a JSON object"),
-    Column("metadata", "string", "other metadata as a JSON object"),
+    Column("created_at", "timestamp", "when the output was made (UTC)"),
+    Column("tags", "object", "slice tags (an object of texts)"),
+    Column("metadata", "object", "other metadata (an object)"),
     Column("content_hash", "string", "sha256 of the item's content"),
     Column("is_anchor", "bool", "the item is an anchor (known answer) in the project"),
     Column("n_labels", "int", "labels on the item in this export"),
@@ -138,8 +153,8 @@ LABEL_COLUMNS = (
     Column("judge_version", "string", "LLM judge: the judge version that made the label"),
     Column("rubric", "string", "rubric name"),
     Column("rubric_version", "int", "rubric version the label was made under"),
-    Column("started_at", "string", "when labeling started (UTC)"),
-    Column("submitted_at", "string", "when the label was submitted (UTC)"),
+    Column("started_at", "timestamp", "when labeling started (UTC)"),
+    Column("submitted_at", "timestamp", "when the label was submitted (UTC)"),
     Column("active_s", "float", "active seconds spent"),
     Column("cost", "float", "what the label cost (stored, or from the source's cost model)"),
     Column("currency", "string", "currency of cost"),
@@ -216,17 +231,32 @@ class CriterionColumn:
     kind: str  # the criterion's kind
     type: str  # the value column's type
     consensus: bool  # has a consensus (not free text)
+    applies_to: str = "all"  # all, single or pairwise items
+    versions: frozenset[int] = frozenset()  # rubric version ids that ask it (empty: all)
+    options: tuple[Any, ...] = ()  # the criterion's option values
 
 
 def criterion_columns(
-    keys: list[str], kinds: dict[str, str], criteria: dict[str, Any]
+    keys: list[str],
+    kinds: dict[str, str],
+    criteria: dict[str, Any],
+    versions: dict[str, set[int]] | None = None,
 ) -> list[CriterionColumn]:
-    return [
-        CriterionColumn(
-            key, kinds[key], value_type(criteria.get(key), kinds[key]), kinds[key] != "text"
+    out = []
+    for key in keys:
+        criterion = criteria.get(key)
+        out.append(
+            CriterionColumn(
+                key,
+                kinds[key],
+                value_type(criterion, kinds[key]),
+                kinds[key] != "text",
+                criterion.applies_to if criterion is not None else "all",
+                frozenset((versions or {}).get(key, ())),
+                tuple(criterion.option_values) if criterion is not None else (),
+            )
         )
-        for key in keys
-    ]
+    return out
 
 
 def item_columns(criteria: list[CriterionColumn]) -> list[Column]:
@@ -285,6 +315,26 @@ def judge_figures(summaries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+_JSON_TYPES = {"text": "string", "integer": "int", "real": "float", "true": "bool"}
+_JSON_TYPES.update({"false": "bool", "null": "null"})
+
+
+def object_fields(rows: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """A struct's fields from (key, json_each type) pairs: one scalar type keeps it
+    (integer with real: float), anything else is JSON text."""
+    seen: dict[str, set[str]] = {}
+    for key, json_type in rows:
+        seen.setdefault(key, set()).add(_JSON_TYPES.get(json_type, "json"))
+    out = []
+    for key in sorted(seen):
+        kinds = seen[key] - {"null"}
+        if kinds == {"int", "float"}:
+            kinds = {"float"}
+        only = next(iter(kinds)) if len(kinds) == 1 else "string"  # none, or mixed
+        out.append((key, "string" if only == "json" else only))
+    return tuple(out)
+
+
 def finite(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
@@ -296,10 +346,12 @@ __all__ = [
     "Column",
     "CriterionColumn",
     "convert",
+    "element_type",
     "criterion_columns",
     "item_columns",
     "judge_figures",
     "label_columns",
+    "object_fields",
     "source_row",
     "stat",
     "stats",

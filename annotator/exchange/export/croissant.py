@@ -13,10 +13,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from annotator.exchange.export.columns import Column
+from annotator.exchange.export.columns import Column, element_type
 
 CROISSANT = "croissant.json"
-DATA_TYPES = {"string": "sc:Text", "int": "sc:Integer", "float": "sc:Float", "bool": "sc:Boolean"}
+DATA_TYPES = {
+    "string": "sc:Text",
+    "int": "sc:Integer",
+    "float": "sc:Float",
+    "bool": "sc:Boolean",
+    "timestamp": "sc:DateTime",
+}
 CONTEXT: dict[str, Any] = {
     "@language": "en",
     "@vocab": "https://schema.org/",
@@ -57,23 +63,56 @@ CONTEXT: dict[str, Any] = {
 }
 
 
+def _field(table: str, file_id: str, c: Column) -> dict[str, Any]:
+    """A column as a Croissant field: a list is `repeated` of its element type, an object
+    with keys has a sub-field per key (an object without any is its JSON text)."""
+    out: dict[str, Any] = {
+        "@type": "cr:Field",
+        "@id": f"{table}/{c.name}",
+        "name": c.name,
+        "description": c.description or c.name,
+    }
+    source = {"fileObject": {"@id": file_id}, "extract": {"column": c.name}}
+    if c.type.startswith("list:"):
+        out.update(dataType=DATA_TYPES[element_type(c.type)], repeated=True)
+    elif c.type == "object" and c.fields:
+        out["subField"] = [
+            {
+                "@type": "cr:Field",
+                "@id": f"{table}/{c.name}/{key}",
+                "name": key,
+                "dataType": DATA_TYPES[kind],
+                "source": {**source, "transform": {"jsonPath": key}},
+            }
+            for key, kind in c.fields
+        ]
+    else:
+        out["dataType"] = DATA_TYPES.get(c.type, "sc:Text")
+    out["source"] = source
+    return out
+
+
 def _record_set(table: str, file_id: str, columns: list[Column]) -> dict[str, Any]:
     return {
         "@type": "cr:RecordSet",
         "@id": table,
         "name": table,
-        "field": [
-            {
-                "@type": "cr:Field",
-                "@id": f"{table}/{c.name}",
-                "name": c.name,
-                "description": c.description or c.name,
-                "dataType": DATA_TYPES[c.type],
-                "source": {"fileObject": {"@id": file_id}, "extract": {"column": c.name}},
-            }
-            for c in columns
-        ],
+        "field": [_field(table, file_id, c) for c in columns],
     }
+
+
+def model_text(source: dict[str, Any]) -> str:
+    """A source's model, model version and prompt version, those it has ("" if none)."""
+    parts = [
+        f"{name} {source[key]}"
+        for key, name in (
+            ("model_id", "model"),
+            ("model_version", "model version"),
+            ("prompt_version", "prompt version"),
+        )
+        if source.get(key) not in (None, "")
+    ]
+    return ", ".join(parts)
 
 
 def croissant_metadata(
@@ -84,9 +123,9 @@ def croissant_metadata(
     report = facts["report"]
     per_item = facts["labels_per_item"]
     judges = [
-        f"{s['source']}: {s['model_id']} {s['model_version'] or ''}".strip()
+        f"{s['source']}: {model_text(s) or 'model not recorded'}"
         for s in report.sources
-        if s["kind"] == "llm_judge"
+        if s["kind"] == "llm_judge" or model_text(s)
     ]
     rubric = "; ".join(
         f"{r['rubric']} v{r['version']}: "
@@ -121,7 +160,7 @@ def croissant_metadata(
             + (
                 f"{alpha:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
                 if alpha is not None and ci
-                else str(alpha)
+                else ("not defined" if alpha is None else f"{alpha:.3f}")
             )
         )
     distribution = []
@@ -181,7 +220,10 @@ def croissant_metadata(
         ),
         "rai:dataAnnotationPlatform": [
             f"Annotator {facts['app_version']} (offline desktop labeling app)",
-            *[f"{s['source']} ({s['kind']})" for s in report.sources],
+            *[
+                f"{s['source']} ({s['kind']}{'; ' + model_text(s) if model_text(s) else ''})"
+                for s in report.sources
+            ],
         ],
         "rai:machineAnnotationTools": judges or ["none"],
         "rai:annotatorDemographics": (
@@ -203,4 +245,4 @@ def write_croissant(folder: Path, metadata: dict[str, Any]) -> Path:
     return path
 
 
-__all__ = ["CROISSANT", "croissant_metadata", "write_croissant"]
+__all__ = ["CROISSANT", "croissant_metadata", "model_text", "write_croissant"]

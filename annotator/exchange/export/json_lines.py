@@ -48,6 +48,10 @@ def json_texts(values: pa.Array, kind: str) -> pa.Array:
     values = _plain(values)
     if kind == "string":
         return _strings(values)
+    if kind == "json":  # already JSON text (an object): as it is
+        return pc.fill_null(values, "null") if values.null_count else values
+    if kind.startswith("list:"):
+        return _lists(values, kind.split(":", 1)[1])
     if kind == "float":
         numbers = values.to_numpy(zero_copy_only=False)  # a null is NaN here, set below
         texts = pa.array(list(map(float.__repr__, numbers.tolist())), type=_STRING)
@@ -58,6 +62,20 @@ def json_texts(values: pa.Array, kind: str) -> pa.Array:
         return pc.fill_null(pc.cast(values, _STRING), "null")
     texts = pc.if_else(values, pa.scalar("true"), pa.scalar("false"))
     return pc.fill_null(texts, "null")
+
+
+def _lists(values: pa.Array, inner: str) -> pa.Array:
+    """A list column as JSON arrays (`["a", "b"]`, `[]`, `null`): the elements encoded in
+    one pass, then joined per list by Arrow."""
+    lengths = pc.fill_null(pc.list_value_length(values), 0).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    elements = json_texts(pc.list_flatten(values), inner)
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), elements), ", ")
+    texts = pc.binary_join_element_wise(pa.scalar("["), joined, pa.scalar("]"), "")
+    if values.null_count:
+        texts = pc.if_else(values.is_null(), pa.scalar("null"), texts)
+    return texts
 
 
 def _strings(values: pa.Array) -> pa.Array:

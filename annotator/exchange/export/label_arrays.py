@@ -6,13 +6,16 @@ operation (names looked up once per distinct annotator, source or version and
 spread with `take`), and the writers take the arrays as they are (Parquet) or
 encode them a column at a time (JSON lines). The values are those the row
 builder made before, to the byte: a value that Arrow cannot take as the
-column's type goes through the same Python conversion as then.
+column's type goes through the same Python conversion as then. A multilabel
+value is a list (`_list_column`: `[]` where asked and nothing is stored), and
+times stay text here: the Parquet writer casts them to timestamps.
 
 Imported only by an export (pyarrow is slow to load).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,7 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from annotator.exchange.export.columns import CriterionColumn, convert
+from annotator.exchange.export.arrow_types import SCALARS
+from annotator.exchange.export.columns import CriterionColumn, convert, element_type
 from annotator.labels.columns import (
     L_ID,
     L_RATER,
@@ -67,6 +71,33 @@ def _text(values: Any) -> pa.Array:
         return pa.array(values, type=_STRING, from_pandas=False)
     except (pa.ArrowTypeError, pa.ArrowInvalid, TypeError):
         return pa.array([convert(v, "string") for v in values.tolist()], type=_STRING)
+
+
+def _asked(c: CriterionColumn, pairwise: np.ndarray, version: np.ndarray) -> np.ndarray:
+    """Per label: the criterion was asked (it applies to the item's kind, and the label's
+    rubric version has it)."""
+    asked = np.ones(len(pairwise), dtype=bool)
+    if c.applies_to != "all":
+        asked &= pairwise == (c.applies_to == "pairwise")
+    if c.versions:
+        asked &= np.isin(version, list(c.versions))
+    return asked
+
+
+def _list_column(c: CriterionColumn, raw: Any, asked: np.ndarray) -> pa.Array:
+    """A multilabel criterion's values as lists. An exported label is submitted, and a
+    submitted answer with nothing ticked stores no value (as the statistics read it,
+    `labels.load`): so no value where the criterion was asked is `[]`, and null means
+    only "not asked". Each distinct JSON text is parsed once."""
+    kind = pa.list_(SCALARS[element_type(c.type)])
+    inner = element_type(c.type)
+    texts = _text(raw)
+    encoded = texts.dictionary_encode()
+    lists = [[convert(v, inner) for v in json.loads(t)] for t in encoded.dictionary.to_pylist()]
+    n = len(lists)
+    where = pc.fill_null(encoded.indices, n).to_numpy(zero_copy_only=False).astype(np.int64)
+    where[(where == n) & ~asked] = n + 1  # not asked: null
+    return pa.array([*lists, [], None], type=kind).take(pa.array(where))
 
 
 def _value_column(c: CriterionColumn, raw: Any) -> pa.Array:
@@ -136,8 +167,14 @@ def label_arrays(
         ),
         _by_id(label_ids, suggested),
     ]
+    pairwise = np.array([bool(item["pairwise"]) for item in chunk.items], dtype=bool)
+    pairwise = pairwise[chunk.item_index[picked]]
+    version = np.asarray(as_objects(raw[L_VERSION]))
     for k, c in enumerate(criteria):
-        columns.append(_value_column(c, raw[L_VALUES + k]))
+        if c.kind == "multilabel":
+            columns.append(_list_column(c, raw[L_VALUES + k], _asked(c, pairwise, version)))
+        else:
+            columns.append(_value_column(c, raw[L_VALUES + k]))
     return columns
 
 

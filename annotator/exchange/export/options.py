@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,31 @@ FORMAT_TITLES = {
     "inspect": "inspect_ai samples (JSON lines)",
     "croissant": "Croissant JSON-LD with RAI fields (+ Parquet)",
 }
+
+
+# What a --prompt-template may name; None (no template) means DEFAULT_TEMPLATES.
+TEMPLATE_FIELDS = ("input", "output", "output_a", "output_b", "reference", "context", "item_id")
+DEFAULT_TEMPLATES = {
+    "single": "{input}\n\nResponse:\n{output}",
+    "pairwise": "{input}\n\nResponse A:\n{output_a}\n\nResponse B:\n{output_b}",
+}
+
+
+def check_template(template: str) -> str | None:
+    """What is wrong with a prompt template (None: nothing): Python format syntax, only
+    TEMPLATE_FIELDS named."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return f"{exc} (write {{{{ and }}}} for a literal brace)"
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in TEMPLATE_FIELDS or spec or conversion:
+            return f"unknown field {{{name}}}; a template may name " + ", ".join(
+                f"{{{f}}}" for f in TEMPLATE_FIELDS
+            )
+    return None
 
 
 class ExportError(AnnotatorError):
@@ -40,6 +66,7 @@ class ExportOptions:
     overwrite: bool = False
     csv_raw: bool = False  # CSV: no leading ' on text cells that begin a formula
     include_decoys: bool = False  # assisted review: keep labels made on decoys
+    prompt_template: str | None = None  # inspect: the sample's input (None: the default)
 
     def check(self) -> None:
         if self.format not in FORMATS:
@@ -52,6 +79,10 @@ class ExportOptions:
             )
         if self.n_boot < 0:
             raise ExportError("The number of bootstrap resamples must be 0 or more.")
+        if self.prompt_template is not None:
+            problem = check_template(self.prompt_template)
+            if problem:
+                raise ExportError(f"--prompt-template: {problem}")
         if not 0 < self.confidence < 1:
             raise ExportError(
                 f"The interval coverage must be between 0 and 1, not {self.confidence}."
@@ -71,7 +102,20 @@ class ExportOptions:
             "dataset_name": self.dataset_name,
             **({"csv_raw": self.csv_raw} if self.format == "csv" else {}),
             **({"include_decoys": True} if self.include_decoys else {}),
+            **(
+                {"prompt_template": self.prompt_template}
+                if self.format == "inspect" and self.prompt_template is not None
+                else {}
+            ),
         }
 
 
-__all__ = ["FORMATS", "FORMAT_TITLES", "ExportError", "ExportOptions"]
+__all__ = [
+    "DEFAULT_TEMPLATES",
+    "FORMATS",
+    "FORMAT_TITLES",
+    "TEMPLATE_FIELDS",
+    "ExportError",
+    "ExportOptions",
+    "check_template",
+]

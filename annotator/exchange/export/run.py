@@ -18,7 +18,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +33,12 @@ from annotator.base.clock import now_iso
 from annotator.base.storage import MB, DiskFullError, free_mb, storage_error
 from annotator.exchange.export.columns import (
     SOURCE_COLUMNS,
+    Column,
     criterion_columns,
     item_columns,
     judge_figures,
     label_columns,
+    object_fields,
     source_row,
 )
 from annotator.exchange.export.consensus import ChunkConsensus
@@ -265,10 +267,13 @@ def _write_files(
     specs = criterion_specs(project, scope.rubric_version, keys=scope.criteria, include_text=True)
     keys = list(dict.fromkeys(s.key for s in specs))
     kinds = {s.key: s.kind for s in specs}
-    criteria = criterion_columns(keys, kinds, {s.key: s.criterion for s in specs})
+    versions: dict[str, set[int]] = {}
+    for s in specs:
+        versions.setdefault(s.key, set()).update(s.versions)
+    criteria = criterion_columns(keys, kinds, {s.key: s.criterion for s in specs}, versions)
     try:
         columns = {
-            "items": item_columns(criteria),
+            "items": _object_columns(project, item_columns(criteria)),
             "labels": label_columns(criteria),
             "sources": list(SOURCE_COLUMNS),
         }
@@ -286,7 +291,9 @@ def _write_files(
     samples = None
     consensus_keys = [c.key for c in criteria if c.consensus]
     if options.format == "inspect":
-        samples = inspect_samples.SampleWriter(folder / inspect_samples.SAMPLES, consensus_keys)
+        samples = inspect_samples.SampleWriter(
+            folder / inspect_samples.SAMPLES, consensus_keys, options.prompt_template
+        )
     names = load_names(project)
     builder = RowBuilder(
         project,
@@ -310,7 +317,10 @@ def _write_files(
             writers["labels"].write(builder.labels(chunk, figures))
         if samples is not None:
             overall = item_columns[len(ITEM_FIELDS) + 2]  # the `agreement` column
-            samples.write(chunk.items, builder.consensus_values(chunk), overall)
+            behind = inspect_samples.behind_targets(
+                chunk, figures, builder.sources, builder.versions
+            )
+            samples.write(chunk.items, builder.consensus_values(chunk), overall, behind)
 
     try:
         report = scan(
@@ -343,7 +353,10 @@ def _write_files(
         facts["counts"]["samples"] = samples.written
         facts["counts"]["items_without_consensus"] = samples.skipped
     if options.format == "hf":
-        text = card.dataset_card(facts, {t: f"data/{t}/*.parquet" for t in TABLES})
+        classes = _classes(criteria, specs)
+        text = card.dataset_card(
+            facts, {t: f"data/{t}/*.parquet" for t in TABLES}, columns, classes
+        )
         (folder / "README.md").write_text(text, encoding="utf-8", newline="\n")
     if options.format == "croissant":
         described = {
@@ -351,6 +364,38 @@ def _write_files(
         }
         croissant.write_croissant(folder, croissant.croissant_metadata(facts, described))
     return facts, manifest.file_hashes(folder)
+
+
+def _classes(criteria: list[Any], specs: list[Any]) -> dict[str, tuple[Any, ...]]:
+    """Criteria whose options are text -> every option any exported version has (in
+    order): the names of their ClassLabel features, so no stored value falls outside."""
+    names: dict[str, list[Any]] = {c.key: list(c.options) for c in criteria}
+    for spec in specs:
+        found = names.get(spec.key)
+        extra = [*(spec.criterion.option_values if spec.criterion else ()), spec.option]
+        if found is not None:
+            found += [o for o in extra if o is not None and o not in found]
+    return {
+        c.key: tuple(names[c.key])
+        for c in criteria
+        if c.type in ("string", "list:string")
+        and names[c.key]
+        and all(isinstance(o, str) for o in names[c.key])
+    }
+
+
+def _object_columns(project: Project, columns: list[Column]) -> list[Column]:
+    """The items' tags and metadata columns with their struct fields: every key the
+    project's items use, and its type (`arrow_types.object_fields`)."""
+    out = []
+    for c in columns:
+        if c.type == "object":
+            pairs = project.rows(
+                f"SELECT DISTINCT j.key, j.type FROM items i, json_each(i.{c.name}) j"
+            )
+            c = replace(c, fields=object_fields([(row[0], row[1]) for row in pairs]))
+        out.append(c)
+    return out
 
 
 def _judges(

@@ -19,6 +19,7 @@ given, and Parquet written with one compression and no timestamps.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -115,8 +116,8 @@ class JsonlWriter(TableWriter):
         self.json_lines = json_lines
         self.handle = open(path, "wb")  # noqa: SIM115 - closed by close()
         self.parts = json_lines.line_parts(self.names)
-        self.kinds = [c.type for c in self.columns]
-        self.schema = arrow_schema(self.columns)
+        self.kinds = [JSON_KINDS.get(c.type, c.type) for c in self.columns]
+        self.schema = arrow_schema(self.columns, typed=False)
         self.background = Background()
 
     def write(self, columns: Sequence[Any]) -> None:
@@ -175,6 +176,12 @@ class CsvWriter(TableWriter):
         if not columns or not len(columns[0]):
             return
         columns = [c if isinstance(c, list) else c.to_pylist() for c in columns]
+        columns = [
+            [None if v is None else _compact(v) for v in values]
+            if c.type.startswith("list:")
+            else values
+            for c, values in zip(self.columns, columns, strict=True)
+        ]
         if not self.raw:
             columns = [self._safe(values) for values in columns]
         self.writer.writerows(zip(*columns, strict=True))
@@ -252,30 +259,54 @@ class ParquetWriter(TableWriter):
             self.writer.close()
 
 
+def _compact(value: Any) -> str:
+    """A list or object as CSV writes it: compact JSON text."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# How JSON lines writes the typed columns: a timestamp as its ISO text, an object
+# (stored as JSON text) as that JSON; lists are encoded by `json_lines` itself.
+JSON_KINDS = {"timestamp": "string", "object": "json"}
+
+
 def to_arrays(columns: Sequence[Any], schema: Any) -> list[Any]:
-    """Each column as an Arrow array of its field's type (Arrow arrays pass as they are)."""
+    """Each column as an Arrow array of its field's type (Arrow arrays pass as they are,
+    text becomes a timestamp or a struct where the field says so)."""
     # lazy: pyarrow loads only for an export
     import pyarrow as pa
 
-    return [
-        values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, field.type)
-        for values, field in zip(columns, schema, strict=True)
-    ]
+    from annotator.exchange.export import arrow_types  # lazy: pyarrow, as above
+
+    out = []
+    for values, field in zip(columns, schema, strict=True):
+        kind = field.metadata.get(b"kind", b"").decode() if field.metadata else ""
+        if pa.types.is_timestamp(field.type):
+            out.append(arrow_types.timestamps(values, field.type))
+        elif pa.types.is_struct(field.type):
+            out.append(arrow_types.objects(values, field.type))
+        elif kind == "object":  # JSON lines: the object's own JSON
+            out.append(arrow_types.object_json(values))
+        elif isinstance(values, (pa.Array, pa.ChunkedArray)):
+            out.append(values)
+        else:
+            out.append(pa.array(values, field.type))
+    return out
 
 
-def arrow_schema(columns: Sequence[Column]) -> Any:
+def arrow_schema(columns: Sequence[Column], typed: bool = True) -> Any:
+    """The columns' Arrow schema: `typed` (Parquet) with timestamps and structs, else
+    (JSON lines) timestamps and objects as text."""
     # lazy: pyarrow loads only for a Parquet export
     import pyarrow as pa
 
-    types = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
-    fields = [
-        pa.field(
-            c.name,
-            types[c.type],
-            metadata={"description": c.description} if c.description else None,
-        )
-        for c in columns
-    ]
+    from annotator.exchange.export import arrow_types  # lazy: pyarrow, as above
+
+    fields = []
+    for c in columns:
+        meta = {"description": c.description} if c.description else {}
+        if not typed and c.type == "object":
+            meta["kind"] = "object"
+        fields.append(pa.field(c.name, arrow_types.arrow_type(c, typed), metadata=meta or None))
     return pa.schema(fields)
 
 
