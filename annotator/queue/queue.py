@@ -206,25 +206,28 @@ def preview(project: Project, annotator_id: int, n: int) -> list[QueueEntry]:
 def queue_status(project: Project, annotator_id: int) -> QueueStatus:
     """Done and remaining, for the progress display.
 
-    `done` counts answered entries of every kind; `remaining` is the planned
-    length minus `done` (0 once nothing is left), so an anchor or a repeat moves
-    both numbers exactly as an ordinary item does.
+    `done` counts answered entries of every kind, plus the regular items labeled
+    without the queue (imported, a work pack); `remaining` is the planned length
+    minus what the queue served (0 once nothing is left), so an anchor or a repeat
+    moves both numbers exactly as an ordinary item does.
     """
     ctx = Planner(project, annotator_id)
     last = ctx.db_last()
     is_open = last is not None and ctx.is_open(last)
-    done = 0 if last is None else last.position + 1 - int(is_open)
+    served = 0 if last is None else last.position + 1 - int(is_open)
+    outside = _labeled_outside_queue(project, ctx)
     if not is_open:
         if last is not None:
             ctx.note_pending(last)
         if ctx.next_regular() is None:
-            return QueueStatus(done, 0)
-    planned = _planned_total(project, ctx)
-    return QueueStatus(done, max(1, planned - done))
+            return QueueStatus(served + outside, 0)
+    planned = _planned_total(project, ctx, outside)
+    return QueueStatus(served + outside, max(1, planned - served))
 
 
-def _planned_total(project: Project, ctx: Planner) -> int:
-    """Regular items in the plan, scaled up by the expected share of anchors and repeats."""
+def _planned_total(project: Project, ctx: Planner, outside: int) -> int:
+    """Regular items in the plan not labeled `outside` the queue, scaled up by the
+    expected share of anchors and repeats."""
     s = ctx.settings
     if ctx.assigned:
         regular = (
@@ -241,7 +244,7 @@ def _planned_total(project: Project, ctx: Planner) -> int:
             (ctx.annotator_id,),
         )
         regular = _item_count(project) - _anchor_item_count(project) - removed
-    regular -= _labeled_outside_queue(project, ctx)
+    regular -= outside
     regular += requeue.count_pending(project, ctx.annotator_id)
     has_anchors = project.row("SELECT 1 FROM anchors WHERE status != 'retired' LIMIT 1")
     extra = (s.anchor_rate if has_anchors else 0.0) + s.repeat_rate
