@@ -11,6 +11,7 @@ nothing extra.
 from __future__ import annotations
 
 from annotator.base.errors import DatabaseBusyError
+from annotator.base.storage import storage_error
 from annotator.store.project import Project
 
 KEY_PREFIX = "workbench.position."
@@ -28,8 +29,9 @@ def load_position(project: Project, annotator_id: int) -> str | None:
 def save_position(project: Project, annotator_id: int, item_id: str | None) -> bool:
     """Remember the earlier item on screen (None: back on the queue's item).
 
-    Returns False, writing nothing, while another process holds the write lock:
-    a lost position only means the relaunch opens the queue's item instead.
+    Returns False, writing nothing, while another process holds the write lock or
+    the disk refuses the write: a lost position only means the relaunch opens the
+    queue's item instead.
     """
     key = position_key(annotator_id)
     try:
@@ -40,4 +42,8 @@ def save_position(project: Project, annotator_id: int, item_id: str | None) -> b
                 project.set_meta(key, item_id)
     except DatabaseBusyError:
         return False
+    except Exception as error:
+        if storage_error(error, project.path) is None:
+            raise
+        return False  # a full or read-only disk: as lost as a busy one, and as harmless
     return True

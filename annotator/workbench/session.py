@@ -20,13 +20,13 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from contextlib import nullcontext
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any
 
 from annotator.anchors import anchors
 from annotator.base.clock import now_iso
 from annotator.base.errors import AnnotatorError, DatabaseBusyError, LabelError, is_busy
-from annotator.items.items import Item, get_item
+from annotator.items.items import get_item
 from annotator.labels.labels import (
     ANY_PREVIOUS,
     Label,
@@ -39,10 +39,10 @@ from annotator.labels.labels import (
     undo_last,
 )
 from annotator.queue import queue, requeue
-from annotator.rubric.model import Criterion, RubricVersion
 from annotator.rubric.versions import current_version, get_version
 from annotator.sources.sources import Annotator, get_annotator, source_by_id
 from annotator.store.project import Project
+from annotator.workbench.cards import ItemCard, ItemSource
 from annotator.workbench.drafts import (
     Draft,
     discard_draft,
@@ -50,9 +50,17 @@ from annotator.workbench.drafts import (
     load_draft,
     save_draft,
 )
-from annotator.workbench.pending import PendingLabel, add_pending, pending_labels, remove_pending
+from annotator.workbench.figures import Progress, SessionSummary, SubmitResult
+from annotator.workbench.pending import PendingLabel, pending_labels, remove_pending
 from annotator.workbench.position import load_position, save_position
 from annotator.workbench.suggestions import Shown, Suggestion, is_assisted, record_shown, shown_for
+from annotator.workbench.unsaved import (
+    DRAFT_HINT,
+    Unsaved,
+    draft_of,
+    keep_on_disk_if_possible,
+    storage_failure,
+)
 
 _UNKNOWN = object()  # the remembered position, not read yet
 
@@ -61,106 +69,6 @@ class SavePending(AnnotatorError):
     """The project is busy: the label is kept on disk and lands when the lock frees."""
 
     exit_code = 75
-
-
-class ItemSource(Protocol):
-    """Where a WorkSession's items come from instead of the person's queue.
-
-    Labels made through a source answer its items in place: they supersede the
-    person's current record on the item, and are never test-retest repeats.
-    """
-
-    def next_item_id(self, project: Project, annotator_id: int) -> str | None:
-        """The item to show now (the same one until it is answered); None when done."""
-        ...
-
-    def status(self, project: Project, annotator_id: int) -> tuple[int, int]:
-        """(done, remaining) for the progress display."""
-        ...
-
-    def rubric_version(self, project: Project) -> RubricVersion:
-        """The version the source's items are judged under."""
-        ...
-
-    def allows(self, item_id: str) -> bool:
-        """Whether the item belongs to the source (going back stays among them)."""
-        ...
-
-    def record(self, project: Project, label: Label) -> None:
-        """Called inside the label's own transaction, so a link is never half-written."""
-        ...
-
-
-@dataclass(frozen=True)
-class ItemCard:
-    """Everything the blind annotate view may know about the item on screen."""
-
-    item: Item
-    rubric: RubricVersion
-    criteria: tuple[Criterion, ...]
-    own_label: Label | None  # this person's current record on the item, for amending
-    draft: Draft | None
-    from_history: bool  # True when the person went back to amend
-
-    @property
-    def initial_values(self) -> dict[str, Any]:
-        if self.draft is not None:
-            return dict(self.draft.values)
-        if self.own_label is not None and self.own_label.status != "retracted":
-            return dict(self.own_label.values)
-        return {}
-
-    @property
-    def initial_rationale(self) -> str:
-        if self.draft is not None:
-            return self.draft.rationale
-        if self.own_label is not None:
-            return self.own_label.rationale or ""
-        return ""
-
-    @property
-    def saved_answer(self) -> tuple[dict[str, Any], str]:
-        """What the form holds with no draft: the own label when amending, else nothing.
-        A form that still holds exactly this is not a draft (looking is not editing)."""
-        label = self.own_label
-        if label is not None and label.status != "retracted":
-            return dict(label.values), label.rationale or ""
-        return {}, ""
-
-
-@dataclass
-class Progress:
-    done: int
-    remaining: int
-    session_labels: int
-    session_active_s: float
-
-    @property
-    def labels_per_hour(self) -> float | None:
-        if self.session_active_s < 1 or self.session_labels == 0:
-            return None
-        return self.session_labels * 3600.0 / self.session_active_s
-
-
-@dataclass
-class SubmitResult:
-    label: Label
-    feedback: dict[str, Any] | None = None  # training mode only: reference after submit
-
-
-@dataclass
-class SessionSummary:
-    """What a session added up to: `labels`, `skipped` and `flagged` count items newly
-    answered (as the queue counts them done); `amended` counts changed answers on items
-    already counted, so one item is never counted twice."""
-
-    labels: int
-    skipped: int
-    flagged: int
-    active_s: float
-    amended: int = 0
-    per_hour: float | None = None
-    statuses: dict[str, int] = field(default_factory=dict)
 
 
 class WorkSession:
@@ -183,7 +91,8 @@ class WorkSession:
         self._opened_at: str | None = None
         self._repeat_of: int | None = None
         self._expected: int | None = None  # the own record the person saw (None: none)
-        self.waiting: PendingLabel | None = None  # submitted, kept on disk, not yet written
+        self.waiting: PendingLabel | None = None  # submitted, not yet written (busy or full)
+        self.unsaved_drafts: dict[str, Draft] = {}  # drafts the disk refused, by item
         self.session_labels = 0
         self.session_active_s = 0.0
         self.session_statuses: dict[str, int] = {}
@@ -214,7 +123,8 @@ class WorkSession:
             rubric=rubric,
             criteria=tuple(rubric.criteria_for(item.pairwise)),
             own_label=own if from_history else None,
-            draft=load_draft(self.project, self.annotator.id, item_id),
+            draft=self.unsaved_drafts.get(item_id)
+            or load_draft(self.project, self.annotator.id, item_id),
             from_history=from_history,
         )
         self._opened_at = self.current.draft.started_at if self.current.draft else now_iso()
@@ -232,9 +142,10 @@ class WorkSession:
         try:
             return shown_for(self.project, self.annotator.id, item_id)
         except (sqlite3.OperationalError, DatabaseBusyError) as error:
-            if isinstance(error, sqlite3.OperationalError) and not is_busy(error):
+            busy = not isinstance(error, sqlite3.OperationalError) or is_busy(error)
+            if not busy and storage_failure(error, self.project) is None:
                 raise
-            return None
+            return None  # (or the disk refuses the plan row: nothing shown, as recorded)
 
     @property
     def suggestion(self) -> Suggestion | None:
@@ -366,16 +277,23 @@ class WorkSession:
         try:
             label = self._land(entry)
         except DatabaseBusyError:
-            add_pending(self.project, entry)
             self.waiting = entry
+            where = "on disk" if keep_on_disk_if_possible(self.project, entry) else "in memory"
             raise SavePending(
                 f"Saving {card.item.id}: waiting for another process (an import, a merge or "
-                "another window) to finish. Your label is kept on disk and will be saved as "
+                f"another window) to finish. Your label is kept {where} and will be saved as "
                 "soon as the project is free; nothing is lost."
             ) from None
         except LabelConflictError as conflict:
             self._expected = conflict.current.id  # submitting again is an explicit amend
             raise
+        except Exception as error:
+            failure = storage_failure(error, self.project)
+            if failure is None:
+                raise
+            self.waiting = entry  # kept in memory (and on disk, if the disk takes it)
+            keep_on_disk_if_possible(self.project, entry)
+            raise failure from None
         return self._landed(entry, label)
 
     def retry_waiting(self) -> SubmitResult | None:
@@ -387,9 +305,27 @@ class WorkSession:
             label = self._land(entry)
         except DatabaseBusyError:
             raise SavePending(f"Still waiting to save {entry.item_id}.") from None
-        remove_pending(self.project, {entry.uid})
+        except Exception as error:
+            failure = storage_failure(error, self.project)
+            if failure is None:
+                raise
+            raise failure from None  # still refused: the label stays in memory
         self.waiting = None
+        self._forget_kept({entry.uid})
         return self._landed(entry, label)
+
+    def revise_waiting(self, values: dict[str, Any], rationale: str) -> None:
+        """The person changed the form while its label waited (a full disk): the label
+        waits with the change, under the same uid, so it still lands only once."""
+        entry, card = self.waiting, self.current
+        if entry is None or card is None or entry.item_id != card.item.id:
+            return
+        if entry.status == "skipped" or (values, rationale) == (entry.values, entry.rationale):
+            return
+        values = check_label_values(
+            card.rubric, values, pairwise=card.item.pairwise, status=entry.status
+        )
+        self.waiting = replace(entry, values=values, rationale=rationale)
 
     def write_kept_labels(self) -> list[Label]:
         """After a crash or a busy spell: write this person's labels kept on disk.
@@ -407,10 +343,24 @@ class WorkSession:
                 landed.append(self._land(entry, later_wins=True))
             except DatabaseBusyError:
                 break
+            except Exception as error:
+                if storage_failure(error, self.project) is None:
+                    raise
+                break  # the disk still refuses: the rest waits on disk for next time
             done.add(entry.uid)
-        if done:
-            remove_pending(self.project, done)
+        self._forget_kept(done)
         return landed
+
+    def _forget_kept(self, uids: set[str]) -> None:
+        """Drop landed entries from the pending file; a disk that refuses even that
+        leaves them there, harmlessly (an entry whose uid landed is never written twice)."""
+        if not uids:
+            return
+        try:
+            remove_pending(self.project, uids)
+        except OSError as error:
+            if storage_failure(error, self.project) is None:
+                raise
 
     def _land(self, entry: PendingLabel, *, later_wins: bool = False) -> Label:
         """Write one label (with an item source: the label and its link, together)."""
@@ -453,6 +403,7 @@ class WorkSession:
     def _landed(self, entry: PendingLabel, label: Label) -> SubmitResult:
         self._landed_here[label.id] = entry
         self._draft_kept = False  # the label's transaction deleted the draft
+        self.unsaved_drafts.pop(entry.item_id, None)
         self.session_labels += 1
         self.session_active_s += entry.duration_s
         if entry.amending:  # a second answer on an item already counted: not new work
@@ -532,23 +483,63 @@ class WorkSession:
         draft, and one that was is removed, so a look at an earlier item leaves
         nothing behind that would later say "Draft restored"."""
         card = self._require_card()
+        item_id = card.item.id
         saved_values, saved_rationale = card.saved_answer
-        if values == saved_values and rationale.strip() == saved_rationale.strip():
-            if self._draft_kept:
-                discard_draft(self.project, self.annotator.id, card.item.id)
-                self._draft_kept = False
-            return
-        self._draft_kept = True
-        save_draft(
-            self.project,
-            self.annotator.id,
-            card.item.id,
-            values,
-            rationale,
-            active_s,
-            card.rubric.id,
-            self._opened_at,
-        )
+        try:
+            if values == saved_values and rationale.strip() == saved_rationale.strip():
+                self.unsaved_drafts.pop(item_id, None)
+                if self._draft_kept:
+                    discard_draft(self.project, self.annotator.id, item_id)
+                    self._draft_kept = False
+                return
+            self._draft_kept = True
+            save_draft(
+                self.project,
+                self.annotator.id,
+                item_id,
+                values,
+                rationale,
+                active_s,
+                card.rubric.id,
+                self._opened_at,
+            )
+        except Exception as error:
+            failure = storage_failure(error, self.project, doing="your draft", hint=DRAFT_HINT)
+            if failure is None:
+                raise
+            self.unsaved_drafts[item_id] = draft_of(
+                item_id, values, rationale, active_s, card.rubric.id, self._opened_at, now_iso()
+            )
+            raise failure from None
+        self.unsaved_drafts.pop(item_id, None)
+
+    def write_unsaved_drafts(self) -> int:
+        """Try the drafts the disk refused again; how many are still unwritten."""
+        for item_id, draft in list(self.unsaved_drafts.items()):
+            try:
+                save_draft(
+                    self.project,
+                    self.annotator.id,
+                    item_id,
+                    draft.values,
+                    draft.rationale,
+                    draft.active_s,
+                    draft.rubric_version_id,
+                    draft.started_at,
+                )
+            except Exception as error:
+                if storage_failure(error, self.project) is None:
+                    raise
+                break
+            self.unsaved_drafts.pop(item_id, None)
+        return len(self.unsaved_drafts)
+
+    def unsaved(self) -> Unsaved:
+        """What this session holds that the disk has not taken (for the recovery file)."""
+        labels = [self.waiting] if self.waiting is not None else []
+        answered = {entry.item_id for entry in labels}  # a label supersedes its item's draft
+        drafts = [d for d in self.unsaved_drafts.values() if d.item_id not in answered]
+        return Unsaved(labels, [(self.annotator.id, draft) for draft in drafts])
 
     def discard_draft(self) -> None:
         card = self._require_card()

@@ -14,6 +14,8 @@ _EXPORTS = {
     "RubricForm": "rubric_form",
     "CriterionCard": "criterion_cards",
     "SuggestionPanel": "suggestion_panel",
+    "RecoveryBanner": "storage_banner",
+    "StorageBanner": "storage_banner",
 }
 
 __all__ = sorted(_EXPORTS)

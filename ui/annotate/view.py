@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.base.errors import AnnotatorError, DatabaseBusyError
+from annotator.base.storage import StorageError, storage_error
 from annotator.store.project import checkpoint
 from annotator.workbench.active_time import ActiveClock
 from annotator.workbench.session import ItemCard, SavePending, SubmitResult, WorkSession
@@ -40,20 +41,26 @@ from ui.annotate.panels import (
     SummaryPage,
 )
 from ui.annotate.rubric_form import RubricForm
+from ui.annotate.storage_banner import StorageBanner
 from ui.annotate.suggestion_panel import (
     ShownSuggestion,
     SuggestionPanel,
     SuggestionProvider,
     form_values,
 )
+from ui.annotate.waiting import (
+    NEXT_HINT,
+    RETRY_MS,
+    SAVING_TEXT,
+    SUBMIT_TEXT,
+    WaitingAnswers,
+)
 from ui.widgets.jobs import run_job
 from ui.widgets.keys import is_text_field
 
 DRAFT_DELAY_MS = 300
 UI_BUSY_S = 0.02  # the longest a write from the window waits for another process
-SUBMIT_TEXT = "Submit  ⏎"
-SAVING_TEXT = "Saving…"  # a submitted label waits on disk for the project to be free
-RETRY_MS = 250  # how often a label kept on disk is tried again
+WAITING_ACTIONS = frozenset({"submit", "skip", "flag", "back", "forward", "undo"})
 CHECKPOINT_MS = 20_000  # how often the WAL is copied into the project file, in the background
 FORM_INSET_PX = 16  # the form's cards stop short of its scroll bar by this much
 
@@ -71,7 +78,7 @@ def session_suggestions(session: WorkSession) -> SuggestionProvider:
     return provider
 
 
-class AnnotateView(QWidget):
+class AnnotateView(WaitingAnswers, QWidget):
     """One person labeling; `session` is None until a project and person are chosen."""
 
     status = Signal(str)
@@ -124,6 +131,8 @@ class AnnotateView(QWidget):
         self.banner.setObjectName("Banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
+        self.storage_banner = StorageBanner()  # the disk refused an answer: why, and a retry
+        self.storage_banner.retry_requested.connect(self._retry_waiting)
         rationale_title = QLabel("RATIONALE  (Ctrl+T)")
         rationale_title.setObjectName("SectionTitle")
         self.rationale = QPlainTextEdit()
@@ -151,7 +160,7 @@ class AnnotateView(QWidget):
         self.message = QLabel()
         self.message.setObjectName("Muted")
         self.message.setWordWrap(True)
-        for widget in (self.rubric_title, self.feedback, self.banner):
+        for widget in (self.rubric_title, self.feedback, self.banner, self.storage_banner):
             right_layout.addWidget(widget)
         suggestion_row = QHBoxLayout()  # the panel's right edge lines up with the cards'
         suggestion_row.setContentsMargins(0, 0, FORM_INSET_PX, 0)
@@ -202,6 +211,9 @@ class AnnotateView(QWidget):
         self.save_draft()
         self._retry_timer.stop()
         self._checkpoint_timer.stop()
+        self._keep_unsaved()
+        self._saved_again()
+        self._switching = False
         self.session = session
         self.suggestions = session_suggestions(session) if session is not None else None
         self.header.set_context(title, badge)
@@ -328,6 +340,8 @@ class AnnotateView(QWidget):
             self.session.save_draft(values, rationale, self.clock.tick())
         except DatabaseBusyError:
             self._draft_timer.start()  # another process is writing: try again shortly
+        except StorageError as error:  # kept in memory by the session, retried on a timer
+            self._refused(error, "Your draft is not saved yet; it is kept in memory")
 
     def _tick(self) -> None:
         if self.card is not None:
@@ -344,12 +358,17 @@ class AnnotateView(QWidget):
         """Run a keymap action; returns whether this view used it."""
         if self.session is None:
             return False
-        if self.saving:
-            # One label at a time: the kept one lands before the person moves on.
+        if self.saving and name in WAITING_ACTIONS:
+            # One label at a time: the kept one lands before the person moves on (with
+            # what the form holds now: it may have been changed while the disk was full).
+            if name == "submit" and not self._revise_waiting():
+                return True
             self._retry_waiting()
             return True
         if self._switching:
             self._show_next()  # a key typed ahead acts on the next item, in order
+            if self._switching:
+                return name in WAITING_ACTIONS  # the next item could not be drawn yet
         on_work_page = self.pages.currentWidget() is self.work and self.card is not None
         handlers = {
             "back": self.go_back,
@@ -400,6 +419,8 @@ class AnnotateView(QWidget):
         """A plain key no action claims: an option hotkey for the current criterion."""
         if self._switching:
             self._show_next()  # typed ahead: the key is for the next item
+            if self._switching:
+                return False
         if self.card is None or self.pages.currentWidget() is not self.work:
             return False
         used = self.form.pick_key(text)
@@ -461,6 +482,9 @@ class AnnotateView(QWidget):
             self.submit_button.setText(SAVING_TEXT)
             self._retry_timer.start()
             return
+        except StorageError as error:  # the session keeps the label in memory
+            self._refused(error)
+            return
         except AnnotatorError as error:
             self.message.setText(str(error))
             self.setFocus()
@@ -478,48 +502,50 @@ class AnnotateView(QWidget):
         self.feedback.show_feedback(result.feedback)
         verb = {"submitted": "Saved", "skipped": "Skipped", "flagged": "Flagged"}[status]
         self.status.emit(f"{verb} {result.label.item_id}" + (" (amended)" if was_history else ""))
-        if not next_turn:
-            self._show(self.session.open_next())
-            return
         self._switching = True
+        if not next_turn:
+            self._show_next()
+            return
         QTimer.singleShot(0, self._show_next)
 
     def _show_next(self) -> None:
+        """Draw the next item; a disk that refuses the queue's one-row advance leaves
+        the saved item on screen, refusing keys, until a retry draws the next one."""
         if not self._switching:
             return  # already drawn (a key typed ahead asked for it first)
+        if self.session is None:
+            self._switching = False
+            return
+        try:
+            card = self.session.open_next()
+        except DatabaseBusyError:  # saved; the queue's advance waits for the lock to free
+            self._retry_timer.setInterval(RETRY_MS)
+            self._retry_timer.start()
+            return
+        except Exception as error:
+            failure = storage_error(
+                error, self.session.project.path, doing="the next item", hint=NEXT_HINT
+            )
+            if failure is None:
+                self._switching = False
+                raise
+            self._refused(failure, "Your label is saved; the next item could not be opened")
+            return
         self._switching = False
-        if self.session is not None:
-            self._show(self.session.open_next())
+        self._saved_again()
+        if self.session.unsaved_drafts:
+            self._retry_later()  # drafts the disk refused earlier: tried again quietly
+        self._show(card)
 
     def _checkpoint(self) -> None:
         if self.session is not None:
             path = self.session.project.path
             run_job(lambda _job: checkpoint(path), owner=self)
 
-    @property
-    def saving(self) -> bool:
-        """True while a submitted label waits on disk for the project to be free."""
-        return self.session is not None and self.session.waiting is not None
-
-    def _retry_waiting(self) -> None:
-        if self.session is None or self.session.waiting is None:
-            self._retry_timer.stop()
-            return
-        entry = self.session.waiting
-        try:
-            result = self.session.retry_waiting()
-        except SavePending:
-            return  # still busy; the label stays on disk, the timer tries again
-        except AnnotatorError as error:
-            self._retry_timer.stop()
-            self.submit_button.setText(SUBMIT_TEXT)
-            self.message.setText(f"Could not save {entry.item_id}: {error}")
-            return
-        self._retry_timer.stop()
-        self.submit_button.setText(SUBMIT_TEXT)
-        if result is not None:
-            self.message.setText("")
-            self._after_commit(result, entry.status, entry.amending, next_turn=True)
+    def reload(self) -> None:
+        """Draw where the person is again (recovered answers were just written)."""
+        if self.session is not None and not self.saving and not self._switching:
+            self._show(self.session.resume())
 
     def go_back(self) -> None:
         if self.session is None:

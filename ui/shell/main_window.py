@@ -8,6 +8,7 @@ to refresh when the open project changes. Long work goes through `ui.widgets.job
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,12 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from annotator.base.errors import AnnotatorError
+from annotator.base.storage import storage_error
 from annotator.demo import DEMO_PERSON, ensure_demo
 from annotator.prefs.keymap import build_keymap
 from annotator.prefs.settings import Settings, load_settings, save_settings
@@ -42,8 +45,10 @@ from annotator.store.project import (
     open_project,
     read_application_id,
 )
+from annotator.workbench.recovery import write_recovery
 from annotator.workbench.roles import BLIND_VIEWS
 from annotator.workbench.session import ItemSource, WorkSession
+from ui.annotate.storage_banner import RecoveryBanner
 from ui.annotate.view import AnnotateView
 from ui.exchange.pack_screens import open_pack, ready_to_send, show_packs_dialog
 from ui.shell.lead_role import LeadRole
@@ -87,7 +92,17 @@ class MainWindow(QMainWindow):
         self.resize(1360, 860)
 
         self.stack = QStackedWidget()
-        self.setCentralWidget(self.stack)
+        self.recovery_banner = RecoveryBanner()  # answers a full disk kept out last time
+        self.recovery_banner.told.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.recovery_banner.open_requested.connect(self.open_file)
+        self.recovery_banner.applied.connect(lambda: self.annotate.reload())
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.recovery_banner)
+        central_layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self.screens: dict[str, QWidget] = {}
         self.start = StartScreen()
         self.annotate = AnnotateView(idle_seconds=self.settings.idle_seconds)
@@ -97,7 +112,9 @@ class MainWindow(QMainWindow):
         self._wire_start_screen()
 
         self.keymap = build_keymap(self.settings.shortcuts)
-        self.dispatcher = KeyDispatcher(self, self.keymap, self.on_action, self.on_text)
+        self.dispatcher = KeyDispatcher(
+            self, self.keymap, self.on_action, self.on_text, self.on_key_error
+        )
         QApplication.instance().installEventFilter(self.dispatcher)
         self.activity = ActivityFilter(self.annotate.note_activity)
         QApplication.instance().installEventFilter(self.activity)
@@ -107,6 +124,7 @@ class MainWindow(QMainWindow):
         self.annotate.set_zoom(self.settings.zoom)
         self.show_screen("start")
         self.statusBar().showMessage("Press ? for the keyboard shortcuts.")
+        self.recovery_banner.refresh(None)  # answers a full disk kept out last time
 
     # -- screens ----------------------------------------------------------------
     def _add_screen(self, name: str, widget: QWidget) -> None:
@@ -200,6 +218,16 @@ class MainWindow(QMainWindow):
         handler = getattr(self.current_screen, "handle_text", None)
         return bool(handler and handler(text))
 
+    def on_key_error(self, error: Exception) -> bool:
+        """A key's work the disk refused (full, read-only): said in the status line, not
+        raised out of the event filter. Anything else is a bug and is raised."""
+        path = self.project.path if self.project is not None else None
+        typed = storage_error(error, path, doing="that", hint="try again")
+        if typed is None:
+            return False
+        self.statusBar().showMessage(str(typed), 15000)
+        return True
+
     def set_keymap(self, overrides: dict[str, list[str]]) -> None:
         """Apply changed shortcuts (validated by the core) and remember them."""
         self.keymap = build_keymap(overrides)
@@ -246,7 +274,7 @@ class MainWindow(QMainWindow):
                     f"{action.description}\t{QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)}",
                     self,
                 )
-                item.triggered.connect(lambda _=False, n=name: self.on_action(n))
+                item.triggered.connect(lambda _=False, n=name: self._from_menu(n))
                 menu.addAction(item)
             if title == "&File":
                 menu.insertAction(
@@ -262,6 +290,14 @@ class MainWindow(QMainWindow):
                     menu.actions()[3],
                     self._menu_action("Ready to send…", lambda: ready_to_send(self)),
                 )
+
+    def _from_menu(self, name: str) -> None:
+        """A menu item does what its key does, and a storage error is told the same way."""
+        try:
+            self.on_action(name)
+        except Exception as error:
+            if not self.on_key_error(error):
+                raise
 
     def _menu_action(self, text: str, slot: Callable[[], Any]) -> QAction:
         action = QAction(text, self)
@@ -380,6 +416,7 @@ class MainWindow(QMainWindow):
                 widget.set_project(project)
         self.setWindowTitle(f"{project.name} — Annotator")
         self.show_screen("start")
+        self.recovery_banner.refresh(project)  # offers this project's recovered answers
 
     def refresh_people(self) -> None:
         if self.project is None:
@@ -426,7 +463,13 @@ class MainWindow(QMainWindow):
         title = f"{self.project.name}   ·   {name} ({source.name})"
         badge = badge or ("WORK PACK" if self.pack_note else None)
         self.annotate.set_banner(banner or self.pack_note)
-        self.annotate.set_session(session, title, badge)
+        try:  # the first item is served (one write): a read-only or full disk refuses it
+            self.annotate.set_session(session, title, badge)
+        except AnnotatorError as error:
+            self.annotate.set_session(None)
+            self.show_error(str(error))
+            return
+        self.recovery_banner.refresh(self.project)  # answers kept from an earlier person
         self.role.refresh()
         self.show_screen("annotate")
 
@@ -436,7 +479,12 @@ class MainWindow(QMainWindow):
     # -- shutdown -----------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.annotate.save_draft()
-        save_settings(self.settings)
+        if not self._keep_unsaved():
+            event.ignore()  # the person stays, with every unsaved answer on screen
+            return
+        self.annotate.let_go()  # no retry, draft or next item is drawn after this
+        with suppress(OSError):  # a full disk: the settings are not worth a lost answer
+            save_settings(self.settings)
         wait_for_jobs(5000)
         app = QApplication.instance()
         app.removeEventFilter(self.dispatcher)
@@ -445,6 +493,56 @@ class MainWindow(QMainWindow):
             self.project.close()
             self.project = None
         event.accept()
+
+    def _keep_unsaved(self) -> bool:
+        """Before quitting: answers the disk refused are tried once more, then (asked)
+        written to the recovery file. False: stay open (the person chose it, or even
+        the recovery file could not be written)."""
+        session = self.annotate.session
+        if session is None:
+            return True
+        self.annotate.retry_now()
+        unsaved = session.unsaved()
+        if not unsaved:
+            return True
+        reason = self.annotate.storage_banner.text.text() or "the disk refused them"
+        if not self.ask_to_keep_unsaved(unsaved.count, reason):
+            return False
+        try:
+            path = write_recovery(
+                session.project, unsaved, {session.annotator.id: session.annotator.name}
+            )
+        except AnnotatorError as error:  # the settings' disk refuses too
+            return self.ask_to_lose_unsaved(unsaved.count, str(error))
+        session.waiting = None  # kept in the recovery file now; the next open offers it
+        session.unsaved_drafts.clear()
+        self.statusBar().showMessage(f"Unsaved answers kept in {path}.")
+        return True
+
+    def ask_to_lose_unsaved(self, count: int, reason: str) -> bool:
+        """Even the recovery file was refused: stay open (the default) or quit and lose them."""
+        answer = QMessageBox.warning(
+            self,
+            "Unsaved answers",
+            f"The recovery file could not be written either:\n\n{reason}\n\n"
+            f"Quit anyway and lose {count} answer(s)? Stay open, free some space, then quit.",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
+    def ask_to_keep_unsaved(self, count: int, reason: str) -> bool:
+        """Ask before quitting with unsaved answers (tests replace this)."""
+        answer = QMessageBox.question(
+            self,
+            "Unsaved answers",
+            f"{count} answer(s) could not be saved:\n\n{reason}\n\n"
+            "Keep them in a recovery file and quit? The next time you open this project, "
+            "Annotator offers to apply them.",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        return answer == QMessageBox.StandardButton.Save
 
 
 __all__ = ["MainWindow", "Qt"]

@@ -5,6 +5,8 @@ keys (letters, digits, Return, arrows) never act while the focus is in a text
 field, so typing "3" in the rationale box types a 3; only actions marked
 `in_text` (with a modifier, or Escape) do. Keys no action claims go to the
 current screen as plain text (option hotkeys), again never from a text field.
+An error a handler raises goes to `on_error` first (a full disk is told in the
+status line), so it never escapes the filter into Qt's event loop unexplained.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from annotator.prefs.keymap import Action
 
 ActionHandler = Callable[[str], bool]
 TextHandler = Callable[[str], bool]
+ErrorHandler = Callable[[Exception], bool]  # True: the error was told to the person
 
 
 def is_text_field(widget: QWidget | None) -> bool:
@@ -96,11 +99,13 @@ class KeyDispatcher(QObject):
         actions: dict[str, Action],
         on_action: ActionHandler,
         on_text: TextHandler,
+        on_error: ErrorHandler | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
         self.on_action = on_action
         self.on_text = on_text
+        self.on_error = on_error
         self.set_actions(actions)
 
     def set_actions(self, actions: dict[str, Action]) -> None:
@@ -119,6 +124,14 @@ class KeyDispatcher(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         if not isinstance(event, QKeyEvent) or event.type() != QEvent.Type.KeyPress:
             return False
+        try:
+            return self._dispatch(watched, event)
+        except Exception as error:
+            if self.on_error is not None and self.on_error(error):
+                return True  # told (status line): the key is used, the error is not lost
+            raise
+
+    def _dispatch(self, watched: QObject, event: QKeyEvent) -> bool:
         if not isinstance(watched, QWidget):
             return False
         if watched.window() is not self.window or QApplication.activeModalWidget() is not None:
