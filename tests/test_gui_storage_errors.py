@@ -325,3 +325,25 @@ def test_a_quit_when_even_the_recovery_file_is_refused_stays_open_unless_told(wi
     assert view.saving and view.form.values() == VALUES, "still on screen, still in memory"
     window.ask_to_lose_unsaved = lambda count, reason: True  # the person insists
     assert window.close() and not recovery_path().exists()
+
+
+def test_the_lead_screens_read_a_project_on_read_only_media(qtbot, project_path, medium):
+    path = medium / "q.annotator"
+    shutil.copy(project_path, path)
+    done = subprocess.run(["mount", "-o", "remount,ro", str(medium)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot remount read-only: {done.stderr.decode().strip()}")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.open_file(str(path)) and window.project.read_only
+    assert "read-only" in window.windowTitle()
+    assert "Read-only" in window.statusBar().currentMessage()
+    assert "Read-only" in window.start.project_facts.text(), "said on the start screen too"
+    window.show_screen("items")
+    browser = window.screen("items")
+    qtbot.waitUntil(lambda: len(browser.model.rows) > 0, timeout=10_000)
+    window.show_screen("dashboard")
+    dashboard = window.screen("dashboard")
+    qtbot.waitUntil(lambda: dashboard.overview is not None, timeout=60_000)
+    assert sorted(p.name for p in medium.iterdir()) == ["q.annotator"], "nothing written beside"
+    window.close()

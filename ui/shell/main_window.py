@@ -80,6 +80,13 @@ class ActivityFilter(QObject):
         return False
 
 
+READ_ONLY_NOTE = (
+    "Read-only: this project is on a read-only medium. Every screen shows it, and exports "
+    "and reports work; labels and changes cannot be saved here (copy it somewhere writable "
+    "to label)."
+)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
@@ -414,8 +421,11 @@ class MainWindow(QMainWindow):
         for widget in self.screens.values():
             if widget is not self.start and hasattr(widget, "set_project"):
                 widget.set_project(project)
-        self.setWindowTitle(f"{project.name} — Annotator")
+        read_only = " (read-only)" if project.read_only else ""
+        self.setWindowTitle(f"{project.name}{read_only} — Annotator")
         self.show_screen("start")
+        if project.read_only:  # said once, where the person is looking
+            self.statusBar().showMessage(READ_ONLY_NOTE)
         self.recovery_banner.refresh(project)  # offers this project's recovered answers
 
     def refresh_people(self) -> None:
@@ -426,7 +436,8 @@ class MainWindow(QMainWindow):
             (a, source_by_id(self.project, a.source_id)) for a in list_annotators(self.project)
         ]
         last = self.settings.last_person.get(self.project.id)
-        self.start.set_project(self.project, people, self.pack_note, last)
+        note = READ_ONLY_NOTE if self.project.read_only else self.pack_note
+        self.start.set_project(self.project, people, note, last)
 
     def create_person(self, name: str, source: str, kind: str) -> None:
         if self.project is None:
