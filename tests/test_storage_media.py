@@ -116,6 +116,11 @@ def test_write_commands_refuse_on_read_only_media(medium, tmp_path, capsys):
     assert "read-only" in err and "Copy the project somewhere writable" in err
     assert "Traceback" not in err
     assert on_medium.read_bytes() == before
+    broken = tmp_path / "labels.jsonl"
+    broken.write_text("{not json\n")
+    code, _, err = run(capsys, "import-labels", str(on_medium), str(broken), "--source", "s")
+    assert code == ReadOnlyStorageError.exit_code, "refused before reading a line of the file"
+    assert "read-only" in err and "labels.jsonl:1" not in err
 
 
 def test_import_on_a_full_disk_says_so_and_changes_nothing(medium, tmp_path, capsys):

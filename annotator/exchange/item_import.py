@@ -119,6 +119,7 @@ def import_items(
     cancel: CancelFn | None = None,
 ) -> ImportReport:
     """Import a file of items into `project` in one transaction."""
+    project.refuse_if_read_only()  # before reading a line of the file
     path = Path(path)
     check_input_file(path)
     fmt = detect_format(path, fmt)

@@ -159,6 +159,7 @@ def import_labels(
     provenance: dict[str, str | None] | None = None,
 ) -> ImportReport:
     """Import a file of labels from one source: all of it or nothing, in one short write."""
+    project.refuse_if_read_only()  # before reading a line of the file
     path = Path(path)
     check_input_file(path)
     fmt = detect_format(path, fmt)

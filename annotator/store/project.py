@@ -132,6 +132,12 @@ class Project:
         """
         self.conn.execute("PRAGMA wal_autocheckpoint = 0")
 
+    def refuse_if_read_only(self) -> None:
+        """A command that will write calls this before its work: on read-only media it
+        refuses at once, with what to do."""
+        if self.read_only:
+            raise ReadOnlyStorageError(read_only_refusal(self.path), self.path)
+
     @contextmanager
     def transaction(self) -> Iterator[Project]:
         """One write transaction (nested calls become savepoints).
@@ -139,8 +145,7 @@ class Project:
         `BEGIN IMMEDIATE` takes the write lock up front, so two processes never
         deadlock upgrading a read lock; the busy timeout makes the second wait.
         """
-        if self.read_only:
-            raise ReadOnlyStorageError(read_only_refusal(self.path), self.path)
+        self.refuse_if_read_only()
         if self.conn.in_transaction:
             name = f"sp_{uuid.uuid4().hex}"
             self.conn.execute(f"SAVEPOINT {name}")
