@@ -118,7 +118,9 @@ def test_write_commands_refuse_on_read_only_media(medium, tmp_path, capsys):
     assert on_medium.read_bytes() == before
     broken = tmp_path / "labels.jsonl"
     broken.write_text("{not json\n")
-    code, _, err = run(capsys, "import-labels", str(on_medium), str(broken), "--source", "s")
+    code, _, err = run(
+        capsys, "import-labels", str(on_medium), str(broken), "--source", "s", "--kind", "expert"
+    )
     assert code == ReadOnlyStorageError.exit_code, "refused before reading a line of the file"
     assert "read-only" in err and "labels.jsonl:1" not in err
 
