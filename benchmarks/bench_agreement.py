@@ -15,6 +15,13 @@ whole report at a million labels.
   CPU time (`cpu_seconds`, `cpu_ratio`) and both peak memories (`peak_mb`,
   `baseline_peak_mb`) are given too, since a shared machine stretches wall time.
 - `consensus, whole project`: `aggregate.consensus_all` (3 criteria) at 1M labels.
+- `demo: annotator report` and `demo: annotator agreement`: the command on the demo
+  project in a fresh process with warm bytecode (run once to fill a pycache, timed the
+  second time): wall time from the process start and its CPU time (aim, issue 18: the
+  report under 1 s, agreement under 0.5 s); baseline: `python -c pass`.
+- `demo: dashboard overview`: what the dashboard computes on the demo, point estimates
+  first (its first paint waits for these), then the intervals, then the same again
+  (from the cache: nothing computed).
 
 Each measurement runs in a fresh process, so its time and peak resident memory
 (VmHWM) are its own. `quick` uses 10x smaller data (100k labels for the report).
@@ -216,6 +223,20 @@ def measure(name: str, arg: str) -> dict[str, Any]:
             t0 = time.perf_counter()
             result = consensus_all(project)
             return {"seconds": time.perf_counter() - t0, "value": sum(map(len, result.values()))}
+    if name == "demo_overview":
+        from annotator.report.cache import cached_overview
+        from annotator.store.project import open_reader
+
+        with open_reader(Path(arg)) as reader:
+            t0 = time.perf_counter()
+            cached_overview(reader, n_boot=0, seed=0)
+            point = time.perf_counter() - t0
+            cached_overview(reader, n_boot=1000, seed=0)
+            intervals = time.perf_counter() - t0 - point
+            t1 = time.perf_counter()
+            cached_overview(reader, n_boot=1000, seed=0)
+            again = time.perf_counter() - t1
+        return {"seconds": point, "intervals": intervals, "again": again}
     if name == "bare_select":
         import sqlite3
 
@@ -247,6 +268,90 @@ def _child(name: str, arg: str) -> dict[str, Any]:
     if done.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+_PEAK_AT_EXIT = (
+    "import atexit, sys\n"
+    "def _peak():\n"
+    "    for line in open('/proc/self/status', encoding='ascii'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            sys.stderr.write('PEAK_KB ' + line.split()[1] + '\\n')\n"
+    "atexit.register(_peak)\n"
+)
+
+
+def _timed_command(args: list[str], env: dict[str, str]) -> dict[str, float | None]:
+    """Wall and CPU seconds (user + system) of `python args` in a fresh process, and its
+    peak resident memory (VmHWM, written by a `sitecustomize` of its own at exit)."""
+    import resource
+    import subprocess as sp
+
+    hook = Path(env["PYTHONPYCACHEPREFIX"]).parent / "peak-hook"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(_PEAK_AT_EXIT, encoding="utf-8")
+    env = {**env, "PYTHONPATH": str(hook)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = sp.run([sys.executable, *args], cwd=REPO, env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    peaks = [line.split()[1] for line in done.stderr.decode().splitlines() if "PEAK_KB" in line]
+    return {
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "peak_mb": round(int(peaks[-1]) / 1024, 1) if peaks else None,
+    }
+
+
+def demo_rows(folder: Path) -> list[dict[str, Any]]:
+    """The demo project's `report` and `agreement` commands with warm bytecode, and the
+    dashboard's overview (point estimates, intervals, from the cache)."""
+    import os
+
+    from annotator.demo import build_demo
+
+    path = build_demo(folder / "demo.annotator")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    bare = [_timed_command(["-c", "pass"], env) for _ in range(2)][-1]
+    rows = []
+    for label, args, aim in (
+        ("report", ["report", str(path), "--out", str(folder / "demo.html")], 1.0),
+        ("agreement", ["agreement", str(path)], 0.5),
+    ):
+        timed = [_timed_command(["-m", "annotator", *args], env) for _ in range(2)][-1]
+        row = _result(
+            f"demo: annotator {label}",
+            timed["seconds"],
+            "s",
+            "python -c pass",
+            bare["seconds"],
+            timed["seconds"],
+            timed["peak_mb"],
+            f"the demo project, warm bytecode (second of two runs); CPU {timed['cpu_seconds']:.2f}"
+            f" s; aim (issue 18): under {aim:g} s after Python starts",
+        )
+        row.update(
+            cpu_seconds=round(timed["cpu_seconds"], 3),
+            baseline_cpu_seconds=round(bare["cpu_seconds"], 3),
+        )
+        rows.append(row)
+    overview = _child("demo_overview", str(path))
+    rows.append(
+        _result(
+            "demo: dashboard overview, point estimates",
+            overview["seconds"],
+            "s",
+            None,
+            None,
+            overview["seconds"] + overview["intervals"],
+            overview["peak_mb"],
+            f"then the intervals in {overview['intervals']:.2f} s; computed again for the same "
+            f"state: {overview['again'] * 1000:.1f} ms (the cache)",
+        )
+    )
+    return rows
 
 
 def _result(
@@ -349,6 +454,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
             "(median, majority, majority)",
         ),
     ]
+    with tempfile.TemporaryDirectory() as folder:
+        results += demo_rows(Path(folder))
     return results
 
 

@@ -48,7 +48,8 @@ def dashboard(qtbot, built, tmp_path):
     assert window.open_file(str(copy))
     assert window.show_screen("dashboard")
     screen = window.screen("dashboard")
-    qtbot.waitUntil(lambda: screen.overview is not None, timeout=180_000)
+    # point estimates first, then the intervals: wait for both
+    qtbot.waitUntil(lambda: screen.complete and screen.job is None, timeout=180_000)
     yield window, screen
     qtbot.waitUntil(lambda: screen.job is None, timeout=180_000)
     window.close()

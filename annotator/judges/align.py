@@ -84,9 +84,12 @@ def judge_alignment(
     seed: int | None = SEED,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     by: str | None = None,
+    details: bool = True,
 ) -> Alignment:
     """The judge (any label source; normally kind llm_judge) against `against`; with
-    `by` (slice, rubric-version, week) each criterion's row per group too."""
+    `by` (slice, rubric-version, week) each criterion's row per group too. Without
+    `details` the rows leave out the length bias and the weakest slices (what the report
+    and the export's summary do not show; the verdicts do not depend on them)."""
     check_by(by)
     names = load_names(project)
     judge = _who(names, name)
@@ -99,7 +102,7 @@ def judge_alignment(
     settings = Boot(n_boot, seed, CONFIDENCE)
     experts = [s for s, k in names.source_kinds.items() if k == EXPERT]
     tables = load_all(project, specs=specs)
-    slices = slice_tags(project)
+    slices = slice_tags(project) if details or by is not None else None
     results = []
     notes: list[str] = []
     for spec in specs:
@@ -117,8 +120,10 @@ def judge_alignment(
         swaps = load_swaps(project, judged.label_id.tolist()) if spec.kind == "preference" else {}
         ctx = RowContext(project, table, reference, names, name, settings, thresholds, swaps)
         row = criterion_row(ctx, judged)
-        row.length_bias = _length_bias(project, table, row, settings)
-        add_groups(row, ctx, judged, by, slices)
+        if details:
+            row.length_bias = _length_bias(project, table, row, settings)
+        if slices is not None:
+            add_groups(row, ctx, judged, by, slices, weakest=details)
         results.append(row)
     return Alignment(
         project.path.name,

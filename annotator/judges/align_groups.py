@@ -116,8 +116,11 @@ def add_groups(
     judged: LabelTable,
     by: str | None,
     slices: SliceTags,
+    weakest: bool = True,
 ) -> None:
-    """Fill the row's weakest slices, and its groups when asked to split."""
-    row.weakest_slices = weakest_slices(ctx, judged, slices)
+    """Fill the row's weakest slices (unless not `weakest`), and its groups when asked
+    to split."""
+    if weakest:
+        row.weakest_slices = weakest_slices(ctx, judged, slices)
     if by is not None:
         row.groups = group_rows(ctx, judged, by, slices)

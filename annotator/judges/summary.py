@@ -178,7 +178,7 @@ def _ci(value: Any) -> list[float] | None:
 def _alignment(project: Project, name: str, n_boot: int, seed: int | None) -> dict[str, Any]:
     """The parts of `judge_alignment(...).to_dict()` the report and export show (by key, so
     keys added to it later change nothing here)."""
-    found = judge_alignment(project, name, n_boot=n_boot, seed=seed).to_dict()
+    found = judge_alignment(project, name, n_boot=n_boot, seed=seed, details=False).to_dict()
     criteria = []
     for row in found.get("criteria", []):
         key = row.get("coefficient")

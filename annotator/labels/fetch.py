@@ -162,6 +162,22 @@ def _numpy(array: Any) -> np.ndarray | None:
     return np.frombuffer(array.buffers()[1], dtype=dtype)[array.offset : array.offset + len(array)]
 
 
+def _filled(indices: Any) -> np.ndarray | None:
+    """Dictionary indices as numpy, -1 where null, read from the buffers: pyarrow's
+    `fill_null` makes a scalar of -1, and any scalar made from Python imports pandas."""
+    if not indices.null_count:
+        return _numpy(indices)
+    dtype = _ARROW_NUMBERS.get(str(indices.type))
+    if dtype is None:
+        return None
+    at, n = indices.offset, len(indices)
+    validity, data = indices.buffers()[:2]
+    values = np.frombuffer(data, dtype=dtype)[at : at + n].copy()
+    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+    values[bits[at : at + n] == 0] = -1
+    return values
+
+
 def _arrow_columns(
     project: Project, sql: str, params: list[Any], n_keys: int, expected: int
 ) -> tuple[list[np.ndarray], list[tuple[np.ndarray, list[Any]]]] | None:
@@ -245,7 +261,7 @@ def _read_batches(
             if str(column.type) not in ("string", "large_string"):
                 return None
             encoded = pc.dictionary_encode(column)
-            local = _numpy(pc.fill_null(encoded.indices, -1))
+            local = _filled(encoded.indices)
             if local is None:
                 return None
             texts = seen[k]

@@ -10,10 +10,9 @@ minutes; Dawid-Skene and weighted majority use the pure functions directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from annotator.labels.data import CriterionSpec, LabelTable, Names
 from annotator.quality.selection import ConsensusError, Selection
@@ -24,6 +23,9 @@ from annotator.stats.consensus import (
     weighted_majority_vote,
 )
 from annotator.stats.reference import value_counts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ def by_item(table: LabelTable) -> LabelTable:
 
 
 def _records(table: LabelTable, values: np.ndarray | None = None) -> pd.DataFrame:
+    import pandas as pd  # lazy: half a second to import; only the fitted and weighted votes need it
+
     return pd.DataFrame(
         {
             "item": table.item,

@@ -3,7 +3,8 @@ and what it would take to clear it by a date.
 
 It lives in `queue` because the backlog is the queue's (:func:`queue_status`), the lowest
 package that knows it; the label and item tables are read with SQL, as the queue already
-does, so nothing above this layer is imported.
+does, so nothing above this layer is imported. The label records are read once, into
+numpy columns (`throughput_scan`), and every figure is a sum over them.
 
 Definitions (the docs' "Throughput" section says the same):
 
@@ -41,8 +42,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import numpy as np
-
 from annotator.base.clock import now, parse_time, to_iso
 from annotator.queue.queue import queue_status
 from annotator.queue.throughput_forecast import (
@@ -57,6 +56,7 @@ from annotator.queue.throughput_forecast import (
     what_it_takes,
     window_weeks,
 )
+from annotator.queue.throughput_scan import day_rows, person_counts, read_records, timed_labels
 from annotator.sources.sources import get_annotator
 from annotator.store.project import Project
 
@@ -64,34 +64,6 @@ PEOPLE = (
     "SELECT a.id, a.name, a.pseudonym, s.name AS source, s.kind FROM annotators a "
     "JOIN sources s ON s.id = a.source_id WHERE s.kind != 'llm_judge' ORDER BY a.name"
 )
-PER_PERSON = (
-    "SELECT annotator_id, "
-    "sum(status = 'submitted'), "
-    "sum(status = 'submitted' AND duration_s IS NOT NULL), "
-    "total(duration_s), "
-    "sum(status = 'submitted' AND submitted_at > :start), "
-    "sum(status = 'submitted' AND submitted_at > :start AND duration_s IS NOT NULL), "
-    "total(CASE WHEN submitted_at > :start THEN duration_s END), "
-    "min(submitted_at) "
-    "FROM labels WHERE status != 'retracted' AND submitted_at <= :at GROUP BY annotator_id"
-)
-PER_DAY = (
-    "SELECT annotator_id, substr(submitted_at, 1, 10), sum(status = 'submitted'), "
-    "total(duration_s) FROM labels WHERE status != 'retracted' AND submitted_at <= ? "
-    "GROUP BY 1, 2"
-)
-PER_LABEL = (
-    "SELECT l.duration_s, "
-    "(SELECT count(*) FROM json_each(l.values_json) WHERE json_each.type != 'null'), "
-    "length(coalesce(i.output, '')) + length(coalesce(i.output_a, '')) "
-    "+ length(coalesce(i.output_b, '')) "
-    "FROM labels l JOIN items i ON i.id = l.item_id "
-    "WHERE l.status = 'submitted' AND l.duration_s IS NOT NULL AND l.submitted_at <= ? "
-    "AND l.annotator_id IN (SELECT a.id FROM annotators a JOIN sources s "
-    "ON s.id = a.source_id WHERE s.kind != 'llm_judge')"
-)
-
-ONE_PERSON = PER_LABEL + " AND l.annotator_id = ?"
 
 
 @dataclass(frozen=True)
@@ -248,10 +220,8 @@ def throughput(
     if annotator is not None:
         person = get_annotator(project, annotator)  # NotFoundError names it
         people = [p for p in people if p["id"] == person.id]
-    counts = {
-        row[0]: tuple(row[1:])
-        for row in project.rows(PER_PERSON, {"start": start_iso, "at": at_iso})
-    }
+    records = read_records(project, at_iso, start_iso)
+    counts = person_counts(project, records, [p["id"] for p in people], at_iso)
     queues = [
         _person(p, counts.get(p["id"]), moment, queue_status(project, p["id"]).remaining,
                 real_names)
@@ -264,18 +234,9 @@ def throughput(
     total = _group("all", "all", queues, moment)
     pooled = clears_at(moment, total.backlog, total.per_week)
     ids = {p["id"]: q.name for p, q in zip(people, queues, strict=True)}
-    days = [
-        (ids[r[0]], r[1], int(r[2] or 0), float(r[3] or 0.0))
-        for r in project.rows(PER_DAY, (at_iso,))
-        if r[0] in ids
-    ]
-    if annotator is None:
-        timed = project.rows(PER_LABEL, (at_iso,))
-    else:
-        timed = [r for p in people for r in project.rows(ONE_PERSON, (at_iso, p["id"]))]
-    seconds = np.array([r[0] for r in timed], dtype=float)
-    answered = np.array([r[1] for r in timed], dtype=int)
-    lengths = np.array([r[2] for r in timed], dtype=float)
+    days = [(ids[r[0]], r[1], r[2], r[3]) for r in day_rows(records) if r[0] in ids]
+    everyone = [p["id"] for p in project.rows(PEOPLE)] if annotator is None else list(ids)
+    seconds, answered, lengths = timed_labels(project, records, everyone)
     target = None
     if by_date is not None:
         target = what_it_takes(

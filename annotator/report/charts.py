@@ -1,5 +1,8 @@
 """The charts, drawn once with matplotlib for both the dashboard and the HTML report.
 
+The rows and palette they share with the hand-drawn report charts
+(`annotator.report.svg`) are `annotator.report.chart_rows`, which needs no matplotlib.
+
 Each function returns a `matplotlib.figure.Figure` (no pyplot, no global
 state): the dashboard wraps it in a Qt canvas, the report saves it as inline
 SVG. `colors` lets the dashboard pass its light or dark palette.
@@ -23,21 +26,19 @@ from matplotlib.transforms import offset_copy
 
 from annotator.quality.drift import AnchorSeries
 from annotator.quality.drift_settings import DriftSettings
+from annotator.report.chart_rows import (  # re-exported: the screens read them from here
+    LIGHT,
+    MAX_POINTS,
+    SERIES,
+    VERSION_HEADERS,
+    agreement_rows,
+    scope_color,
+    segment_keep,
+    thin,
+    version_rows,
+    version_segments,
+)
 from annotator.stats.control_chart import rolling_accuracy
-
-LIGHT = {
-    "surface": "#ffffff",
-    "text": "#1d2127",
-    "muted": "#5f6b7a",
-    "border": "#d8dce2",
-    "accent": "#2f6bd8",
-    "warn": "#b54708",
-    "ok": "#1a7f37",
-    "danger": "#c0362c",
-    "grid": "#eceef1",
-}
-SERIES = ("#2f6bd8", "#b54708", "#1a7f37", "#8e44ad", "#c0362c", "#16808a", "#7a5c00")
-MAX_POINTS = 2_000  # a chart never draws more points than this per line
 
 
 def _figure(
@@ -78,40 +79,7 @@ def to_svg(figure: Figure) -> str:
     return text
 
 
-def _thin(n: int) -> np.ndarray:
-    """Indices to draw when a line has more than MAX_POINTS points."""
-    if n <= MAX_POINTS:
-        return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, MAX_POINTS).astype(int))
-
-
 # -- agreement ------------------------------------------------------------------------------
-
-
-def agreement_rows(agreement: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(criterion, scope, figures) for every scope the overview measured."""
-    rows = []
-    for name, entry in agreement["criteria"].items():
-        rows.append((name, "all labels", entry))
-        for source, data in agreement["sources"].items():
-            if name in data["criteria"]:
-                rows.append((name, f"{source} ({data['kind']})", data["criteria"][name]))
-        for source, data in agreement["vs_expert_consensus"].items():
-            if name in data and data[name].get("alpha") is not None:
-                rows.append((name, f"{source} vs expert consensus", data[name]))
-    return rows
-
-
-def _scope_color(scope: str, colors: dict[str, str]) -> str:
-    if scope == "all labels":
-        return colors["text"]
-    if scope.endswith("vs expert consensus"):
-        return "#8e44ad"
-    if scope.endswith("(expert)"):
-        return colors["ok"]
-    if scope.endswith("(llm_judge)"):
-        return colors["warn"]
-    return colors["accent"]
 
 
 def agreement_chart(
@@ -123,7 +91,18 @@ def agreement_chart(
     rows = [r for r in agreement_rows(agreement) if r[2].get(key) is not None]
     criteria = list(dict.fromkeys(r[0] for r in rows))
     height = max(2.2, 0.3 * (len(rows) + len(criteria)) + 0.9)
-    figure = _figure(7.6, height, colors, constrained=True)
+    figure = _figure(7.6, height, colors)
+    # Margins from the labels' lengths instead of the constrained layout (which costs most
+    # of a second to draw): the scope labels (8 pt) and criterion headings (9 pt bold) on
+    # the left, the scale above, the scale and a two-line caption below.
+    widest = max([len(r[1]) * 8 * 0.6 for r in rows] + [len(c) * 9 * 0.68 for c in criteria]
+                 + [0.0])  # fmt: skip
+    figure.subplots_adjust(
+        left=min((widest / 72 + 0.2) / 7.6, 0.6),
+        right=0.97,
+        top=1 - 0.32 / height,
+        bottom=0.72 / height,
+    )
     ax = figure.add_subplot()
     _style(ax, colors)
     ax.grid(False)
@@ -138,7 +117,7 @@ def agreement_chart(
         heads.append((y, criterion))
         y -= 1
         for _, scope, entry in (r for r in rows if r[0] == criterion):
-            color = _scope_color(scope, colors)
+            color = scope_color(scope, colors)
             ci = entry.get(f"{key}_ci")
             if ci:
                 ax.plot(ci, [y, y], color=color, linewidth=2.4, solid_capstyle="round")
@@ -215,26 +194,6 @@ def _short(name: str, width: int = 18) -> str:
 # -- drift ---------------------------------------------------------------------------------
 
 
-def version_segments(versions: Sequence[str] | None, n: int) -> list[tuple[int, int, str]]:
-    """(start, end, version) runs of equal versions over answers 0..n-1; one run without."""
-    if versions is None or len(versions) == 0 or n == 0:  # a numpy array has no truth value
-        return [(0, n, "")]
-    labels = [str(v) for v in list(versions)[:n]]
-    labels += ["?"] * (n - len(labels))  # answers past the given versions: unknown
-    out, start = [], 0
-    for i in range(1, len(labels) + 1):
-        if i == len(labels) or labels[i] != labels[start]:
-            out.append((start, i, labels[start]))
-            start = i
-    return out
-
-
-def _segment_keep(keep: np.ndarray, start: int, end: int) -> np.ndarray:
-    """The thinned indices inside [start, end), with both ends kept so no run loses its edge."""
-    inside = keep[(keep >= start) & (keep < end)]
-    return np.unique(np.concatenate([[start, end - 1], inside])).astype(int)
-
-
 def drift_chart(
     series: AnchorSeries,
     alerts: list[Any] | None = None,
@@ -258,7 +217,7 @@ def drift_chart(
         _style(ax, colors)
     n = len(series.outcome)
     x = np.arange(1, n + 1)
-    keep = _thin(n)
+    keep = thin(n)
     segments = version_segments(versions, n)
     accuracy, low, high = series.rolling
     if len(segments) > 1:  # each version's own rolling accuracy: no window spans a change
@@ -277,7 +236,7 @@ def drift_chart(
         else (f" alarm at {chart.threshold:g}")
     )
     for number, (start, end, _label) in enumerate(segments):
-        at = _segment_keep(keep, start, end) if end > start else keep
+        at = segment_keep(keep, start, end) if end > start else keep
         first = number == 0  # one legend entry per line, not one per version
         top.fill_between(x[at], low[at], high[at], color=colors["accent"], alpha=0.15,
                          linewidth=0, label="95% Wilson interval" if first else None)  # fmt: skip
@@ -394,28 +353,6 @@ def distribution_chart(
     return figure
 
 
-VERSION_HEADERS = [
-    "Criterion", "Versions", "Items", "Jensen-Shannon", "α before → after",
-    "Same person changed", "Mean shift",
-]  # fmt: skip
-
-
-def version_rows(versions: list[dict[str, Any]]) -> list[list[str]]:
-    """The rubric-version comparison as table cells, the same in the dashboard and report."""
-
-    def num(value: float | None, digits: int = 2) -> str:
-        return "–" if value is None else f"{value:.{digits}f}"
-
-    return [
-        [
-            v["criterion"], f"{v['from']} → {v['to']}", f"{v['n_items']:,}", num(v["jsd"]),
-            f"{num(v['alpha_from']['value'])} → {num(v['alpha_to']['value'])}",
-            num(v["changed_share"]), num(v["mean_shift"]),
-        ]
-        for v in versions
-    ]  # fmt: skip
-
-
 def version_chart(entry: dict[str, Any], colors: dict[str, str] | None = None) -> Figure:
     """The same items' labels under the old and the new version: the share of each value,
     one stacked bar per version, so a moved scale point shows at a glance."""
@@ -452,3 +389,21 @@ def version_chart(entry: dict[str, Any], colors: dict[str, str] | None = None) -
         labelcolor=colors["text"],
     )
     return figure
+
+
+__all__ = [
+    "LIGHT",
+    "MAX_POINTS",
+    "SERIES",
+    "VERSION_HEADERS",
+    "agreement_chart",
+    "agreement_rows",
+    "distribution_chart",
+    "drift_chart",
+    "matrix_chart",
+    "scope_color",
+    "to_svg",
+    "version_chart",
+    "version_rows",
+    "version_segments",
+]

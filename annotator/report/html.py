@@ -2,7 +2,10 @@
 
 Inline CSS, charts as inline SVG (text stays text), no script and no external
 link: it opens offline and survives being attached to an email. Tables carry
-`id`s and `data-` attributes so a program can read the figures back.
+`id`s and `data-` attributes so a program can read the figures back. The charts are
+drawn by hand (`annotator.report.svg`, `svg_drift`: milliseconds, where matplotlib
+took half a second to import and a tenth of a second a chart); it is imported only
+for a rubric-version chart.
 
     >>> write_report(project, "report.html")
 """
@@ -20,19 +23,11 @@ from annotator.calibration.summary import sessions_html
 from annotator.judges.summary import judge_summaries
 from annotator.quality.drift import alert_rules
 from annotator.queue.throughput import throughput
-from annotator.report.charts import (
-    VERSION_HEADERS,
-    agreement_chart,
-    agreement_rows,
-    distribution_chart,
-    drift_chart,
-    matrix_chart,
-    to_svg,
-    version_chart,
-    version_rows,
-)
+from annotator.report.chart_rows import VERSION_HEADERS, agreement_rows, version_rows
 from annotator.report.judges import judges_section
 from annotator.report.overview import Overview, build_overview
+from annotator.report.svg import agreement_svg, distribution_svg, matrix_svg
+from annotator.report.svg_drift import drift_svg
 from annotator.report.throughput import throughput_section
 from annotator.stats.defaults import N_BOOT
 from annotator.store.project import Project
@@ -122,7 +117,7 @@ def _agreement_section(overview: Overview) -> str:
         "consensus (adjudicated value, else the experts' median or majority); its interval "
         "resamples labels. A dash means not defined; hover for why.</p>"
         + table
-        + _figure(to_svg(agreement_chart(agreement)))
+        + _figure(agreement_svg(agreement))
     )
 
 
@@ -131,7 +126,7 @@ def _matrix_section(overview: Overview) -> str:
     for name, matrix in overview.matrices.items():
         if len(matrix["raters"]) < 2 or "[" in name:  # multilabel options: see the table
             continue
-        parts.append(_figure(to_svg(matrix_chart(matrix, name))))
+        parts.append(_figure(matrix_svg(matrix, name)))
     if not parts:
         return ""
     return (
@@ -161,6 +156,13 @@ def _alerts_table(overview: Overview) -> str:
     )
 
 
+def _version_svg(entry: dict[str, Any]) -> str:
+    # lazy: matplotlib only when the report compares rubric versions
+    from annotator.report.charts import to_svg, version_chart
+
+    return to_svg(version_chart(entry))
+
+
 def _drift_section(overview: Overview) -> str:
     drift = overview.drift
     rules = "".join(
@@ -171,7 +173,7 @@ def _drift_section(overview: Overview) -> str:
     series.sort(key=lambda s: ((s.subject, s.criterion) not in alerted, s.subject, s.criterion))
     versions = overview.answer_versions  # a judge's answers: lines break at version changes
     charts = "".join(
-        _figure(to_svg(drift_chart(s, versions=versions.get(s.subject, {}).get(s.criterion))))
+        _figure(drift_svg(s, versions=versions.get(s.subject, {}).get(s.criterion)))
         for s in series[:MAX_DRIFT_CHARTS]
         if len(s.outcome)
     )
@@ -205,10 +207,7 @@ def _drift_section(overview: Overview) -> str:
     if shown:
         parts.append("<h3>Label distributions over time</h3>")
         starts = overview.version_starts  # a judge's labels: a break at each new version
-        parts += [
-            _figure(to_svg(distribution_chart(d, breaks=starts.get(d["subject"]))))
-            for d in shown[:12]
-        ]
+        parts += [_figure(distribution_svg(d, breaks=starts.get(d["subject"]))) for d in shown[:12]]
     if drift.repeats:
         rows = "".join(
             f"<tr><td>{_e(r['annotator'])}</td><td>{_e(r['criterion'])}</td>"
@@ -237,7 +236,7 @@ def _drift_section(overview: Overview) -> str:
             "<h3>Rubric version changes on the same items</h3><table id='versions'><thead><tr>"
             + head + "</tr></thead><tbody>" + rows + "</tbody></table>"
         )  # fmt: skip
-        parts += [_figure(to_svg(version_chart(v))) for v in drift.versions[:12]]
+        parts += [_figure(_version_svg(v)) for v in drift.versions[:12]]
     if drift.notes:
         parts.append("<p class='note'>" + "<br>".join(_e(n) for n in drift.notes) + "</p>")
     return "".join(parts)

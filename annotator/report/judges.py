@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from annotator.judges.align import ASSIST_ONLY, NOT_TRUSTED, STANDS_IN
-from annotator.report.charts import drift_chart, to_svg
+from annotator.report.svg_drift import drift_svg
 
 SECTION_ID = "judges-section"
 NO_JUDGE = "No LLM judge in this project: nothing to show here."
@@ -220,9 +220,7 @@ def _canary_charts(by_criterion: dict[str, Any] | None, wrap: Callable[[str, str
     shown = [s for s in by_criterion.values() if len(s.outcome)][:MAX_CANARY_CHARTS]
     if not shown:
         return ""
-    return "<h4 class='muted'>Canary accuracy</h4>" + "".join(
-        wrap(to_svg(drift_chart(s)), "") for s in shown
-    )
+    return "<h4 class='muted'>Canary accuracy</h4>" + "".join(wrap(drift_svg(s), "") for s in shown)
 
 
 __all__ = ["NO_JUDGE", "SECTION_ID", "VERDICT_CLASS", "judges_section"]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from annotator.queue.throughput import HEADERS, Throughput, table_rows, time_lines
-from annotator.report.charts import LIGHT, to_svg
+from annotator.report.chart_rows import LIGHT
+from annotator.report.svg import weekly_svg
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SECTION_ID = "throughput-section"
 MAX_WEEKS = 52  # the chart shows the last year
@@ -26,6 +28,9 @@ def _e(value: Any) -> str:
 
 def weekly_chart(weekly: list[dict[str, Any]], colors: dict[str, str] | None = None) -> Figure:
     """Labels per ISO week (bars) and active hours (a line on the right axis)."""
+    # lazy: matplotlib only for the team screen's chart; the report draws `weekly_svg`
+    from matplotlib.figure import Figure
+
     colors = colors or LIGHT
     weeks = weekly[-MAX_WEEKS:]
     figure = Figure(figsize=(8.0, 2.6), dpi=100, facecolor=colors["surface"])
@@ -100,5 +105,5 @@ def throughput_section(figures: Throughput, figure: Callable[[str, str], str]) -
     if figures.notes:
         parts.append("<p class='note'>" + "<br>".join(_e(n) for n in figures.notes) + "</p>")
     if figures.weekly:
-        parts.append(figure(to_svg(weekly_chart(figures.weekly)), "Per ISO week (UTC)."))
+        parts.append(figure(weekly_svg(figures.weekly[-MAX_WEEKS:]), "Per ISO week (UTC)."))
     return "".join(parts)

@@ -10,6 +10,7 @@ from annotator.base.lazy import lazy_face
 
 _EXPORTS = {
     "Dashboard": "screen",
+    "SvgChartView": "svg_view",
     "VersionsTab": "versions",
 }
 

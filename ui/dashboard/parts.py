@@ -10,22 +10,27 @@ from typing import Any
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
-from annotator.report.overview import Overview, build_overview
+from annotator.report.cache import cached_overview
+from annotator.report.overview import Overview
 from annotator.stats.defaults import N_BOOT, SEED
 from annotator.store.project import open_reader
 from ui.widgets.jobs import Job, run_job
 from ui.widgets.theme import current_colors
 
 
-def compute_overview(path: Path, job: Job) -> Overview:
-    """The job: a reader connection of its own, progress out, cancel in."""
+def compute_overview(path: Path, job: Job, n_boot: int = N_BOOT, fresh: bool = False) -> Overview:
+    """The job: a reader connection of its own, progress out, cancel in. The result is
+    cached per project state (`annotator.report.cache`); `fresh` computes it again.
+    With `n_boot > 0` after an `n_boot=0` run of the same state, only the intervals are
+    computed."""
     with open_reader(path) as reader:
-        return build_overview(
+        return cached_overview(
             reader,
-            n_boot=N_BOOT,
+            n_boot=n_boot,
             seed=SEED,
             progress=lambda done, total, _step: job.progress(done, total),
             cancelled=lambda: job.cancelled,
+            fresh=fresh,
         )
 
 

@@ -3,10 +3,14 @@ rubric versions compared on the same items, and what needs attention.
 
 Everything is computed off the UI thread by `annotator.report.overview.build_overview`
 on its own connection, with a progress bar and a cancel button; the charts are
-the report's matplotlib figures in a Qt canvas. The screen recomputes when it
-is shown and, while visible, whenever new labels arrive (a cheap check of the
-newest label id every few seconds). New drift alerts raise the anchor rate of
-the annotators concerned (each alert once; see `annotator.quality.alerts`).
+the report's matplotlib figures in a Qt canvas (the agreement chart, shown first, is the
+report's hand-drawn SVG: it paints in milliseconds). What is on screen comes first: the
+point estimates are computed and painted, then the bootstrap intervals in a second
+job. Results are cached per project state (`annotator.report.cache`): showing the
+screen again, or opening the same file again, costs nothing until something changes
+(a cheap check of the newest ids every few seconds while visible). New drift alerts
+raise the anchor rate of the annotators concerned (each alert once; see
+`annotator.quality.alerts`).
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ from PySide6.QtWidgets import (
 
 from annotator.base.errors import AnnotatorError
 from annotator.judges.label_versions import label_versions
-from annotator.labels.load import label_stamp
 from annotator.quality.alerts import apply_drift_alerts
-from annotator.report import charts
+from annotator.report.cache import CACHE, overview_key, project_state
+from annotator.report.chart_rows import agreement_rows
 from annotator.report.overview import STEPS, Cancelled, Overview
+from annotator.report.svg import agreement_svg
+from annotator.stats.defaults import N_BOOT, SEED
 from annotator.store.project import Project
 from ui.dashboard.parts import (
     compute_overview,
@@ -42,8 +48,8 @@ from ui.dashboard.parts import (
     fill_attention_table,
     write_report_in_background,
 )
+from ui.dashboard.svg_view import LazyChartView, SvgChartView, chart_palette
 from ui.dashboard.versions import VersionsTab
-from ui.widgets.chart_view import ChartView, chart_colors
 from ui.widgets.jobs import Job, run_job
 from ui.widgets.tables import make_table
 
@@ -59,6 +65,9 @@ class Dashboard(QWidget):
         self.job: Job | None = None
         self.generation = 0
         self.computed_stamp: int | None = None
+        self.computed_state: tuple[int, ...] | None = None  # what the shown overview is of
+        self.complete = False  # nothing left to compute for computed_state (intervals shown)
+        self.fresh = False  # the running computation was forced (Refresh)
         self.status_text = ""
 
         outer = QVBoxLayout(self)
@@ -118,7 +127,7 @@ class Dashboard(QWidget):
             ["Criterion", "Scope", "Level", "Krippendorff's α [95% CI]", "Fleiss' κ",
              "Gwet's AC1", "Agreement", "Items", "Labels"]
         )  # fmt: skip
-        self.agreement_chart = ChartView()
+        self.agreement_chart = SvgChartView()  # drawn as the report draws it: quick to paint
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.agreement_table)
         split.addWidget(self.agreement_chart)
@@ -136,7 +145,7 @@ class Dashboard(QWidget):
         row.addWidget(self.matrix_criterion)
         row.addStretch(1)
         layout.addLayout(row)
-        self.matrix_chart = ChartView()
+        self.matrix_chart = LazyChartView()
         layout.addWidget(self.matrix_chart, 1)
         self.tabs.addTab(page, "Annotators")
 
@@ -156,7 +165,7 @@ class Dashboard(QWidget):
         layout.addLayout(row)
         self.drift_subject.currentIndexChanged.connect(lambda _i: self._fill_drift_criteria())
         self.drift_criterion.currentIndexChanged.connect(lambda _i: self._show_drift())
-        self.drift_chart = ChartView()
+        self.drift_chart = LazyChartView()
         layout.addWidget(self.drift_chart, 1)
         self.tabs.addTab(page, "Drift")
 
@@ -169,7 +178,7 @@ class Dashboard(QWidget):
         self.distribution_choice.currentIndexChanged.connect(lambda _i: self._show_distribution())
         row.addWidget(self.distribution_choice, 1)
         layout.addLayout(row)
-        self.distribution_chart = ChartView()
+        self.distribution_chart = LazyChartView()
         layout.addWidget(self.distribution_chart, 1)
         self.tabs.addTab(page, "Distributions")
 
@@ -196,11 +205,13 @@ class Dashboard(QWidget):
         self.project = project
         self.overview = None
         self.computed_stamp = None
+        self.computed_state = None
+        self.complete = False
         self.generation += 1
         self.title.setText(f"Dashboard — {project.name}" if project else "Dashboard")
         self._clear()
         if project is not None and self.isVisible():
-            self.refresh(force=True)
+            self.refresh()  # from the cache when this file was computed in this state
 
     def on_theme_changed(self) -> None:
         """Charts are drawn in the theme's colours: draw them again in the new ones."""
@@ -219,27 +230,52 @@ class Dashboard(QWidget):
         super().hideEvent(event)
 
     def refresh(self, force: bool = False) -> None:
-        """Recompute when labels changed since the last run (or when forced)."""
+        """Show the overview of the project as it is now: from the cache when it holds
+        it, else computed (point estimates first, then intervals). Nothing happens when
+        nothing changed since the last run, unless `force` (Refresh: computed again)."""
         if self.project is None or (self.job is not None and not force):
             return
-        stamp = label_stamp(self.project)
-        if not force and stamp == self.computed_stamp:
+        state = project_state(self.project)
+        if not force and state == self.computed_state and self.complete:
             return
         if self.job is not None:
             self.job.cancel()
+            self._finish_job()
         self.generation += 1
         generation = self.generation
+        if not force:
+            key = overview_key(self.project, n_boot=N_BOOT, seed=SEED, state=state)
+            full = CACHE.get(key)
+            if full is not None:
+                self._done(generation, full, final=True, state=state)
+                return
+            point = CACHE.get(overview_key(self.project, n_boot=0, seed=SEED, state=state))
+            if point is not None:
+                self._done(generation, point, final=False, state=state)
+                return
+        self.fresh = force
+        self._start(generation, state, n_boot=0, fresh=force)
+
+    def _start(
+        self, generation: int, state: tuple[int, ...], n_boot: int, fresh: bool = False
+    ) -> None:
+        """Compute in the background: the point estimates (`n_boot=0`), or the intervals."""
+        assert self.project is not None
         path = self.project.path
-        self.progress.setRange(0, len(STEPS))
-        self.progress.setValue(0)
+        if n_boot == 0:
+            self.progress.setRange(0, len(STEPS))
+            self.progress.setValue(0)
+            self.status.setText("computing…")
+        else:
+            self.progress.setRange(0, 0)  # busy: one step
+            self.progress.setFormat("intervals…")
         self.progress.show()
         self.cancel_button.show()
-        self.status.setText("computing…")
         self.job = run_job(
-            lambda job: compute_overview(path, job),
-            on_done=lambda overview: self._done(generation, overview),
+            lambda job: compute_overview(path, job, n_boot, fresh),
+            on_done=lambda overview: self._done(generation, overview, n_boot > 0, state),
             on_error=lambda error: self._failed(generation, error),
-            on_progress=self._progress,
+            on_progress=self._progress if n_boot == 0 else None,
             owner=self,
         )
 
@@ -263,29 +299,56 @@ class Dashboard(QWidget):
             return
         self._finish_job()
         if isinstance(error, Cancelled):
+            # the point estimates stay on screen; the poll does not start again on its own
+            self.complete = self.overview is not None
             self.status.setText("Stopped. Press Refresh to compute again.")
         else:
             self.status.setText(f"Could not compute: {error}")
 
-    def _done(self, generation: int, overview: Overview) -> None:
+    def _done(
+        self, generation: int, overview: Overview, final: bool, state: tuple[int, ...]
+    ) -> None:
+        """Show `overview`; without its intervals (`final` False) start computing them.
+        `state`: the project's state when it was asked for (anything newer recomputes)."""
         if generation != self.generation:
             return
         self._finish_job()
+        previous = self.overview
         self.overview = overview
         self.computed_stamp = overview.label_stamp
-        stats = overview.stats
-        text = (
-            f"{stats['labels']:,} labels on {stats['items']:,} items · "
-            f"{len(overview.drift.alerts)} alert(s) · computed {overview.generated_at[11:19]} UTC"
-        )
-        text += self._apply_alerts(overview)
-        self.status.setText(text)
+        self.computed_state = state
+        self.complete = final
+        same_rest = previous is not None and previous.drift is overview.drift
+        if not same_rest:  # a new computation: everything; else only the intervals came
+            stats = overview.stats
+            text = (
+                f"{stats['labels']:,} labels on {stats['items']:,} items · "
+                f"{len(overview.drift.alerts)} alert(s) · computed "
+                f"{overview.generated_at[11:19]} UTC"
+            )
+            text += self._apply_alerts(overview)
+            self.status_text = text
+        self.status.setText(self.status_text + ("" if final else " · intervals…"))
         self._fill_agreement()
-        self._fill_matrix_choices()
-        self._fill_drift_choices()
-        self._fill_distribution_choices()
-        self.versions.show_versions(overview.drift.versions)
-        self._fill_attention()
+        if not same_rest:  # every table and list now; the other tabs' charts after this paint
+            self._fill_matrix_choices(draw=False)
+            self._fill_drift_choices(draw=False)
+            self._fill_distribution_choices(draw=False)
+            self.versions.show_versions(overview.drift.versions, draw=False)
+            self._fill_attention()
+            QTimer.singleShot(40, lambda: self._draw_other_tabs(generation))
+        if not final:
+            self._start(generation, state, n_boot=N_BOOT, fresh=self.fresh)
+
+    def _draw_other_tabs(self, generation: int) -> None:
+        """The matplotlib charts of the tabs not shown first (what is on screen comes
+        first: the agreement tab paints without loading matplotlib)."""
+        if generation != self.generation or self.overview is None:
+            return
+        self._show_matrix()
+        self._show_drift()
+        self._show_distribution()
+        self.versions.show_chart()
 
     def _apply_alerts(self, overview: Overview) -> str:
         if self.project is None:
@@ -307,8 +370,8 @@ class Dashboard(QWidget):
             combo.blockSignals(True)
             combo.clear()
             combo.blockSignals(False)
-        for view in (self.agreement_chart, self.matrix_chart, self.drift_chart,
-                     self.distribution_chart):  # fmt: skip
+        self.agreement_chart.show_svg(None)
+        for view in (self.matrix_chart, self.drift_chart, self.distribution_chart):
             view.show_figure(None)
         self.versions.clear()
         self.status.setText("")
@@ -316,13 +379,13 @@ class Dashboard(QWidget):
     # -- filling ----------------------------------------------------------------------------
     def _fill_agreement(self) -> None:
         assert self.overview is not None
-        rows = charts.agreement_rows(self.overview.agreement)
+        rows = agreement_rows(self.overview.agreement)
         fill_agreement_table(self.agreement_table, rows)
-        self.agreement_chart.show_figure(
-            charts.agreement_chart(self.overview.agreement, chart_colors()) if rows else None
+        self.agreement_chart.show_svg(
+            agreement_svg(self.overview.agreement, chart_palette()) if rows else None
         )
 
-    def _fill_matrix_choices(self) -> None:
+    def _fill_matrix_choices(self, draw: bool = True) -> None:
         assert self.overview is not None
         combo = self.matrix_criterion
         combo.blockSignals(True)
@@ -331,7 +394,8 @@ class Dashboard(QWidget):
             if len(matrix["raters"]) >= 2:
                 combo.addItem(name, name)
         combo.blockSignals(False)
-        self._show_matrix()
+        if draw:
+            self._show_matrix()
 
     def _show_matrix(self) -> None:
         name = self.matrix_criterion.currentData()
@@ -339,9 +403,12 @@ class Dashboard(QWidget):
             self.matrix_chart.show_figure(None, "Fewer than two annotators labeled.")
             return
         matrix = self.overview.matrices[name]
-        self.matrix_chart.show_figure(charts.matrix_chart(matrix, name, chart_colors()))
+        # lazy: matplotlib loads with the first chart, after the first paint
+        from annotator.report.charts import matrix_chart
 
-    def _fill_drift_choices(self) -> None:
+        self.matrix_chart.show_figure(matrix_chart(matrix, name, chart_palette()))
+
+    def _fill_drift_choices(self, draw: bool = True) -> None:
         assert self.overview is not None
         combo = self.drift_subject
         combo.blockSignals(True)
@@ -352,9 +419,9 @@ class Dashboard(QWidget):
         combo.blockSignals(False)
         notes = " ".join(self.overview.drift.notes[:1])
         self.drift_summary.setText(notes)
-        self._fill_drift_criteria()
+        self._fill_drift_criteria(draw)
 
-    def _fill_drift_criteria(self) -> None:
+    def _fill_drift_criteria(self, draw: bool = True) -> None:
         combo = self.drift_criterion
         combo.blockSignals(True)
         combo.clear()
@@ -363,7 +430,8 @@ class Dashboard(QWidget):
             for criterion in self.overview.drift.anchors.get(who, {}):
                 combo.addItem(criterion, criterion)
         combo.blockSignals(False)
-        self._show_drift()
+        if draw:
+            self._show_drift()
 
     def _show_drift(self) -> None:
         who, criterion = self.drift_subject.currentData(), self.drift_criterion.currentData()
@@ -371,14 +439,15 @@ class Dashboard(QWidget):
             self.drift_chart.show_figure(None, "No scored anchor answers yet.")
             return
         series = self.overview.drift.anchors[who][criterion]
+        # lazy: matplotlib loads with the first chart, after the first paint
+        from annotator.report.charts import drift_chart
+
         versions = None  # a judge's answers: the chart breaks at each version change
         if self.project is not None and getattr(series, "version", None) is None:
             versions = label_versions(self.project, series.label_id.tolist())
-        self.drift_chart.show_figure(
-            charts.drift_chart(series, colors=chart_colors(), versions=versions)
-        )
+        self.drift_chart.show_figure(drift_chart(series, colors=chart_palette(), versions=versions))
 
-    def _fill_distribution_choices(self) -> None:
+    def _fill_distribution_choices(self, draw: bool = True) -> None:
         assert self.overview is not None
         combo = self.distribution_choice
         combo.blockSignals(True)
@@ -386,7 +455,8 @@ class Dashboard(QWidget):
         for index, entry in enumerate(self.overview.drift.distributions):
             combo.addItem(f"{entry['criterion']} · {entry['subject']}", index)
         combo.blockSignals(False)
-        self._show_distribution()
+        if draw:
+            self._show_distribution()
 
     def _show_distribution(self) -> None:
         index = self.distribution_choice.currentData()
@@ -394,9 +464,12 @@ class Dashboard(QWidget):
             self.distribution_chart.show_figure(None, "No labels yet.")
             return
         entry = self.overview.drift.distributions[index]
+        # lazy: matplotlib loads with the first chart, after the first paint
+        from annotator.report.charts import distribution_chart
+
         breaks = self.overview.version_starts.get(entry["subject"])  # a judge's new versions
         self.distribution_chart.show_figure(
-            charts.distribution_chart(entry, chart_colors(), breaks=breaks)
+            distribution_chart(entry, chart_palette(), breaks=breaks)
         )
 
     def _fill_attention(self) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from annotator.report import charts
-from ui.widgets.chart_view import ChartView, chart_colors
+from annotator.report.chart_rows import VERSION_HEADERS, version_rows
+from ui.dashboard.svg_view import LazyChartView, chart_palette
 from ui.widgets.tables import fill_table, make_table
 
 EMPTY = "No item has labels under two rubric versions yet."
@@ -32,9 +32,9 @@ class VersionsTab(QWidget):
         hint.setObjectName("Muted")
         hint.setWordWrap(True)
         layout.addWidget(hint)
-        self.table = make_table(charts.VERSION_HEADERS)
+        self.table = make_table(VERSION_HEADERS)
         self.table.currentCellChanged.connect(lambda row, *_: self._show(row))
-        self.chart = ChartView()
+        self.chart = LazyChartView()
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.chart)
@@ -42,18 +42,30 @@ class VersionsTab(QWidget):
         layout.addWidget(split, 1)
         self.chart.show_figure(None, EMPTY)
 
-    def show_versions(self, versions: list[dict[str, Any]]) -> None:
+    def show_versions(self, versions: list[dict[str, Any]], draw: bool = True) -> None:
+        """The table, and unless `draw` is False the first row's chart (`show_chart`
+        draws it later: the dashboard paints its first tab before any matplotlib chart)."""
         self.versions = list(versions)
-        fill_table(self.table, charts.VERSION_HEADERS, charts.version_rows(self.versions))
+        fill_table(self.table, VERSION_HEADERS, version_rows(self.versions))
         if self.versions:
+            self.table.blockSignals(True)
             self.table.setCurrentCell(0, 0)
-            self._show(0)
+            self.table.blockSignals(False)
+            if draw:
+                self.show_chart()
         else:
             self.chart.show_figure(None, EMPTY)
+
+    def show_chart(self) -> None:
+        """The chart of the selected row."""
+        self._show(max(self.table.currentRow(), 0))
 
     def clear(self) -> None:
         self.show_versions([])
 
     def _show(self, row: int) -> None:
         if 0 <= row < len(self.versions):
-            self.chart.show_figure(charts.version_chart(self.versions[row], chart_colors()))
+            # lazy: matplotlib loads with the first chart (see LazyChartView)
+            from annotator.report.charts import version_chart
+
+            self.chart.show_figure(version_chart(self.versions[row], chart_palette()))
