@@ -71,7 +71,8 @@ def report(app: QApplication, project: Path, out: Path) -> None:
     with open_project(project) as opened:
         write_report(opened, html_path, n_boot=1000)
     text = html_path.read_text(encoding="utf-8")
-    text = text[: text.index("<h2>Annotator agreement matrix")] + "</main></body></html>"
+    cut = re.search(r"<h2[^>]*>Annotator agreement matrix", text)
+    text = text[: cut.start() if cut else len(text)] + "</main></body></html>"
     document = QTextDocument()
     images = []
 

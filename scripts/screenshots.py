@@ -74,6 +74,10 @@ def _show_kind(window, predicate: Callable) -> object:
     from annotator.items.items import get_item
 
     project = window.project
+    if window.annotate.session is None:  # an earlier shot left labeling (the lead's view)
+        from annotator.demo import DEMO_PERSON
+
+        window.start_labeling(DEMO_PERSON)
     for row in project.rows("SELECT id FROM items ORDER BY seq"):
         item = get_item(project, row[0])
         if predicate(item) and not project.row(
