@@ -188,3 +188,39 @@ def test_an_export_that_clearly_will_not_fit_is_refused_before_it_starts(
     assert code == DiskFullError.exit_code, err
     assert "needs about 8 MB" in err and "MB free" in err
     assert list(medium.iterdir()) == [], "refused before writing anything"
+
+
+def test_label_import_on_a_full_disk_says_so_and_changes_nothing(medium, tmp_path, capsys):
+    project_path = medium / "full.annotator"
+    assert run(capsys, "init", str(project_path))[0] == 0
+    items = tmp_path / "items.jsonl"
+    items.write_text(
+        "".join(json.dumps({"id": f"i{n}", "input": "q", "output": "a"}) + "\n" for n in range(50))
+    )
+    rubric = tmp_path / "r.yaml"
+    rubric.write_text("rubric: r\ncriteria:\n  - key: ok\n    kind: binary\n")
+    assert run(capsys, "import-items", str(project_path), str(items))[0] == 0
+    assert run(capsys, "rubric", "publish", str(project_path), str(rubric))[0] == 0
+    with open_project(project_path) as project:
+        before = project.table_counts()
+    labels = tmp_path / "labels.jsonl"
+    with labels.open("w") as handle:
+        for n in range(60_000):
+            row = {"item_id": f"i{n % 50}", "annotator": f"w{n // 50}", "values": {"ok": "yes"}}
+            handle.write(json.dumps(row) + "\n")
+    filler = medium / "filler"
+    with filler.open("wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+        except OSError:
+            pass
+    code, _, err = run(
+        capsys, "import-labels", str(project_path), str(labels), "--source", "crowd",
+        "--kind", "crowd",
+    )  # fmt: skip
+    assert code == DiskFullError.exit_code, err
+    assert "is full" in err and "Traceback" not in err
+    filler.unlink()
+    with open_project(project_path) as project:
+        assert project.table_counts() == before, "the refused import left the project as it was"
