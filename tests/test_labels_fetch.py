@@ -92,7 +92,9 @@ def test_a_file_arrow_cannot_read_is_read_through_sqlite3(project, monkeypatch):
             "database is locked", status_code=adbc_driver_manager.AdbcStatusCode.IO
         )
 
-    monkeypatch.setattr(fetch, "_arrow_query", refuse)
+    import adbc_driver_sqlite
+
+    monkeypatch.setattr(adbc_driver_sqlite, "connect", refuse)  # the driver refuses the file
     monkeypatch.setattr(fetch, "ARROW_FROM", 0)
     project.cache.clear()
     found = load_all(project)

@@ -24,6 +24,7 @@ import numpy as np
 
 from annotator.labels.scope import json_path
 from annotator.stats.reliability import factorize
+from annotator.store.arrow_query import read_arrow
 from annotator.store.project import Project
 
 ARROW_FROM = 100_000  # labels (by the newest label id) from which Arrow pays for its import
@@ -183,53 +184,17 @@ def _arrow_columns(
 ) -> tuple[list[np.ndarray], list[tuple[np.ndarray, list[Any]]]] | None:
     """The same columns through ADBC and Arrow, a batch at a time into arrays sized for
     `expected` labels (no second copy of the whole table); None when that is not available."""
-    try:
-        # lazy: pyarrow and the ADBC driver cost a third of a second; only big projects use them
-        import adbc_driver_manager
-        import adbc_driver_sqlite  # lazy: as above
-        import pyarrow as pa  # lazy: as above
-    except ImportError:
-        return None
-    # The driver manager's low-level API: its DB-API module imports pyarrow.dataset and
-    # pandas (a second). Parameters go in as literals: paths we built and integers.
+    # Parameters go in as literals: paths we built and integers.
     pieces = sql.split("?")
     query = pieces[0] + "".join(
         _literal(p) + rest for p, rest in zip(params, pieces[1:], strict=True)
     )
-    try:
-        return _arrow_query(
-            adbc_driver_manager, adbc_driver_sqlite, pa, project, query, n_keys, expected
-        )
-    except (adbc_driver_manager.Error, pa.ArrowException):
-        return None  # the file cannot be read that way (locked, moved): sqlite3 reads it
-
-
-def _arrow_query(
-    adbc_driver_manager: Any,
-    adbc_driver_sqlite: Any,
-    pa: Any,
-    project: Project,
-    query: str,
-    n_keys: int,
-    expected: int,
-) -> tuple[list[np.ndarray], list[tuple[np.ndarray, list[Any]]]] | None:
-    database = adbc_driver_sqlite.connect(str(project.path))
-    try:
-        conn = adbc_driver_manager.AdbcConnection(database)
-        try:
-            statement = adbc_driver_manager.AdbcStatement(conn)
-            try:
-                statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_FETCH_ROWS // 4)})
-                statement.set_sql_query(query)
-                stream, _ = statement.execute_query()
-                reader = pa.RecordBatchReader._import_from_c(stream.address)
-                return _read_batches(reader, n_keys, max(expected, 1))
-            finally:
-                statement.close()
-        finally:
-            conn.close()
-    finally:
-        database.close()
+    return read_arrow(
+        project.path,
+        query,
+        _FETCH_ROWS // 4,
+        lambda reader: _read_batches(reader, n_keys, max(expected, 1)),
+    )
 
 
 def _read_batches(

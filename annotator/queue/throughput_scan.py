@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from annotator.store.arrow_query import read_arrow
 from annotator.store.project import Project
 
 ARROW_FROM = 100_000  # label records; below this sqlite3 is as quick and needs no driver
@@ -155,33 +156,16 @@ def _arrow_records(project: Project, query: str) -> Records | None:
     """The scan through ADBC; None when that is not available or the types are not the
     expected ones (sqlite3 then reads it)."""
     try:
-        # lazy: pyarrow and the ADBC driver cost a third of a second; only big projects use them
-        import adbc_driver_manager
-        import adbc_driver_sqlite  # lazy: as above
-        import pyarrow as pa  # lazy: as above
-        import pyarrow.compute as pc  # lazy: as above
+        import pyarrow.compute as pc  # lazy: only big projects read through Arrow
     except ImportError:
         return None
-    try:
-        database = adbc_driver_sqlite.connect(str(project.path))
-        try:
-            conn = adbc_driver_manager.AdbcConnection(database)
-            try:
-                statement = adbc_driver_manager.AdbcStatement(conn)
-                try:  # one batch: the column types are inferred over every row
-                    statement.set_options(**{"adbc.sqlite.query.batch_rows": str(1 << 30)})
-                    statement.set_sql_query(query)
-                    stream, _ = statement.execute_query()
-                    table = pa.RecordBatchReader._import_from_c(stream.address).read_all()
-                finally:
-                    statement.close()
-            finally:
-                conn.close()
-        finally:
-            database.close()
-        return _from_table(table.combine_chunks(), pc)
-    except (adbc_driver_manager.Error, pa.ArrowException):
-        return None
+    # One batch: the column types are inferred over every row.
+    return read_arrow(
+        project.path,
+        query,
+        1 << 30,
+        lambda reader: _from_table(reader.read_all().combine_chunks(), pc),
+    )
 
 
 def _from_table(table: Any, pc: Any) -> Records | None:

@@ -24,6 +24,7 @@ _EXPORTS = {
     "open_project": "project",
     "open_reader": "project",
     "read_application_id": "file_check",
+    "read_arrow": "arrow_query",
     "remove_project_files": "project",
 }
 
