@@ -336,7 +336,8 @@ class Dashboard(QWidget):
             self._fill_distribution_choices(draw=False)
             self.versions.show_versions(overview.drift.versions, draw=False)
             self._fill_attention()
-            QTimer.singleShot(40, lambda: self._draw_other_tabs(generation))
+            # `self` as the context: a screen deleted meanwhile cancels the call
+            QTimer.singleShot(40, self, lambda: self._draw_other_tabs(generation))
         if not final:
             self._start(generation, state, n_boot=N_BOOT, fresh=self.fresh)
 
