@@ -224,3 +224,23 @@ def test_label_import_on_a_full_disk_says_so_and_changes_nothing(medium, tmp_pat
     filler.unlink()
     with open_project(project_path) as project:
         assert project.table_counts() == before, "the refused import left the project as it was"
+
+
+def test_a_report_to_a_full_disk_fails_cleanly_with_no_partial_file(medium, tmp_path, capsys):
+    built = small_project(tmp_path / "src")
+    built.project.close()
+    filler = medium / "filler"
+    with filler.open("wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+        except OSError:
+            pass
+    out = medium / "report.html"
+    code, _, err = run(capsys, "report", str(built.project.path), "--out", str(out))
+    assert code == DiskFullError.exit_code, err
+    assert "MB free" in err and "Traceback" not in err
+    assert sorted(p.name for p in medium.iterdir()) == ["filler"], "no partial report"
+    filler.unlink()
+    code, _, err = run(capsys, "report", str(built.project.path), "--out", str(out))
+    assert code == 0 and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>"), err

@@ -19,6 +19,7 @@ from typing import Any
 
 from annotator import __version__
 from annotator.base.errors import AnnotatorError
+from annotator.base.storage import MB, DiskFullError, free_mb, storage_error
 from annotator.calibration.summary import sessions_html
 from annotator.judges.summary import judge_summaries
 from annotator.quality.drift import alert_rules
@@ -363,9 +364,29 @@ def write_report(
     sessions = sessions_html(project, n_boot=n_boot, seed=seed, real_names=real_names)
     sessions += throughput_section(throughput(project, real_names=real_names), _figure)
     text = with_contents(text.replace("</main>", sessions + "</main>", 1))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise AnnotatorError(f"{path}: cannot write the report ({error.strerror}).") from None
+    write_whole(path, text.encode("utf-8"))
     return path
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: the free space is checked first (the
+    size is known), the bytes go to a hidden file beside it that replaces `path` only
+    when complete, and a disk that fills half-way leaves nothing behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    free = free_mb(path.parent)
+    if free is not None and free * MB < len(data) + MB:
+        raise DiskFullError(
+            f"The report needs {len(data) / MB:.1f} MB and the disk holding {path} has "
+            f"{free:.0f} MB free. Free some space or write it elsewhere; nothing was written.",
+            path,
+        )
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        typed = storage_error(error, path, doing="the report", hint="write it again")
+        if typed is not None:
+            raise typed from None
+        raise AnnotatorError(f"{path}: cannot write the report ({error.strerror}).") from None
