@@ -45,6 +45,18 @@ def medium(tmp_path: Path) -> Iterator[Path]:
     _umount(folder)
 
 
+def fill_up(folder: Path) -> Path:
+    """Write a filler file until the file system says ENOSPC; returns its path."""
+    filler = folder / "filler"
+    with filler.open("wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+        except OSError:
+            pass
+    return filler
+
+
 def _remount_read_only(folder: Path) -> None:
     done = subprocess.run(
         ["mount", "-o", "remount,ro", str(folder)], capture_output=True, check=False
@@ -131,13 +143,7 @@ def test_import_on_a_full_disk_says_so_and_changes_nothing(medium, tmp_path, cap
     assert code == 0, err
     with open_project(project_path) as project:
         before = project.table_counts()
-    filler = medium / "filler"
-    with filler.open("wb") as handle:  # leave the project little room to grow
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-        except OSError:
-            pass
+    filler = fill_up(medium)
     items = tmp_path / "items.jsonl"
     with items.open("w") as handle:
         for n in range(20_000):
@@ -154,13 +160,7 @@ def test_import_on_a_full_disk_says_so_and_changes_nothing(medium, tmp_path, cap
 def test_export_to_a_full_disk_fails_cleanly_with_no_partial_output(medium, tmp_path, capsys):
     built = small_project(tmp_path / "src")
     built.project.close()
-    filler = medium / "filler"
-    with filler.open("wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-        except OSError:
-            pass
+    fill_up(medium)
     out = medium / "export"
     code, _, err = run(
         capsys, "export", str(built.project.path), "--format", "parquet", "--out", str(out),
@@ -208,13 +208,7 @@ def test_label_import_on_a_full_disk_says_so_and_changes_nothing(medium, tmp_pat
         for n in range(60_000):
             row = {"item_id": f"i{n % 50}", "annotator": f"w{n // 50}", "values": {"ok": "yes"}}
             handle.write(json.dumps(row) + "\n")
-    filler = medium / "filler"
-    with filler.open("wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-        except OSError:
-            pass
+    filler = fill_up(medium)
     code, _, err = run(
         capsys, "import-labels", str(project_path), str(labels), "--source", "crowd",
         "--kind", "crowd",
@@ -229,13 +223,7 @@ def test_label_import_on_a_full_disk_says_so_and_changes_nothing(medium, tmp_pat
 def test_a_report_to_a_full_disk_fails_cleanly_with_no_partial_file(medium, tmp_path, capsys):
     built = small_project(tmp_path / "src")
     built.project.close()
-    filler = medium / "filler"
-    with filler.open("wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-        except OSError:
-            pass
+    filler = fill_up(medium)
     out = medium / "report.html"
     code, _, err = run(capsys, "report", str(built.project.path), "--out", str(out))
     assert code == DiskFullError.exit_code, err
