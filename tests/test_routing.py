@@ -284,3 +284,26 @@ def test_small_strata_pool_upward_as_a_partition() -> None:
     expected = (30 * 11 / 12 + 4 * 14 / 20 + 10 * 3 / 5) / 44
     assert found["accuracy"] == pytest.approx(expected)
     assert found["unestimated"] == 0 and found["items"] == 44
+
+
+def test_cli_lists_routing_decisions(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    p = build(tmp_path, seed=5, n_items=200, checked=0.4)
+    path = p.project.path
+    p.project.close()
+    assert main(["queue", str(path), "--routing"]) == 0
+    assert "No judge-first routing decisions yet" in capsys.readouterr().out
+    args = ["assign", str(path), "--annotators", "A,B", "--route-by-judge", JUDGE]
+    assert main([*args, "--seed", "2", "--budget", "1h", "--json"]) == 0
+    routed = json.loads(capsys.readouterr().out)["routing"]
+    assert main(["queue", str(path), "--routing", "--json"]) == 0
+    log = json.loads(capsys.readouterr().out)
+    assert [e["judge"] for e in log] == [JUDGE]
+    assert len(log[0]["to_humans"]) == len(routed["to_humans"]) > 0
+    assert main(["queue", str(path), "--routing"]) == 0
+    text = capsys.readouterr().out
+    assert f"to people: {len(routed['to_humans']):,}" in text
+    assert JUDGE in text and "kept the judge's label" in text
+    assert main(["queue", str(path), "--routing", "--judge", "someone-else"]) == 0
+    assert "No judge-first routing decisions by someone-else" in capsys.readouterr().out
+    assert main(["queue", str(path), "--status", "--routing"]) == 2
+    assert "Choose one" in capsys.readouterr().err

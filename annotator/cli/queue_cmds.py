@@ -25,7 +25,12 @@ from annotator.cli.review_args import (
     apply_review_arguments,
     check_review_arguments,
 )
-from annotator.cli.route_cmds import add_route_arguments, check_route_only, cmd_route_assign
+from annotator.cli.route_cmds import (
+    add_route_arguments,
+    check_route_only,
+    cmd_route_assign,
+    cmd_routing_log,
+)
 
 # Loaded on first use: the queue and anchors pull in the store, the rubric and yaml,
 # which building the parser (`annotator --help`) must not pay for.
@@ -137,6 +142,12 @@ def _register_queue(subparsers: argparse._SubParsersAction) -> None:
         help="throughput instead: labels per active hour, backlog, the day it clears",
     )
     parser.add_argument(
+        "--routing",
+        action="store_true",
+        help="judge-first routing decisions instead: when, how many to people and why",
+    )
+    parser.add_argument("--judge", metavar="NAME", help="with --routing: only this judge's")
+    parser.add_argument(
         "--by", metavar="DATE", help="with --status: what clearing the backlog by DATE takes"
     )
     parser.add_argument(
@@ -147,6 +158,18 @@ def _register_queue(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
+    if args.status and args.routing:
+        # lazy: the queue's error loads only to be raised
+        from annotator.queue.settings import QueueError
+
+        raise QueueError("Choose one: --status or --routing.")
+    if args.routing:
+        return cmd_routing_log(args)
+    if args.judge:
+        # lazy: as above
+        from annotator.queue.settings import QueueError
+
+        raise QueueError("--judge goes with --routing.")
     if args.status:
         return throughput_cmd.cmd_queue_status(args)
     # lazy: the queue's error and the labels load for this command, never for --help

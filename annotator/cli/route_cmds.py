@@ -112,6 +112,46 @@ def cmd_route_assign(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_routing_log(args: argparse.Namespace) -> int:
+    """`annotator queue PROJECT --routing`: the past judge-first routing decisions, oldest
+    first, so a lead can see later why an item went to people or kept the judge's label."""
+    # lazy: the routing module loads numpy, which `annotator --help` must not load
+    from annotator.judges.routing import routing_log
+
+    with open_from_args(args) as project:
+        log = routing_log(project, args.judge)
+    if args.json:
+        print_json(log)
+        return 0
+    if not log:
+        whose = f" by {args.judge}" if args.judge else ""
+        print(f"No judge-first routing decisions{whose} yet (assign --route-by-judge NAME).")
+        return 0
+    for entry in log:
+        print(format_decision(entry))
+    return 0
+
+
+def format_decision(entry: dict) -> str:
+    """One logged decision: when, who, how many items went where, and why."""
+    reasons: dict[str, int] = {}
+    for why in entry["to_humans"].values():
+        for reason in why:
+            reasons[reason] = reasons.get(reason, 0) + 1
+    rest = entry.get("remainder") or {}
+    lines = [
+        f"{entry['at'][:16].replace('T', ' ')}  {entry['judge']}  by {entry['actor']}"
+        + (f"  (assignment set {entry['set_id']})" if entry.get("set_id") is not None else ""),
+        f"  to people: {len(entry['to_humans']):,}"
+        + (f" ({', '.join(f'{n:,} {r}' for r, n in reasons.items())})" if reasons else ""),
+        f"  kept the judge's label: {len(entry['kept']):,}; "
+        f"left out by the budget: {len(entry['left_out']):,}",
+    ]
+    if rest.get("items"):
+        lines.append(f"  judged-only remainder: {rest['items']:,} items, accuracy {_ci(rest)}")
+    return "\n".join(lines)
+
+
 def _counts(counts: dict[str, int]) -> str:
     return (": " + ", ".join(f"{n:,} {reason}" for reason, n in counts.items())) if counts else ""
 
