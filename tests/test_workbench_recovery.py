@@ -246,3 +246,34 @@ def test_a_damaged_recovery_file_is_set_aside_and_never_costs_the_answers(projec
     assert kept.item_id == card.item.id
     [aside] = recovery_path().parent.glob("*.unreadable-*.json")
     assert aside.read_text(encoding="utf-8") == "{torn"
+
+
+def test_the_cli_lists_applies_and_discards_a_recovery(project, disk, capsys):
+    from annotator.cli import main
+
+    session = WorkSession(project, "ana")
+    first = session.open_next()
+    disk.fill()
+    with pytest.raises(DiskFullError):
+        session.submit(VALUES, "kept", 3.0)
+    write_recovery(project, session.unsaved(), {session.annotator.id: "ana"})
+    disk.free()
+    path = str(project.path)
+    assert main(["recover"]) == 0
+    assert f"{path}: 1 unwritten label(s) and 0 draft(s)" in capsys.readouterr().out
+    assert main(["recover", path, "--list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert (listed["labels"], listed["annotators"]) == (1, ["ana"])
+    assert labels_of(project) == 0, "--list writes nothing"
+    assert main(["recover", path]) == 0
+    assert "Wrote 1 label(s) and restored 0 draft(s)." in capsys.readouterr().out
+    saved = current_label(project, first.item.id, session.annotator.id)
+    assert saved.rationale == "kept" and recovery_for(project) is None
+    assert main(["recover", path]) == 0
+    assert "nothing is waiting" in capsys.readouterr().out
+    write_recovery(project, session.unsaved(), {session.annotator.id: "ana"})
+    assert main(["recover", path, "--discard"]) == 0
+    assert "Discarded 1 unwritten label(s)" in capsys.readouterr().out
+    assert recovery_for(project) is None and labels_of(project) == 1
+    assert main(["recover", "--discard"]) == 2
+    assert "--discard needs the PROJECT" in capsys.readouterr().err
