@@ -250,3 +250,38 @@ def test_streaming_a_numeric_criterion_without_a_range_matches_the_whole(tmp_pat
     streamed = {i: v["score"] for i, v in iter_consensus(project, chunk_items=1)}
     assert streamed == whole
     project.close()
+
+
+@pytest.mark.parametrize("method", ["majority", "median"])
+def test_the_vote_summary_of_many_items_follows_the_consensus_rules(method):
+    """Thousands of items (each worked out once per distinct count row): the tie and the
+    vote share of every item are what `stats.consensus` gives item by item."""
+    from annotator.labels.data import CriterionSpec, LabelTable
+    from annotator.quality.consensus_tables import vote_summary
+    from annotator.stats.consensus import majority_vote, median_vote
+
+    rng = np.random.default_rng(5)
+    records = [
+        (i, r, int(rng.integers(0, 4))) for i in range(3000) for r in range(int(rng.integers(1, 6)))
+    ]
+    item, rater, code = (np.array(column, dtype=np.int64) for column in zip(*records, strict=True))
+    spec = CriterionSpec("quality", "Quality", "ordinal", "ordinal", (0, 1, 2, 3), (1,))
+    n = len(records)
+    table = LabelTable(spec, spec.values, np.arange(n), item, rater, np.ones(n, np.int64),
+                       np.ones(n, np.int64), np.zeros(n), code)  # fmt: skip
+    seqs, tied, share = vote_summary(table, method)
+    vote = majority_vote if method == "majority" else median_vote
+    expected = vote(records, scale=[0, 1, 2, 3]).by_item()
+    assert seqs.tolist() == list(range(3000))
+    assert tied.tolist() == [expected[i].tie for i in range(3000)]
+    if method == "majority":  # the majority's confidence is its share of the votes
+        assert share.tolist() == pytest.approx([expected[i].confidence for i in range(3000)])
+    else:  # the median's: the larger of the shares of the two middle values
+        counts = np.zeros((3000, 4))
+        for i, _, v in records:
+            counts[i, v] += 1
+        for i in range(0, 3000, 7):
+            m = counts[i].sum()
+            below = np.cumsum(counts[i])
+            lower, upper = int(np.argmax(below > (m - 1) // 2)), int(np.argmax(below > m // 2))
+            assert share[i] == pytest.approx(max(counts[i, lower], counts[i, upper]) / m)

@@ -151,20 +151,26 @@ def test_per_source_and_against_the_expert_consensus(project):
     assert own["n_items"] == 3  # crowd ties on it-0002 and it-0005, expert tie on it-0003
 
 
-def test_the_vectorised_reference_follows_the_consensus_rules():
+@pytest.mark.parametrize(
+    ("n_items", "dtype"),
+    [(300, float), (3000, np.int64)],  # many whole-number rows: worked out per distinct row
+)
+def test_the_vectorised_reference_follows_the_consensus_rules(n_items, dtype):
     from annotator.stats.consensus import majority_vote, median_vote
 
     rng = np.random.default_rng(3)
     records = [
-        (i, r, int(rng.integers(0, 4))) for i in range(300) for r in range(int(rng.integers(1, 6)))
+        (i, r, int(rng.integers(0, 4)))
+        for i in range(n_items)
+        for r in range(int(rng.integers(1, 6)))
     ]
-    counts = np.zeros((300, 4))
+    counts = np.zeros((n_items, 4), dtype=dtype)
     for i, _, v in records:
         counts[i, v] += 1
     for level, method in (("nominal", majority_vote), ("ordinal", median_vote)):
         ref, defined = reference_from_counts(counts, level)
         expected = method(records, scale=[0, 1, 2, 3]).by_item()
-        for i in range(300):
+        for i in range(n_items):
             assert defined[i] == (not expected[i].tie)
             if defined[i]:
                 assert ref[i] == expected[i].value
@@ -306,3 +312,51 @@ def test_the_cli_offers_every_level_without_loading_the_statistics():
     from annotator.stats.coefficient import LEVELS
 
     assert tuple(LEVELS) == OFFERED
+
+
+def test_the_brief_report_has_the_tables_numbers_and_nothing_else(project, capsys):
+    """The CLI's table computes only the three coefficients it shows: the same numbers
+    (intervals included) as the full report, whose table it prints unchanged."""
+    from annotator.quality.agreement_report import format_report
+
+    settings = Settings(n_boot=200, seed=3)
+    full = agreement_report(project, by="annotator", settings=settings)
+    brief = agreement_report(project, by="annotator", settings=settings, brief=True)
+    shown = ("alpha", "gwet_ac1", "percent_agreement")
+    for name, entry in full["criteria"].items():
+        assert brief["criteria"][name]["coefficients"] == list(shown)
+        for key in shown:
+            for suffix in ("", "_ci", "_reason", "_n_items"):
+                assert brief["criteria"][name][key + suffix] == entry[key + suffix]
+        crowd, whole = (r["vs_expert_consensus"]["crowd"][name] for r in (brief, full))
+        assert "source_consensus" not in crowd and "fleiss_kappa" not in crowd
+        if "alpha" in whole:
+            assert "source_consensus" in whole and crowd["alpha_ci"] == whole["alpha_ci"]
+    assert "pairwise_kappa" in full and "pairwise_kappa" not in brief
+    assert format_report(brief) == format_report(full)
+    path = str(project.path)
+    project.close()
+    capsys.readouterr()
+    assert cli(["agreement", path, "--by", "annotator", "--bootstrap", "200", "--seed", "3"]) == 0
+    assert capsys.readouterr().out == format_report(full) + "\n"
+
+
+def test_the_agreement_command_runs_openblas_on_one_thread_unless_told_otherwise():
+    """Set before numpy loads (OpenBLAS reads it then), never over the user's choice."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = (
+        "import os; from annotator.cli.agreement_cmds import one_blas_thread; one_blas_thread(); "
+        "import numpy; one_blas_thread(); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    for given, expected in ((None, "1"), ("2", "2")):
+        run_env = env if given is None else {**env, "OPENBLAS_NUM_THREADS": given}
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=REPO, env=run_env, capture_output=True, text=True
+        )
+        assert done.stdout.strip() == expected, done.stderr

@@ -14,7 +14,7 @@ from annotator.stats.agreement import (
     gwet_ac1,
     krippendorff_alpha,
 )
-from annotator.stats.bootstrap import ItemPatterns, percentile_interval
+from annotator.stats.bootstrap import ItemPatterns, distinct_ints, percentile_interval
 from annotator.stats.reliability import ReliabilityData
 
 LEVELS = ["nominal", "ordinal", "interval", "ratio"]
@@ -111,6 +111,18 @@ def test_percentile_interval_ignores_undefined_resamples():
     assert percentile_interval(np.array([np.nan, np.nan]), 0.95) is None
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 40, 999, 1000])
+def test_percentile_interval_is_numpys_quantile_to_the_last_bit(n):
+    """The interval is read as numpy.quantile reads it (default method), bit for bit,
+    with ties, negative values and several confidences."""
+    rng = np.random.default_rng(n)
+    for samples in (rng.normal(size=n), rng.integers(-3, 4, n) / 7, np.full(n, 0.1)):
+        for confidence in (0.5, 0.8, 0.9, 0.95, 0.99, 1 / 3):
+            tail = (1 - confidence) / 2
+            expected = tuple(float(v) for v in np.quantile(samples, [tail, 1 - tail]))
+            assert percentile_interval(samples, confidence) == expected
+
+
 @pytest.mark.parametrize("level", LEVELS)
 def test_large_data_path_equals_the_package(level, monkeypatch):
     """Past the package's memory limit alpha is evaluated here: same number."""
@@ -119,3 +131,41 @@ def test_large_data_path_equals_the_package(level, monkeypatch):
     monkeypatch.setattr(alpha_module, "_PACKAGE_CELL_LIMIT", 0)
     assert krippendorff_alpha(data, level, n_boot=0).value == pytest.approx(expected, abs=1e-12)
     assert expected == pytest.approx(_package_alpha(data, level), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("n_items", "n_raters", "n_values"),
+    [(300, 2, 2), (2000, 5, 5), (500, 7, 12), (200, 40, 3), (100, 3, 60), (50, 1, 4)],
+)
+def test_patterns_read_from_codes_are_those_of_the_value_counts(n_items, n_raters, n_values):
+    """The items' patterns are found straight from the codes where a key fits (and from
+    the value counts where not): the same rows, order, frequencies and positions as
+    `ItemPatterns.of` on counts made here by hand, so the same draws follow."""
+    data = _random_data(n_items, n_raters, list(range(n_values)), seed=n_items, missing=0.3)
+    counts = np.zeros((n_items, n_values), dtype=np.int64)
+    for i, row in enumerate(data.codes.tolist()):
+        for code in row:
+            if code >= 0:
+                counts[i, code] += 1
+    assert np.array_equal(data.value_counts, counts)
+    assert np.array_equal(data.ratings_per_item, counts.sum(axis=1))
+    assert data.n_labels == counts.sum()
+    for minimum in (1, 2):
+        keep = counts.sum(axis=1) >= minimum
+        found, expected = data.item_patterns(minimum), ItemPatterns.of(counts[keep])
+        for field in ("rows", "freq", "inverse", "representatives"):
+            assert np.array_equal(getattr(found, field), getattr(expected, field)), field
+        assert np.array_equal(found.column_totals(), counts[keep].sum(axis=0))
+
+
+def test_distinct_ints_are_numpys_unique():
+    rng = np.random.default_rng(2)
+    for values in (
+        rng.integers(2900, 2910, 5000),  # week numbers: counted from their minimum
+        rng.integers(-50, 50, 300),
+        rng.integers(0, 2**40, 100),  # a wide range: sorted instead
+        rng.integers(0, 7, 40).astype(np.uint8),
+        np.zeros(0, dtype=np.int64),
+    ):
+        found, expected = distinct_ints(values), np.unique(values)
+        assert found.dtype == expected.dtype and np.array_equal(found, expected)

@@ -9,6 +9,8 @@ modules are imported inside the handlers, so `annotator --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from annotator.base.errors import AnnotatorError
@@ -55,7 +57,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=cmd_agreement)
 
 
+def one_blas_thread() -> None:
+    """Have OpenBLAS use one thread in this process, unless the user chose a number.
+
+    The bootstrap's matrix products are small (1,000 resamples x a few hundred item
+    patterns); OpenBLAS's other threads only spin waiting for work, which on the demo
+    project cost more CPU than the statistics (0.45 s -> 0.29 s for the whole command)
+    and changes no number. OpenBLAS reads this when numpy loads: later it does nothing.
+    """
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def cmd_agreement(args: argparse.Namespace) -> int:
+    one_blas_thread()
     if args.labels is not None:
         if args.project is not None:
             raise AnnotatorError(
@@ -89,6 +104,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
             by=args.by,
             rubric_version=version,
             settings=Settings(args.n_boot, args.seed, args.confidence),
+            brief=not args.json,  # the table shows three coefficients: compute only those
         )
     if args.json:
         print_json(report)

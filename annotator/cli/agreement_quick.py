@@ -12,6 +12,7 @@ from pathlib import Path
 
 from annotator.base.lazy import lazy_module
 from annotator.base.levels import LEVELS
+from annotator.cli.agreement_cmds import one_blas_thread
 from annotator.cli.common import add_bootstrap_arguments, print_json
 
 quick = lazy_module("annotator.stats.quick")  # numpy and pandas, on first use
@@ -44,6 +45,7 @@ def add_quick_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_quick_command(args: argparse.Namespace) -> int:
     """Compute and print (JSON with --json, else a table); 0 on success."""
+    one_blas_thread()
     result = quick.run_quick(
         args.labels,
         level=args.level,

@@ -19,6 +19,7 @@ import numpy as np
 from annotator.labels.data import LabelTable, Names, week_start
 from annotator.quality.alerts import Alert
 from annotator.quality.drift_settings import DriftSettings
+from annotator.stats.bootstrap import distinct_ints
 from annotator.stats.reference import leave_one_out, value_counts
 
 
@@ -55,7 +56,7 @@ def agreement_drift(
             continue
         share, paired = _agrees_with_rest(table)
         weeks = table.week
-        for rater in np.unique(table.rater[paired]).tolist():
+        for rater in distinct_ints(table.rater[paired]).tolist():
             who = names.annotators.get(rater, str(rater))
             mask = paired & (table.rater == rater)
             rows, alert = _weekly_agreement(
@@ -84,7 +85,7 @@ def _weekly_agreement(
     share: np.ndarray, weeks: np.ndarray, label_ids: np.ndarray, settings: DriftSettings
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     rows = []
-    keys = np.unique(weeks).tolist()
+    keys = distinct_ints(weeks).tolist()
     tested = [w for w in keys[1:] if (weeks == w).sum() >= settings.min_window]
     level = settings.significance / max(len(tested), 1)
     alert = None

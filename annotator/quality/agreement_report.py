@@ -9,6 +9,7 @@ or rubric version.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ def agreement_report(
     settings: Settings | None = None,
     progress: Progress | None = None,
     real_names: bool = True,
+    brief: bool = False,
 ) -> dict[str, Any]:
     """What `annotator agreement PROJECT --json` prints (annotators named in the reasons
     and the `by annotator` groups; as their pseudonyms when not `real_names`).
@@ -44,9 +46,13 @@ def agreement_report(
     `criteria`: all labels (or `source`'s) per criterion; `sources`: per label
     source; `vs_expert_consensus`: each source against the experts; with `by`
     (annotator, slice, week, rubric-version) also `by` per criterion and group,
-    and for `annotator` the pairwise Cohen's kappa matrix.
+    and for `annotator` the pairwise Cohen's kappa matrix. `brief`: only what
+    `format_report` shows (its three coefficients, no source-consensus figures or
+    pairwise matrix), with the same numbers as the full report.
     """
     settings = settings or Settings()
+    if brief:
+        settings = replace(settings, keys=tuple(key for key, _ in _SHOWN))
     step = progress or (lambda _text: None)
     names = load_names(project, real_names)
     loaded = tables(project, criteria, rubric_version)
@@ -91,14 +97,15 @@ def agreement_report(
                 }
                 continue
             result = against_reference(mine, reference, label, settings)
-            own = consensus_vs_reference(mine, reference, label, settings)
-            extra = {**result.extra, "source_consensus": own}
-            result = CriterionAgreement(**{**result.__dict__, "extra": extra})
+            if not brief:
+                own = consensus_vs_reference(mine, reference, label, settings)
+                extra = {**result.extra, "source_consensus": own}
+                result = CriterionAgreement(**{**result.__dict__, "extra": extra})
             vs[name] = result.to_dict()
     if by:
         step(f"agreement by {by}")
         out["by"] = scopes.agreement_by(project, by, loaded, names, settings, only)
-        if by == "annotator":
+        if by == "annotator" and not brief:
             out["pairwise_kappa"] = {
                 name: scopes.pairwise_matrix(
                     t if only is None else t.subset(np.isin(t.source, only)), names

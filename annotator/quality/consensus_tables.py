@@ -22,7 +22,7 @@ from annotator.stats.consensus import (
     dawid_skene,
     weighted_majority_vote,
 )
-from annotator.stats.reference import value_counts
+from annotator.stats.reference import per_distinct_row, value_counts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,8 +108,8 @@ def vote_summary(
     what a summary needs. The same rules as `votes`."""
     items, idx = table.item_index()
     counts = value_counts(idx, table.code, len(items), len(table.values))
-    m = np.maximum(counts.sum(axis=1), 1)
     if method == "mean":
+        m = np.maximum(counts.sum(axis=1), 1)
         numbers = np.asarray(table.values, dtype=float)
         mean = counts @ numbers / m
         spread = np.sqrt(np.maximum(counts @ numbers**2 / m - mean**2, 0.0))
@@ -117,15 +117,26 @@ def vote_summary(
         half = (high - low) / 2
         confidence = np.ones(len(items)) if half <= 0 else np.clip(1 - spread / half, 0, 1)
         return items, np.zeros(len(items), dtype=bool), confidence
-    if method == "median":
-        cumulative = np.cumsum(counts, axis=1)
-        lower = np.argmax(cumulative > ((m - 1) // 2)[:, None], axis=1)
-        upper = np.argmax(cumulative > (m // 2)[:, None], axis=1)
-        rows = np.arange(len(items))
-        share = np.maximum(counts[rows, lower], counts[rows, upper]) / m
-        return items, lower != upper, share
+    # a median or a majority depends on the item's count row alone: once per distinct row
+    tied, share = per_distinct_row(counts, _median if method == "median" else _majority)
+    return items, tied, share
+
+
+def _median(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(tied?, share of the labels at the median) of each count row."""
+    m = np.maximum(counts.sum(axis=1), 1)
+    cumulative = np.cumsum(counts, axis=1)
+    lower = np.argmax(cumulative > ((m - 1) // 2)[:, None], axis=1)
+    upper = np.argmax(cumulative > (m // 2)[:, None], axis=1)
+    rows = np.arange(len(counts))
+    return lower != upper, np.maximum(counts[rows, lower], counts[rows, upper]) / m
+
+
+def _majority(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(tied?, share of the labels with the most common value) of each count row."""
+    m = np.maximum(counts.sum(axis=1), 1)
     best = counts.max(axis=1)
-    return items, (counts == best[:, None]).sum(axis=1) > 1, best / m
+    return (counts == best[:, None]).sum(axis=1) > 1, best / m
 
 
 def votes(

@@ -40,9 +40,12 @@ class Settings:
     n_boot: int = N_BOOT
     seed: int | None = 0
     confidence: float = 0.95
+    # only these coefficients (`compute_all` keys), None for all: a table showing three
+    # need not pay for the rest, and the ones it shows come out the same either way
+    keys: tuple[str, ...] | None = None
 
     def smaller(self, n_boot: int) -> Settings:
-        return Settings(min(self.n_boot, n_boot), self.seed, self.confidence)
+        return Settings(min(self.n_boot, n_boot), self.seed, self.confidence, self.keys)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ def measure(
         n_boot=settings.n_boot,
         seed=settings.seed,
         confidence=settings.confidence,
+        keys=settings.keys,
     )
     n_raters = table.n_raters()
     if n_raters != data.n_raters:  # anonymous slots: Cohen's kappa between slots is meaningless

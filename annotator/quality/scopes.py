@@ -18,6 +18,7 @@ from annotator.labels.data import LabelTable, Names, item_ids, load_names
 from annotator.labels.slices import label_groups, slice_tags
 from annotator.quality.project_agreement import Settings, measure, rater_data, tables
 from annotator.quality.vs_reference import against_the_rest
+from annotator.stats.bootstrap import distinct_ints
 from annotator.stats.disagreement import item_disagreement
 from annotator.stats.kappa import cohen_kappa_pairwise
 from annotator.store.project import Project
@@ -81,7 +82,7 @@ def pairwise_matrix(
     chosen = raters[np.argsort(-np.asarray(counts), kind="stable")[:max_raters]]
     chosen = np.sort(chosen)
     weights = None if table.level == "nominal" else "quadratic"
-    mine = table.subset(np.isin(table.rater, chosen))
+    mine = table if len(chosen) == len(raters) else table.subset(np.isin(table.rater, chosen))
     shown = [names.annotators.get(int(r), str(r)) for r in chosen.tolist()]
     result: dict[str, Any] = {
         "raters": shown,
@@ -140,19 +141,24 @@ def item_scores(
     if not per_key:
         empty = np.zeros(0)
         return empty.astype(np.int64), empty, empty.astype(np.int64), {}
-    every = np.unique(np.concatenate([s for parts in per_key.values() for s, _, _ in parts]))
+    every = distinct_ints(np.concatenate([s for parts in per_key.values() for s, _, _ in parts]))
     total = np.zeros(len(every))
     count = np.zeros(len(every))
     n_labels = np.zeros(len(every), dtype=np.int64)
     by_key: dict[str, np.ndarray] = {}
     for key, parts in per_key.items():
-        key_sum, key_n = np.zeros(len(every)), np.zeros(len(every))
+        places, weights = [], []
         for seqs, scores, labels in parts:
             at = np.searchsorted(every, seqs)
             ok = np.isfinite(scores)
-            np.add.at(key_sum, at[ok], scores[ok])
-            np.add.at(key_n, at[ok], 1)
+            places.append(at[ok])
+            weights.append(scores[ok])
             np.maximum.at(n_labels, at, labels)
+        # one bincount over the parts in order adds each item's scores in the order
+        # np.add.at did, part after part: the same sums to the last bit
+        place, weight = np.concatenate(places), np.concatenate(weights)
+        key_sum = np.bincount(place, weights=weight, minlength=len(every)).astype(float)
+        key_n = np.bincount(place, minlength=len(every)).astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             key_score = np.where(key_n > 0, key_sum / key_n, np.nan)
         by_key[key] = key_score

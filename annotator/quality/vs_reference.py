@@ -47,6 +47,7 @@ def _agreement(data: ReliabilityData, table: LabelTable, settings: Settings) -> 
         n_boot=settings.n_boot,
         seed=settings.seed,
         confidence=settings.confidence,
+        keys=settings.keys,
     )
 
 

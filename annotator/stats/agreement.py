@@ -16,7 +16,7 @@ Cohen's kappa live in `alpha` and `kappa` and are re-exported here.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Sequence
 
 import numpy as np
 
@@ -73,22 +73,33 @@ def compute_all(
     n_boot: int = N_BOOT,
     seed: int | None = 0,
     confidence: float = 0.95,
+    keys: Collection[str] | None = None,
 ) -> dict[str, Coefficient]:
-    """Every coefficient for one criterion's ratings.
+    """Every coefficient for one criterion's ratings (or only those in `keys`).
 
     Keys: `alpha` (at `level`), then `cohen_kappa`, `cohen_kappa_linear` and
     `cohen_kappa_quadratic` only when there are exactly two raters (the
     weighted ones are not defined at the nominal level), then `fleiss_kappa`,
     `gwet_ac1` and `percent_agreement` (these three treat values as nominal
-    categories whatever the level).
+    categories whatever the level). Each coefficient draws its resamples from
+    `seed` afresh, so leaving some out changes none of the others.
     """
     level = check_level(level)
     options = {"n_boot": n_boot, "seed": seed, "confidence": confidence}
-    results = {"alpha": krippendorff_alpha(data, level, **options)}
+
+    def wanted(key: str) -> bool:
+        return keys is None or key in keys
+
+    results = {}
+    if wanted("alpha"):
+        results["alpha"] = krippendorff_alpha(data, level, **options)
     if data.n_raters == 2:
-        results["cohen_kappa"] = cohen_kappa(data, **options)
+        if wanted("cohen_kappa"):
+            results["cohen_kappa"] = cohen_kappa(data, **options)
         for weights in ("linear", "quadratic"):
             key = f"cohen_kappa_{weights}"
+            if not wanted(key):
+                continue
             if level == "nominal":
                 results[key] = undefined(
                     f"Cohen's kappa ({weights} weights)",
@@ -96,9 +107,12 @@ def compute_all(
                 )
             else:
                 results[key] = cohen_kappa(data, weights=weights, **options)  # type: ignore[arg-type]
-    results["fleiss_kappa"] = fleiss_kappa(data, **options)
-    results["gwet_ac1"] = gwet_ac1(data, **options)
-    results["percent_agreement"] = percent_agreement(data, **options)
+    if wanted("fleiss_kappa"):
+        results["fleiss_kappa"] = fleiss_kappa(data, **options)
+    if wanted("gwet_ac1"):
+        results["gwet_ac1"] = gwet_ac1(data, **options)
+    if wanted("percent_agreement"):
+        results["percent_agreement"] = percent_agreement(data, **options)
     return results
 
 
@@ -109,7 +123,7 @@ def _thin_data_reason(data: ReliabilityData) -> str | None:
     """Why no agreement coefficient can be computed at all, or None."""
     if data.n_labels == 0:
         return "there are no labels"
-    raters = np.nonzero((data.codes >= 0).any(axis=0))[0]
+    raters = data.raters_with_labels
     if len(raters) < 2:
         return f"only one rater ({show_value(data.raters[raters[0]])}) gave labels"
     if not (data.ratings_per_item >= 2).any():
@@ -205,10 +219,7 @@ def fleiss_kappa(
     reason = _thin_data_reason(data)
     if reason is not None:
         return undefined(FLEISS, reason)
-    rated = data.ratings_per_item > 0
-    return _fleiss(
-        data.value_counts[rated], data.values, n_boot, seed, confidence, data.item_patterns(1)
-    )
+    return _fleiss(data.item_patterns(1), data.values, n_boot, seed, confidence)
 
 
 def fleiss_kappa_from_counts(
@@ -230,36 +241,42 @@ def fleiss_kappa_from_counts(
     if len(values) != table.shape[1]:
         raise ReliabilityError(f"{len(values)} categories for {table.shape[1]} columns")
     table = table.astype(np.int64)
-    return _fleiss(table[table.sum(axis=1) > 0], values, n_boot, seed, confidence)
+    patterns = ItemPatterns.of(table[table.sum(axis=1) > 0])
+    return _fleiss(patterns, values, n_boot, seed, confidence)
+
+
+def _labels_in(patterns: ItemPatterns) -> int:
+    """How many labels the items of value-count patterns hold."""
+    return int(patterns.row_sums() @ patterns.freq)
 
 
 def _fleiss(
-    rows: np.ndarray,
+    patterns: ItemPatterns,
     values: tuple[Hashable, ...],
     n_boot: int,
     seed: int | None,
     confidence: float,
-    patterns: ItemPatterns | None = None,
 ) -> Coefficient:
-    m = rows.sum(axis=1)
-    n_labels = int(m.sum())
-    if len(rows) == 0:
+    """Fleiss' kappa on the value-count patterns of the items with any label (every
+    figure, the reasons' too, read from the distinct rows and their frequencies)."""
+    if patterns.n_items == 0:
         return undefined(FLEISS, "there are no labels")
+    m = patterns.row_sums()
+    n_labels = _labels_in(patterns)
     if m.min() != m.max():
         return undefined(
             FLEISS,
             f"items have different numbers of labels ({m.min()} to {m.max()}); Fleiss' kappa "
             "needs the same number on every item (Krippendorff's alpha and Gwet's AC1 allow "
             "missing labels)",
-            len(rows),
+            patterns.n_items,
             n_labels,
         )
     raters = int(m[0])
     if raters < 2:
-        return undefined(FLEISS, "every item has only one label", len(rows), n_labels)
-    patterns = patterns if patterns is not None else ItemPatterns.of(rows)
+        return undefined(FLEISS, "every item has only one label", patterns.n_items, n_labels)
     statistic = fleiss_statistic(patterns, raters)
-    used = np.nonzero(rows.sum(axis=0))[0]
+    used = np.nonzero(patterns.column_totals())[0]
     only = show_value(values[used[0]]) if len(used) else "?"
     because = f"every label is {only}, so chance agreement is already perfect"
     return estimate(FLEISS, statistic, patterns, n_labels, because, n_boot, seed, confidence)
@@ -288,18 +305,16 @@ def gwet_ac1(
     if reason is not None:
         return undefined(AC1, reason)
     q = data.n_values
-    rated = data.ratings_per_item > 0
-    rows = data.value_counts[rated]
-    n_labels = int(rows.sum())
+    patterns = data.item_patterns(1)
+    n_labels = data.n_labels
     if q < 2:
         return undefined(
             AC1,
             f"the only value is {show_value(data.values[0])}; pass the full scale so AC1 "
             "knows how many categories a label could take",
-            int(rated.sum()),
+            patterns.n_items,
             n_labels,
         )
-    patterns = data.item_patterns(1)
     statistic = ac1_statistic(patterns, q)
     because = "no item has labels from two or more raters"
     return estimate(AC1, statistic, patterns, n_labels, because, n_boot, seed, confidence)
@@ -320,10 +335,8 @@ def percent_agreement(
     reason = _thin_data_reason(data)
     if reason is not None:
         return undefined(PERCENT, reason)
-    pairable = data.ratings_per_item >= 2
-    rows = data.value_counts[pairable]
     patterns = data.item_patterns(2)
     statistic = percent_statistic(patterns)
     because = "no item has labels from two or more raters"
-    n_labels = int(rows.sum())
+    n_labels = _labels_in(patterns)
     return estimate(PERCENT, statistic, patterns, n_labels, because, n_boot, seed, confidence)

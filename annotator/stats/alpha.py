@@ -54,14 +54,14 @@ def krippendorff_alpha(
     level = check_level(level)
     name = f"{NAME} ({level})"
     reason = alpha_reason(data, level)
-    pairable = data.ratings_per_item >= 2
-    n_items, n_labels = int(pairable.sum()), int(data.ratings_per_item[pairable].sum())
+    pairable = data.item_patterns(2)
+    n_items, n_labels = pairable.n_items, int(pairable.row_sums() @ pairable.freq)
     if reason is not None:
         return undefined(name, reason, n_items, n_labels)
-    counts = data.value_counts[pairable]
     parts = None
-    if counts.shape[0] * data.n_values**2 <= _PACKAGE_CELL_LIMIT:
-        value = _package_alpha(counts, data, level)
+    if n_items * data.n_values**2 <= _PACKAGE_CELL_LIMIT:
+        # the pairable items' value counts, in data order, from their patterns
+        value = _package_alpha(pairable.rows[pairable.inverse], data, level)
     else:  # the package's dense (items x V x V) array would not fit: same formula here
         parts = _parts(data, level)
         value = item_bootstrap.point(parts[1], parts[0])
@@ -109,11 +109,10 @@ def alpha_reason(data: ReliabilityData, level: Level) -> str | None:
     """Why alpha is not defined on this data, or None when it is."""
     if data.n_labels == 0:
         return "there are no labels"
-    raters = np.nonzero((data.codes >= 0).any(axis=0))[0]
+    raters = data.raters_with_labels
     if len(raters) < 2:
         return f"only one rater ({show_value(data.raters[raters[0]])}) gave labels"
-    pairable = data.ratings_per_item >= 2
-    if not pairable.any():
+    if not (data.ratings_per_item >= 2).any():
         return "no item has labels from two or more raters"
     if level in ("interval", "ratio"):
         text = next((v for v in data.values if not is_number(v)), None)
@@ -122,7 +121,7 @@ def alpha_reason(data: ReliabilityData, level: Level) -> str | None:
                 f"the value {show_value(text)} is not a number; the {level} level needs "
                 "numbers (use nominal, or ordinal with a scale)"
             )
-    used = np.nonzero(data.value_counts[pairable].sum(axis=0))[0]
+    used = np.nonzero(data.item_patterns(2).column_totals())[0]
     if len(used) < 2:
         return (
             f"every label on items with two or more labels is {show_value(data.values[used[0]])}, "

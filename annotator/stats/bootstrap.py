@@ -17,6 +17,7 @@ the same draws, on any machine.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,20 +52,27 @@ class ItemPatterns:
         if rows.shape[0] == 0:
             empty = np.zeros(0, dtype=np.int64)
             return cls(rows.reshape(0, rows.shape[1]), empty, empty, empty)
-        key = _row_keys(rows)
+        key = row_keys(rows)
         if key is None:
             distinct, first, inverse, freq = np.unique(
                 rows, axis=0, return_index=True, return_inverse=True, return_counts=True
             )
-        elif int(key.max()) < max(_COUNTED_KEYS, 4 * len(key)):  # few possible keys: count
+            return cls(distinct, freq, inverse.reshape(-1), first)
+        patterns = cls.of_keys(key)
+        first = patterns.representatives
+        return cls(rows[first], patterns.freq, patterns.inverse, first)
+
+    @classmethod
+    def of_keys(cls, key: np.ndarray) -> ItemPatterns:
+        """Patterns of rows given as one non-negative integer each, in increasing key
+        order (`rows` holds the keys: the caller puts the rows themselves in)."""
+        if int(key.max()) < max(_COUNTED_KEYS, 4 * len(key)):  # few possible keys: count
             first, inverse, freq = _counted_unique(key)
-            distinct = rows[first]
         else:  # one integer per row: a 1-D unique, many times faster than axis=0
             _, first, inverse, freq = np.unique(
                 key, return_index=True, return_inverse=True, return_counts=True
             )
-            distinct = rows[first]
-        return cls(distinct, freq, inverse.reshape(-1), first)
+        return cls(key[first][:, None], freq, inverse.reshape(-1), first)
 
     @property
     def n_items(self) -> int:
@@ -73,6 +81,14 @@ class ItemPatterns:
     @property
     def n_patterns(self) -> int:
         return len(self.freq)
+
+    def column_totals(self) -> np.ndarray:
+        """(K,) the column sums of every item's row (for value counts: labels per value)."""
+        return (self.rows * self.freq[:, None]).sum(axis=0)
+
+    def row_sums(self) -> np.ndarray:
+        """(P,) each pattern's row sum (for value counts: its items' number of labels)."""
+        return self.rows.sum(axis=1)
 
 
 def _counted_unique(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -87,7 +103,20 @@ def _counted_unique(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return first[present], renumber[key], counts[present]
 
 
-def _row_keys(rows: np.ndarray) -> np.ndarray | None:
+def distinct_ints(values: np.ndarray) -> np.ndarray:
+    """`np.unique` of integers (sorted, same dtype), by counting instead of sorting or
+    hashing when their range is small (item seqs, rater ids, week numbers)."""
+    values = np.asarray(values)
+    if len(values) == 0 or values.dtype.kind not in "iu":
+        return np.unique(values)
+    low, high = int(values.min()), int(values.max())
+    if high - low >= max(_COUNTED_KEYS, 4 * len(values)):
+        return np.unique(values)
+    present = np.nonzero(np.bincount((values - low).astype(np.int64)))[0]
+    return (present + low).astype(values.dtype)
+
+
+def row_keys(rows: np.ndarray) -> np.ndarray | None:
     """Each non-negative integer row as one int64, or None if no exact key fits.
 
     Narrow rows are read as digits (base max + 1). Wide count rows with small
@@ -228,8 +257,23 @@ def percentile_interval(samples: np.ndarray, confidence: float) -> tuple[float, 
     if finite.size == 0:
         return None
     tail = (1 - confidence) / 2
-    lo, hi = np.quantile(finite, [tail, 1 - tail])
-    return float(lo), float(hi)
+    ordered = np.sort(finite)
+    return _linear_quantile(ordered, tail), _linear_quantile(ordered, 1 - tail)
+
+
+def _linear_quantile(ordered: np.ndarray, q: float) -> float:
+    """`numpy.quantile(ordered, q)` (its default "linear" method) of sorted finite values,
+    computed as numpy does it, to the last bit, without its per-call overhead (a
+    report takes thousands of intervals)."""
+    n = len(ordered)
+    virtual = (n - 1) * q
+    below = math.floor(virtual)
+    if virtual >= n - 1:
+        return float(ordered[-1])
+    a, b = float(ordered[below]), float(ordered[below + 1])
+    gamma = virtual - below
+    difference = b - a
+    return b - difference * (1 - gamma) if gamma >= 0.5 else a + difference * gamma
 
 
 def point(statistic: Statistic, patterns: ItemPatterns) -> float | None:

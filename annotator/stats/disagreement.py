@@ -44,14 +44,17 @@ class ItemDisagreement:
 def item_disagreement(data: ReliabilityData, level: Level = "nominal") -> ItemDisagreement:
     """Disagreement score of every item at `level` (see the module docstring)."""
     level = check_level(level)
-    counts = data.value_counts.astype(float)
+    # an item's score depends only on its value counts: one per distinct row
+    patterns = data.item_patterns(0)
+    counts = patterns.rows.astype(float)
     m = counts.sum(axis=1)
     distance = _distances(data, level)
     pair_distance = ((counts @ distance) * counts).sum(axis=1)
     pairs = m * (m - 1)
-    scores = np.full(data.n_items, np.nan)
+    scores = np.full(len(counts), np.nan)
     np.divide(pair_distance, pairs, out=scores, where=pairs > 0)
-    return ItemDisagreement(data.items, scores, m.astype(np.int64), level)
+    at = patterns.inverse
+    return ItemDisagreement(data.items, scores[at], m.astype(np.int64)[at], level)
 
 
 def _distances(data: ReliabilityData, level: Level) -> np.ndarray:

@@ -53,20 +53,34 @@ def cohen_kappa(
     a, b = _pair(data, rater_a, rater_b)
     key = ("kappa cells", a, b)
     if key not in data.memo:  # the three weightings share one table and one draw
-        both = (data.codes[:, a] >= 0) & (data.codes[:, b] >= 0)
+        both = data.rated[:, a] & data.rated[:, b]
         cells = data.codes[both, a].astype(np.int64) * data.n_values + data.codes[both, b]
-        data.memo[key] = (cells, ItemPatterns.of(cells) if len(cells) else None)
-    cells, patterns = data.memo[key]
+        data.memo[key] = _Cells(cells)
+    cells = data.memo[key]
     return _kappa_from_cells(
-        cells,
+        cells.cells,
         data.values,
         weights,
         (data.raters[a], data.raters[b]),
         n_boot=n_boot,
         seed=seed,
         confidence=confidence,
-        patterns=patterns,
+        patterns=cells.patterns() if n_boot > 0 and len(cells.cells) else None,
     )
+
+
+class _Cells:
+    """A rater pair's table cells, with their patterns found once when an interval asks
+    (a point value needs only the table)."""
+
+    def __init__(self, cells: np.ndarray) -> None:
+        self.cells = cells
+        self._patterns: ItemPatterns | None = None
+
+    def patterns(self) -> ItemPatterns:
+        if self._patterns is None:
+            self._patterns = ItemPatterns.of(self.cells)
+        return self._patterns
 
 
 def cohen_kappa_from_table(
@@ -237,9 +251,15 @@ def _kappa_from_cells(
     pair = f"raters {show_value(raters[0])} and {show_value(raters[1])}"
     if n_items == 0:
         return undefined(name, f"{pair} labeled no item in common")
-    patterns = patterns if patterns is not None else ItemPatterns.of(cells)
-    statistic = _kappa_statistic(patterns.rows[:, 0], len(values), weights)
-    value = item_bootstrap.point(statistic, patterns)
+    if patterns is None and n_boot <= 0:  # the point value alone: the table is enough
+        every_cell = np.arange(len(values) ** 2)
+        table = np.bincount(cells, minlength=len(every_cell)).astype(float)[None, :]
+        raw = float(_kappa_statistic(every_cell, len(values), weights)(table)[0])
+        value = raw if np.isfinite(raw) else None
+    else:
+        patterns = patterns if patterns is not None else ItemPatterns.of(cells)
+        statistic = _kappa_statistic(patterns.rows[:, 0], len(values), weights)
+        value = item_bootstrap.point(statistic, patterns)
     if value is None:
         used = np.unique(np.concatenate([cells // len(values), cells % len(values)]))
         shown = ", ".join(show_value(values[v]) for v in used)

@@ -12,9 +12,11 @@ Python object per item (a million labels stay fast); a test checks both agree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from annotator.stats.bootstrap import ItemPatterns
+from annotator.stats.bootstrap import ItemPatterns, row_keys
 
 _TIE = 1e-9
 
@@ -28,7 +30,34 @@ def reference_from_counts(
     defined); interval/ratio: the mean of `values` weighted by the counts.
     `defined` is False for rows without labels and for ties.
     """
-    counts = np.asarray(counts, dtype=float)
+    counts = np.asarray(counts)
+    if level in ("interval", "ratio"):  # a mean: kept exactly as it was computed
+        return _reference(counts.astype(float), level, values)
+    return per_distinct_row(counts, lambda rows: _reference(rows.astype(float), level, values))
+
+
+_FEW_ROWS = 1000  # below this many rows, finding the distinct ones does not pay
+
+
+def per_distinct_row(
+    counts: np.ndarray, compute: Callable[[np.ndarray], tuple[np.ndarray, ...]]
+) -> tuple[np.ndarray, ...]:
+    """`compute(counts)`, row-wise arrays out, worked out once per distinct row of
+    whole-number counts (a few hundred among a million items) and spread back. Only
+    for answers a row alone decides exactly (positions, ties, a count over the total)."""
+    counts = np.asarray(counts)
+    if counts.dtype.kind in "iu" and counts.ndim == 2 and len(counts) > _FEW_ROWS:
+        key = row_keys(counts)
+        patterns = ItemPatterns.of_keys(key) if key is not None else None
+        if patterns is not None and patterns.n_patterns * 4 <= len(counts):
+            found = compute(counts[patterns.representatives])
+            return tuple(np.asarray(part)[patterns.inverse] for part in found)
+    return compute(counts)
+
+
+def _reference(
+    counts: np.ndarray, level: str, values: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     m = counts.sum(axis=1)
     has = m > 0
     if level in ("interval", "ratio"):
@@ -71,11 +100,11 @@ def leave_one_out(
     patterns = ItemPatterns.of(counts)
     n_values = counts.shape[1]
     pair = patterns.inverse[item_index].astype(np.int64) * n_values + code
-    distinct, inverse = np.unique(pair, return_inverse=True)
+    pairs = ItemPatterns.of_keys(pair)  # distinct pairs in increasing order, as np.unique
+    distinct, inverse = pairs.rows[:, 0], pairs.inverse
     rows = patterns.rows[distinct // n_values].astype(float)
     rows[np.arange(len(distinct)), distinct % n_values] -= 1
     reference, defined = reference_from_counts(rows, level, values)
-    inverse = inverse.reshape(-1)
     return reference[inverse], defined[inverse]
 
 

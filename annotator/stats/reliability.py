@@ -20,7 +20,7 @@ import math
 import numbers
 import sys
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 MISSING = -1
 """Code of a cell whose rater did not rate the item."""
+
+_FEW_RATERS = 32  # up to this many rater columns, per-item sums go column by column
 
 
 class ReliabilityError(AnnotatorError):
@@ -246,14 +248,31 @@ class ReliabilityData:
         return len(self.values)
 
     @cached_property
+    def rated(self) -> np.ndarray:
+        """(n_items, n_raters) whether each cell holds a rating."""
+        return self.codes >= 0
+
+    @cached_property
     def n_labels(self) -> int:
         """How many ratings there are (non-missing cells)."""
-        return int((self.codes >= 0).sum())
+        return int(self.ratings_per_item.sum())
 
     @cached_property
     def ratings_per_item(self) -> np.ndarray:
         """(n_items,) number of ratings each item has."""
-        return (self.codes >= 0).sum(axis=1)
+        if 0 < self.n_raters <= _FEW_RATERS:  # column by column: several times faster
+            return sum(
+                (self.rated[:, r] for r in range(1, self.n_raters)),
+                self.rated[:, 0].astype(np.int64),
+            )
+        return self.rated.sum(axis=1)
+
+    @cached_property
+    def raters_with_labels(self) -> np.ndarray:
+        """Positions of the raters who gave at least one rating."""
+        if self.n_raters <= _FEW_RATERS:  # a column's any() stops at its first rating
+            return np.array([r for r in range(self.n_raters) if self.rated[:, r].any()], np.intp)
+        return np.nonzero(self.rated.any(axis=0))[0]
 
     def item_patterns(self, minimum: int) -> ItemPatterns:
         """The distinct value-count rows of the items with `minimum` or more labels,
@@ -261,8 +280,32 @@ class ReliabilityData:
         key = ("patterns", minimum)
         if key not in self.memo:
             keep = self.ratings_per_item >= minimum
-            self.memo[key] = ItemPatterns.of(self.value_counts[keep])
+            found = self._patterns_from_codes(keep)
+            self.memo[key] = (
+                found if found is not None else ItemPatterns.of(self.value_counts[keep])
+            )
         return self.memo[key]
+
+    def _patterns_from_codes(self, keep: np.ndarray) -> ItemPatterns | None:
+        """`ItemPatterns.of(value_counts[keep])` without the (items x values) counts: each
+        item's row read as one integer straight from its codes (value v is digit v in a
+        base above any count), which orders the rows as `ItemPatterns.of` does, so the
+        patterns come out identical. None where that key would not fit (or not pay)."""
+        width, base = self.n_values, self.n_raters + 1
+        if not 0 < self.n_raters <= _FEW_RATERS or width == 0 or base**width >= 2**62:
+            return None
+        if "row keys" not in self.memo:
+            digits = np.zeros(width + 1, dtype=np.int64)  # code -1 (missing) adds 0
+            digits[1:] = base ** np.arange(width, dtype=np.int64)
+            shifted = self.codes + 1
+            columns = (digits[shifted[:, r]] for r in range(self.n_raters))
+            self.memo["row keys"] = sum(columns, np.zeros(self.n_items, dtype=np.int64))
+        keys = self.memo["row keys"][keep]
+        if len(keys) == 0:
+            return None
+        patterns = ItemPatterns.of_keys(keys)
+        codes = self.codes[np.nonzero(keep)[0][patterns.representatives]]
+        return replace(patterns, rows=_count_rows(codes, width))
 
     @cached_property
     def memo(self) -> dict[Any, Any]:
@@ -272,11 +315,7 @@ class ReliabilityData:
     @cached_property
     def value_counts(self) -> np.ndarray:
         """(n_items, n_values) how many raters gave each value to each item."""
-        mask = self.codes >= 0
-        rows = np.nonzero(mask)[0]
-        flat = rows.astype(np.int64) * self.n_values + self.codes[mask]
-        counts = np.bincount(flat, minlength=self.n_items * self.n_values)
-        return counts.reshape(self.n_items, self.n_values)
+        return _count_rows(self.codes, self.n_values)
 
     def numeric_values(self) -> np.ndarray:
         """The domain as floats; raises when a value is not a number."""
@@ -330,6 +369,17 @@ class ReliabilityData:
             (self.items[i], self.raters[r], self.values[self.codes[i, r]])
             for i, r in zip(rows.tolist(), cols.tolist(), strict=True)
         ]
+
+
+def _count_rows(codes: np.ndarray, n_values: int) -> np.ndarray:
+    """(rows, n_values) how many cells of each row hold each code (-1 counts nowhere):
+    one bincount, a spare column taking the missing cells."""
+    n_rows = codes.shape[0]
+    spare = n_values + 1
+    flat = np.where(codes >= 0, codes, n_values).astype(np.int64)
+    flat += (np.arange(n_rows, dtype=np.int64) * spare)[:, None]
+    counts = np.bincount(flat.reshape(-1), minlength=n_rows * spare).reshape(n_rows, spare)
+    return np.ascontiguousarray(counts[:, :n_values])
 
 
 # -- helpers for from_records ------------------------------------------------------------------
