@@ -350,7 +350,7 @@ def test_the_agreement_command_runs_openblas_on_one_thread_unless_told_otherwise
     from tests.conftest import REPO
 
     code = (
-        "import os; from annotator.cli.agreement_cmds import one_blas_thread; one_blas_thread(); "
+        "import os; from annotator.cli.common import one_blas_thread; one_blas_thread(); "
         "import numpy; one_blas_thread(); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
     )
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}

@@ -9,13 +9,16 @@ modules are imported inside the handlers, so `annotator --help` stays fast.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from pathlib import Path
 
 from annotator.base.errors import AnnotatorError
 from annotator.base.levels import LEVELS
-from annotator.cli.common import add_bootstrap_arguments, open_from_args, print_json
+from annotator.cli.common import (
+    add_bootstrap_arguments,
+    one_blas_thread,
+    open_from_args,
+    print_json,
+)
 
 BY = ("annotator", "source", "slice", "week", "rubric-version")
 
@@ -55,18 +58,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_bootstrap_arguments(parser, confidence=True)
     parser.set_defaults(func=cmd_agreement)
-
-
-def one_blas_thread() -> None:
-    """Have OpenBLAS use one thread in this process, unless the user chose a number.
-
-    The bootstrap's matrix products are small (1,000 resamples x a few hundred item
-    patterns); OpenBLAS's other threads only spin waiting for work, which on the demo
-    project cost more CPU than the statistics (0.45 s -> 0.29 s for the whole command)
-    and changes no number. OpenBLAS reads this when numpy loads: later it does nothing.
-    """
-    if "numpy" not in sys.modules:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from annotator.base.lazy import lazy_module
 from annotator.base.levels import LEVELS
-from annotator.cli.agreement_cmds import one_blas_thread
-from annotator.cli.common import add_bootstrap_arguments, print_json
+from annotator.cli.common import add_bootstrap_arguments, one_blas_thread, print_json
 
 quick = lazy_module("annotator.stats.quick")  # numpy and pandas, on first use
 

@@ -11,6 +11,7 @@ from annotator.cli.common import (
     add_bootstrap_arguments,
     add_json_flag,
     add_project_argument,
+    one_blas_thread,
     open_from_args,
     print_json,
 )
@@ -96,6 +97,7 @@ def cmd_review_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    one_blas_thread()  # the same small bootstrap products as `agreement`
     # lazy: loads numpy and pandas, which `annotator --help` never needs
     from annotator.report.html import write_report
 
