@@ -3,9 +3,11 @@
 An import reads its file once, in chunks, WITHOUT holding the project's write
 lock: rows are checked against the project and the good ones are staged in
 TEMP tables of the same connection (SQLite's temp database, which other
-processes never wait for). Only when the whole file has been read does one
-`BEGIN IMMEDIATE` transaction move the staged rows in, with the batch record,
-so labelers in other windows wait a moment, not the length of the import.
+processes never wait for; the item import keeps its rows in a spill file and
+only their ids there, see :mod:`annotator.exchange.item_import`). Only when the
+whole file has been read does one `BEGIN IMMEDIATE` transaction move the staged
+rows in, with the batch record, so labelers in other windows wait a moment, not
+the length of the import.
 Every bad row is collected with its file, line and field; unless the user asked
 to skip invalid rows, any error means nothing is written, so a failed import
 leaves every table exactly as it was. With `--skip-invalid` the good rows land
@@ -142,6 +144,15 @@ class ImportRun:
         conn = self.project.conn
         conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute(f"CREATE TEMP TABLE stage_{name} AS SELECT * FROM main.{like} WHERE 0")
+        self._staged_tables.append(table)
+        return table
+
+    def temp_table(self, name: str, columns: str) -> str:
+        """A TEMP table of `columns` (SQL), dropped when the run ends."""
+        table = f"temp.stage_{name}"
+        conn = self.project.conn
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"CREATE TEMP TABLE stage_{name} ({columns})")
         self._staged_tables.append(table)
         return table
 

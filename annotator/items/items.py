@@ -205,7 +205,7 @@ def content_hash_of(record: dict[str, Any]) -> str:
     objects with text keys (tested); a float, another type or an unusual key goes to the
     stdlib encoder the hashes were first made with, so no stored hash changes.
     """
-    if _orjson_safe(record):
+    if orjson_safe(record):
         try:
             return hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()
         except TypeError:  # an int beyond 64 bits, a lone surrogate
@@ -217,20 +217,25 @@ def content_hash_of(record: dict[str, Any]) -> str:
 _ORJSON_SCALARS = frozenset((str, int, bool, type(None)))
 
 
-def _orjson_safe(value: Any) -> bool:
+def orjson_safe(value: Any) -> bool:
     """Whether `value` holds only what orjson writes as the stdlib does (recursing
     into containers only: most values of a record are text)."""
     kind = type(value)
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or (
-                type(item) not in _ORJSON_SCALARS and not _orjson_safe(item)
+                type(item) not in _ORJSON_SCALARS and not orjson_safe(item)
             ):
                 return False
         return True
     if kind is list:
-        return all(type(item) in _ORJSON_SCALARS or _orjson_safe(item) for item in value)
+        return all(type(item) in _ORJSON_SCALARS or orjson_safe(item) for item in value)
     return kind in _ORJSON_SCALARS
+
+
+def sorted_json(value: Any) -> str:
+    """The JSON text the `tags` and `metadata` columns hold (sorted keys, UTF-8)."""
+    return _SORTED_JSON.encode(value)
 
 
 def item_from_record(record: dict[str, Any]) -> Item:
