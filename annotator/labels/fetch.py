@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from annotator.labels.scope import json_path
+from annotator.labels.value_texts import ValueTexts, usable
 from annotator.stats.reliability import factorize
 from annotator.store.arrow_query import read_arrow
 from annotator.store.project import Project
@@ -101,7 +102,7 @@ def fetch_columns(
     sql, params = _select(keys, seq_range)
     found = None
     if (expected or 0) >= ARROW_FROM and _arrow_possible(project):
-        found = _arrow_columns(project, sql, params, len(keys), expected or 0)
+        found = _arrow_columns(project, sql, params, len(keys), expected or 0, keys)
     if found is None:
         found = _sqlite_columns(project, sql, params, len(keys))
     base_columns, texts = found
@@ -180,10 +181,28 @@ def _filled(indices: Any) -> np.ndarray | None:
 
 
 def _arrow_columns(
-    project: Project, sql: str, params: list[Any], n_keys: int, expected: int
+    project: Project,
+    sql: str,
+    params: list[Any],
+    n_keys: int,
+    expected: int,
+    keys: list[str] | None = None,
 ) -> tuple[list[np.ndarray], list[tuple[np.ndarray, list[Any]]]] | None:
     """The same columns through ADBC and Arrow, a batch at a time into arrays sized for
-    `expected` labels (no second copy of the whole table); None when that is not available."""
+    `expected` labels (no second copy of the whole table); None when that is not available.
+
+    With the criterion `keys` (and no item range), the whole `values_json` text is read
+    and each distinct text parsed once (`value_texts`); when the first batch's texts are
+    mostly distinct, the query `sql` extracts the values in SQLite instead."""
+    if keys is not None and "BETWEEN" not in sql and usable(keys):
+        found = read_arrow(
+            project.path,
+            _select_texts(),
+            _FETCH_ROWS // 4,
+            lambda reader: _read_texts(reader, ValueTexts(project, keys), max(expected, 1)),
+        )
+        if found is not _MANY:
+            return found  # type: ignore[return-value]
     # Parameters go in as literals: paths we built and integers.
     pieces = sql.split("?")
     query = pieces[0] + "".join(
@@ -195,6 +214,132 @@ def _arrow_columns(
         _FETCH_ROWS // 4,
         lambda reader: _read_batches(reader, n_keys, max(expected, 1)),
     )
+
+
+_MANY = object()  # the first batch's texts were mostly distinct
+MANY_SHARE = 0.25  # distinct texts per label in the first batch above which SQLite extracts
+MANY_FROM = 1000  # labels in the first batch for that share to say anything
+
+
+EFFECTIVE = "effective_labels"  # project.cache: (newest label id, effective labels) read
+PAIRWISE = "SELECT seq FROM items WHERE pairwise != 0"
+
+
+ITEM_SEQ = "SELECT id, seq FROM items"
+
+
+def _select_texts() -> str:
+    """Every effective label (the count is the view's, for the headline), the newest label
+    id in the same read, and the whole `values_json`. The item's seq is matched in Arrow
+    (one hash join at the end, where SQLite's probe of the items index per label costs
+    more and more as the index outgrows its cache); a label whose item is gone is dropped,
+    as the JOIN dropped it. `pairwise` comes from the few pairwise items."""
+    return (
+        "SELECT l.id, l.item_id, l.annotator_id, l.source_id, l.rubric_version_id, "
+        "julianday(l.submitted_at), l.values_json, (SELECT coalesce(max(id), 0) FROM labels) "
+        "FROM effective_labels l"
+    )
+
+
+def _read_texts(
+    reader: Any, texts: ValueTexts, size: int
+) -> tuple[list[np.ndarray], list[tuple[np.ndarray, list[Any]]]] | None | object:
+    """`_read_batches` for the whole-text query: per batch, the texts are dictionary-encoded
+    and each key's position looked up per distinct text; the item ids are matched to the
+    items once, at the end."""
+    # lazy: only reached once pyarrow is loaded (see _arrow_columns)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n_keys = len(texts.keys)
+    base = [np.empty(size, dtype=t) for t in _BASE_TYPES]
+    index = [np.empty(size, dtype=np.int64) for _ in range(n_keys)]
+    item_chunks: list[Any] = []
+    n, stamp = 0, None
+    for batch in reader:
+        m = batch.num_rows
+        if not m:
+            continue
+        if n + m > size:  # more labels than the newest id promised: grow
+            size = max(2 * size, n + m)
+            base = [np.resize(a, size) for a in base]
+            index = [np.resize(a, size) for a in index]
+        for c in (0, 2, 3, 4, 5):
+            array = _numpy(batch.column(c))
+            if array is None:
+                return None  # not what the schema promises: let sqlite3 say what it holds
+            base[c][n : n + m] = array
+        newest = _numpy(batch.column(7))
+        items, column = batch.column(1), batch.column(6)
+        for text in (items, column):
+            if str(text.type) not in ("string", "large_string") or text.null_count:
+                return None
+        if newest is None:
+            return None
+        stamp = int(newest[0])
+        item_chunks.append(pc.dictionary_encode(items))
+        encoded = pc.dictionary_encode(column)
+        local = _filled(encoded.indices)
+        if local is None:
+            return None
+        distinct = encoded.dictionary.to_pylist()
+        if n == 0 and len(distinct) > MANY_SHARE * m and m >= MANY_FROM:
+            return _MANY
+        lookup = texts.positions(distinct)
+        for k in range(n_keys):
+            index[k][n : n + m] = lookup[local, k]
+        n += m
+    project = texts.project
+    if stamp is not None:
+        project.cache[EFFECTIVE] = (stamp, n)
+    gone = _item_seqs(project, item_chunks, base[1], pa, pc)
+    del item_chunks
+    if gone is None:
+        return None
+    pairwise = [row[0] for row in project.conn.execute(PAIRWISE)]
+    if pairwise:
+        base[6][:n] = np.isin(base[1][:n], np.array(pairwise, dtype=np.int64))
+    else:
+        base[6][:n] = False
+    keep = ~gone
+    if keep.all():
+        return [a[:n] for a in base], [(i[:n], v) for i, v in zip(index, texts.values, strict=True)]
+    return [a[:n][keep] for a in base], [
+        (i[:n][keep], v) for i, v in zip(index, texts.values, strict=True)
+    ]
+
+
+def _item_seqs(
+    project: Project, chunks: list[Any], seq: np.ndarray, pa: Any, pc: Any
+) -> np.ndarray | None:
+    """Write each label's items.seq into `seq` (in label order); True where the label's
+    item is not among the items. None when the items cannot be read through Arrow."""
+    if not chunks:
+        return np.zeros(0, dtype=bool)
+    table = read_arrow(project.path, ITEM_SEQ, 1 << 30, lambda r: r.read_all().combine_chunks())
+    if table is None or table.num_rows == 0 or table.column(0).num_chunks != 1:
+        return None
+    seqs = _numpy(table.column(1).chunk(0))
+    if seqs is None:
+        return None
+    unified = pa.chunked_array(chunks).unify_dictionaries()
+    ids = table.column(0).chunk(0).cast(unified.type.value_type)
+    at = _filled(pc.index_in(unified.chunk(0).dictionary, value_set=ids).cast("int64"))
+    if at is None:
+        return None
+    at = at.astype(np.int64)
+    seq_of = np.append(seqs.astype(np.int64), 0)[at]  # -1 (no such item): the last slot
+    gone_of = at < 0
+    gone = np.empty(len(unified), dtype=bool)
+    n = 0
+    for chunk in unified.chunks:
+        codes = _filled(chunk.indices.cast("int64"))
+        if codes is None:
+            return None
+        seq[n : n + len(codes)] = seq_of[codes]
+        gone[n : n + len(codes)] = gone_of[codes]
+        n += len(codes)
+    return gone
 
 
 def _read_batches(

@@ -26,7 +26,7 @@ from annotator.labels.data import (
     json_path,
     same_value,
 )
-from annotator.labels.fetch import Base, RawValues, fetch_columns
+from annotator.labels.fetch import EFFECTIVE, Base, RawValues, fetch_columns
 from annotator.stats.reliability import is_missing, is_number
 from annotator.store.project import Project
 
@@ -74,6 +74,15 @@ def load_labels(
 def label_stamp(project: Project) -> int:
     """Changes whenever a label record is added (labels are append-only)."""
     return int(project.scalar("SELECT coalesce(max(id), 0) FROM labels") or 0)
+
+
+def effective_count(project: Project) -> int:
+    """count(*) of effective_labels: the label load's own count when it read the labels
+    at this state (no second pass over a million labels), else counted."""
+    found = project.cache.get(EFFECTIVE)
+    if found is not None and found[0] == label_stamp(project):
+        return int(found[1])
+    return int(project.scalar("SELECT count(*) FROM effective_labels") or 0)
 
 
 def load_all(

@@ -104,8 +104,15 @@ def _subject_shift(
     label_ids: np.ndarray,
 ) -> tuple[dict[str, Any] | None, Alert | None]:
     k = len(value_names)
-    keys = np.unique(weeks).tolist()
-    counts = {w: np.bincount(index[weeks == w], minlength=k) for w in keys}
+    low = int(weeks.min()) if len(weeks) else 0
+    span = int(weeks.max()) - low + 1 if len(weeks) else 0
+    if span * k <= max(1 << 20, 4 * len(weeks)):  # one count over (week, value) cells
+        grid = np.bincount((weeks - low) * k + index, minlength=span * k).reshape(span, k)
+        keys = (np.flatnonzero(grid.sum(axis=1)) + low).tolist()
+        counts = {w: grid[w - low] for w in keys}
+    else:  # weeks spread over centuries: one pass per week
+        keys = np.unique(weeks).tolist()
+        counts = {w: np.bincount(index[weeks == w], minlength=k) for w in keys}
     big = [w for w in keys if counts[w].sum() >= settings.min_window]
     entry: dict[str, Any] = {
         "criterion": criterion,

@@ -43,7 +43,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from annotator.base.clock import now, parse_time, to_iso
-from annotator.queue.queue import queue_status
+from annotator.queue.throughput_backlog import backlogs, read_items, record_lengths
 from annotator.queue.throughput_forecast import (
     WINDOW_DAYS,
     WINDOW_WEEKS,
@@ -222,11 +222,9 @@ def throughput(
         people = [p for p in people if p["id"] == person.id]
     records = read_records(project, at_iso, start_iso)
     counts = person_counts(project, records, [p["id"] for p in people], at_iso)
-    queues = [
-        _person(p, counts.get(p["id"]), moment, queue_status(project, p["id"]).remaining,
-                real_names)
-        for p in people
-    ]  # fmt: skip
+    items = read_items(project, records)
+    left = backlogs(project, [p["id"] for p in people], records, at_iso, items)
+    queues = [_person(p, counts.get(p["id"]), moment, left[p["id"]], real_names) for p in people]
     sources = [
         _group(name, name, [q for q in queues if q.source == name], moment)
         for name in dict.fromkeys(q.source for q in queues)
@@ -236,7 +234,7 @@ def throughput(
     ids = {p["id"]: q.name for p, q in zip(people, queues, strict=True)}
     days = [(ids[r[0]], r[1], r[2], r[3]) for r in day_rows(records) if r[0] in ids]
     everyone = [p["id"] for p in project.rows(PEOPLE)] if annotator is None else list(ids)
-    seconds, answered, lengths = timed_labels(project, records, everyone)
+    seconds, answered, lengths = timed_labels(project, records, everyone, record_lengths(items))
     target = None
     if by_date is not None:
         target = what_it_takes(

@@ -358,11 +358,14 @@ def write_report(
         raise AnnotatorError(
             f"{path} is a folder; give a file name such as {path / 'report.html'}."
         )
+    # throughput first: its scan of the labels is gone before the label tables are loaded,
+    # so the two never sit in memory together
+    figures = throughput(project, real_names=real_names)
     overview = build_overview(project, n_boot=n_boot, seed=seed, real_names=real_names)
     judges = judge_summaries(project, n_boot=n_boot, seed=seed, real_names=real_names)
     text = render_report(overview, judges)
     sessions = sessions_html(project, n_boot=n_boot, seed=seed, real_names=real_names)
-    sessions += throughput_section(throughput(project, real_names=real_names), _figure)
+    sessions += throughput_section(figures, _figure)
     text = with_contents(text.replace("</main>", sessions + "</main>", 1))
     write_whole(path, text.encode("utf-8"))
     return path

@@ -26,7 +26,7 @@ from annotator.base.clock import now_iso
 from annotator.base.errors import AnnotatorError
 from annotator.judges.label_versions import judge_subjects, label_versions, version_starts
 from annotator.labels.data import criterion_specs, load_names
-from annotator.labels.load import label_stamp, load_all
+from annotator.labels.load import effective_count, label_stamp, load_all
 from annotator.quality.agreement_report import agreement_report
 from annotator.quality.consensus_tables import vote_summary
 from annotator.quality.drift import DriftReport, drift_report
@@ -186,10 +186,11 @@ def judge_answer_versions(
 
 
 def headline(project: Project) -> dict[str, Any]:
-    """The report's headline counts, cheaply (one pass over the labels)."""
+    """The report's headline counts, cheaply (the effective labels as the label load
+    counted them, when it read them at this state)."""
     return {
         "items": project.scalar("SELECT count(*) FROM items"),
-        "labels": project.scalar("SELECT count(*) FROM effective_labels"),
+        "labels": effective_count(project),
         "annotators": project.scalar("SELECT count(*) FROM annotators"),
         "sources": [dict(r) for r in project.rows("SELECT name, kind FROM sources ORDER BY id")],
     }
