@@ -67,3 +67,15 @@ def test_a_slice_and_an_all_null_row_set_encode_the_same_way() -> None:
     assert got == _expected(names, [("y", None), ("z\x02", None)])
     nothing = bytes(encode_lines([b], ["float"], line_parts(["only"])))
     assert nothing == _expected(["only"], [(None,)] * 3)
+
+
+def test_repeated_floats_are_spelled_once_each_as_python_spells_them() -> None:
+    rng = random.Random(11)
+    values: list[float | None] = [rng.choice([*FLOATS, 0.0, 0.04, None]) for _ in range(2_000)]
+    values += [rng.random() for _ in range(5)]  # a few distinct ones among the repeats
+    mostly_distinct: list[float | None] = [rng.random() * 1e6 for _ in range(500)]
+    for column in (values, mostly_distinct, values[:40]):
+        rows = [(v,) for v in column]
+        got = bytes(encode_lines([pa.array(column, pa.float64())], ["float"], line_parts(["x"])))
+        assert got == _expected(["x"], rows)
+    assert "-0.0" in _expected(["x"], [(v,) for v in values]).decode()  # kept apart from 0.0

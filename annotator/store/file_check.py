@@ -10,6 +10,7 @@ walk lives here once; each kind supplies only its words and errors.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,83 @@ def integrity_problem(conn: sqlite3.Connection) -> str | None:
         rows = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
     except sqlite3.DatabaseError as exc:
         return str(exc)
+    return _first_complaint(rows)
+
+
+# SQLite errors that mean the check could not run on its own connection (another
+# process holds a lock, the file cannot be opened read-only, or it was told to stop),
+# not that the file is damaged: the caller then checks on its own connection.
+_NOT_CHECKED = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_INTERRUPT")
+
+
+class BackgroundCheck:
+    """SQLite's quick check of a file, on its own read-only connection in a thread.
+
+    Why: the check reads every page, which costs a long job a second or more per few
+    hundred MB; sqlite3 releases the GIL while it runs, so on a second core it costs
+    the job almost nothing. The job runs meanwhile and keeps its result unpublished
+    until `problem` says the file is whole. `checked` is False when the check could
+    not run there (a lock, a file that cannot be opened read-only): the caller checks
+    on its own connection instead."""
+
+    def __init__(self, path: Path, timeout_s: float = 5.0) -> None:
+        self.path = path
+        self.timeout_s = timeout_s
+        self.found: str | None = None
+        self.checked = False
+        self._conn: sqlite3.Connection | None = None
+        self._stopped = False
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="quick-check", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                timeout=self.timeout_s,
+                check_same_thread=False,
+            )
+        except sqlite3.Error:
+            self._done.set()
+            return
+        try:
+            with self._lock:
+                self._conn = None if self._stopped else conn
+            if self._conn is not None:
+                rows = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
+                self.found, self.checked = _first_complaint(rows), True
+        except sqlite3.DatabaseError as exc:
+            if not str(getattr(exc, "sqlite_errorname", "")).startswith(_NOT_CHECKED):
+                self.found, self.checked = str(exc), True
+        finally:
+            with self._lock:
+                self._conn = None
+            conn.close()
+            self._done.set()
+
+    def damaged(self) -> str | None:
+        """The check's first complaint if it has finished and found one (never waits)."""
+        return self.found if self._done.is_set() else None
+
+    def problem(self) -> str | None:
+        """Wait for the check: None when the file is whole (or it could not check,
+        see `checked`), else its first complaint."""
+        self._done.wait()
+        return self.found
+
+    def stop(self) -> None:
+        """Interrupt the check (the job failed for another reason) and wait for it."""
+        with self._lock:
+            self._stopped = True
+            if self._conn is not None:
+                self._conn.interrupt()
+        self._done.wait()
+
+
+def _first_complaint(rows: list[str]) -> str | None:
     if rows == ["ok"]:
         return None
     lines = [line for line in "\n".join(rows).splitlines() if line and not line.startswith("***")]
@@ -140,6 +218,7 @@ def applied_migrations(conn: sqlite3.Connection) -> list[str]:
 
 
 __all__ = [
+    "BackgroundCheck",
     "FileKind",
     "SQLITE_HEADER",
     "Versions",

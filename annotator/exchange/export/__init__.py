@@ -12,8 +12,10 @@ with RAI fields) beside the tables as Parquet. Every export has a
 `manifest.json` (see `manifest`). One module per concern: `columns` (the
 tables), `rows` (building them; the labels table as Arrow arrays in
 `label_arrays`), `writers` (the file formats; JSON lines from Arrow columns in
-`json_lines`), `card`, `inspect_samples`, `croissant`, `manifest`, `record` (the
-project's export log), `run` (the whole thing).
+`json_lines`; the items' stored columns read as Arrow in `item_arrays`), `card`,
+`inspect_samples`, `croissant`, `manifest`, `record` (the project's export log),
+`whole_check` (the file's quick check, before the pass or beside it), `run` (the
+whole thing).
 """
 
 from __future__ import annotations

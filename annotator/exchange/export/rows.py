@@ -60,16 +60,20 @@ class RowBuilder:
         }
         self.last_consensus: dict[str, KeyConsensus] = {}
 
-    def items(self, chunk: Chunk) -> list[list[Any]]:
-        """The items table's columns for a chunk (ITEM_COLUMNS, then per criterion)."""
+    def items(self, chunk: Chunk, stored: list[Any] | None = None) -> list[Any]:
+        """The items table's columns for a chunk (ITEM_COLUMNS, then per criterion); the
+        stored ones are `stored` (read as Arrow, `item_arrays`) or taken from the chunk's
+        item rows (read with `i.*`)."""
         decided = self.consensus.of(chunk)
         self.last_consensus = decided
         items = chunk.items
-        names = items[0].keys() if items else []
-        stored = list(zip(*items, strict=True)) if items else []
-        columns: list[list[Any]] = [
-            list(stored[names.index(name)]) if items else [] for name in ITEM_FIELDS
-        ]
+        columns: list[Any]
+        if stored is not None:
+            columns = list(stored)
+        else:
+            names = items[0].keys() if items else []
+            rows = list(zip(*items, strict=True)) if items else []
+            columns = [list(rows[names.index(name)]) if items else [] for name in ITEM_FIELDS]
         columns += [
             chunk.is_anchor.tolist(),
             chunk.n_labels.tolist(),
@@ -79,7 +83,7 @@ class RowBuilder:
             one = decided[c.key]
             per_key = chunk.key_agreement.get(c.key)
             columns += [
-                [convert(v, c.type) for v in one.value],
+                _converted(one.value, c.type),
                 stats(one.confidence),
                 list(one.method),
                 list(one.n_labels),
@@ -107,6 +111,24 @@ class RowBuilder:
         from annotator.exchange.export.label_arrays import label_arrays
 
         return label_arrays(self, self.criteria, chunk, figures)
+
+
+def _converted(values: list[Any], kind: str) -> list[Any]:
+    """`convert` of each value, once per distinct value (keyed by type too: True is not 1
+    as text); lists one by one. A converted list is a new list each time, as before."""
+    seen: dict[tuple[type, Any], Any] = {}
+    out = []
+    for v in values:
+        key = (type(v), v)
+        try:
+            found = seen.get(key, seen)
+        except TypeError:  # a list (multilabel) or another unhashable value
+            out.append(convert(v, kind))
+            continue
+        if found is seen:
+            found = seen[key] = convert(v, kind)
+        out.append(found)
+    return out
 
 
 __all__ = ["ITEM_FIELDS", "RowBuilder"]

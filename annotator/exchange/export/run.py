@@ -1,15 +1,19 @@
 """Making an export: one pass over the project, files into a fresh folder, then the manifest.
 
-The project file is checked whole first (SQLite's quick check), so a damaged
-file is refused before the long pass. The files are written into a hidden folder
-beside the target (see `partials`) and moved into place only when everything
-(manifest included) is written, so a failed or cancelled export leaves nothing
-behind, and one killed half-way is cleared by the next export. The whole read
-runs in one SQLite read transaction: labels submitted meanwhile do not half-appear.
-The labels themselves are read as Arrow columns through a second, read-only
-connection pinned to that same snapshot (`labels.arrow_read`), or through the
-project connection when that cannot be had. The export is then recorded in the
-project and the audit log.
+The project file is checked whole (SQLite's quick check): a small file before the
+pass, a big one on its own connection in a thread while the pass runs (the check
+reads every page, over a second at a million labels; on a second core it costs
+the pass almost nothing). A damaged file is refused with the same error either
+way, and nothing is moved into place until the check has passed. The files are
+written into a hidden folder beside the target (see `partials`) and moved into
+place only when everything (manifest included) is written, so a failed or
+cancelled export leaves nothing behind, and one killed half-way is cleared by
+the next export. The whole read runs in one SQLite read transaction: labels
+submitted meanwhile do not half-appear. The labels themselves are read as Arrow
+columns through a second, read-only connection pinned to that same snapshot
+(`labels.arrow_read`), or through the project connection when that cannot be
+had; the tables' item columns through a third (`item_arrays`). The export is
+then recorded in the project and the audit log.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -46,6 +51,14 @@ from annotator.exchange.export.options import ExportError, ExportOptions
 from annotator.exchange.export.partials import Partial, clear_stale
 from annotator.exchange.export.record import record_export
 from annotator.exchange.export.rows import ITEM_FIELDS, RowBuilder
+from annotator.exchange.export.whole_check import (
+    check_first,
+    damaged,
+    found_beside,
+    start_beside,
+    verdict,
+    watching,
+)
 from annotator.exchange.export.writers import (
     FORMULA_PREFIX,
     FORMULA_STARTS,
@@ -53,6 +66,7 @@ from annotator.exchange.export.writers import (
     ROW_GROUP_ROWS,
     TABLE_SUFFIX,
     UNDO_PATTERN,
+    Background,
     TableWriter,
     open_writer,
 )
@@ -72,7 +86,6 @@ from annotator.labels.stream import Cancelled, Chunk
 from annotator.quality.by_source.source_quality import QualityReport, scan
 from annotator.quality.by_source.tally import ChunkFigures
 from annotator.quality.project_agreement import Settings
-from annotator.store.file_check import integrity_problem
 from annotator.store.project import Project
 
 Progress = Callable[[int, int], None]
@@ -162,20 +175,6 @@ def _check_room(project: Project, out: Path, fmt: str) -> None:
         )
 
 
-def _check_whole(project: Project) -> None:
-    problem = integrity_problem(project.conn)
-    if problem is not None:
-        raise _damaged(project, problem)
-
-
-def _damaged(project: Project, problem: str) -> ExportError:
-    return ExportError(
-        f"{project.path}: the project file is damaged ({problem}); nothing was exported. "
-        "Nothing was changed. Restore it from a copy or from a backup beside it "
-        f"({project.path.name}.backup-*)."
-    )
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "dataset"
 
@@ -192,18 +191,25 @@ def export_project(
     options = options or ExportOptions()
     options.check()
     out = Path(out)
-    _check_whole(project)  # a damaged file is refused before the long pass, not during it
+    beside = check_first(project)  # a small damaged file is refused here, a big one below
     _check_room(project, out, options.format)
     partial = _prepare_folder(out, options.overwrite)
     temp = partial.folder
     began = False
     arrow = None
+    check = None
     try:
         if not project.conn.in_transaction:
             project.conn.execute("BEGIN")  # one consistent snapshot for the whole read
             began = True
             arrow = ArrowLabels.pinned(project)  # the labels as Arrow, in the same snapshot
-        facts, files = _write_files(project, temp, options, progress, cancelled, arrow)
+        # Started once the adbc connections are open and done before they close: adbc has
+        # its own SQLite, which resets the WAL index sqlite3 has mapped (`whole_check`).
+        check = start_beside(project) if beside else None
+        watched = watching(project, check, cancelled)
+        facts, files = _write_files(project, temp, options, progress, watched, arrow)
+        verdict(project, check)  # nothing is moved into place from a damaged file
+        check = None
         if arrow is not None:
             arrow.close()
             arrow = None
@@ -231,13 +237,18 @@ def export_project(
             shutil.rmtree(out)
         temp.rename(out)
     except BaseException as error:
+        # the pass failed first: damage, if the check beside it finds it (waited for
+        # before the adbc connections close)
+        problem = found_beside(project, check, error) if check is not None else None
         if arrow is not None:
             arrow.close()
         if began and project.conn.in_transaction:
             project.conn.execute("ROLLBACK")
         partial.discard()
+        if problem is not None:
+            raise damaged(project, problem) from None
         if type(error) is sqlite3.DatabaseError:  # damage the quick check did not see
-            raise _damaged(project, str(error)) from None
+            raise damaged(project, str(error)) from None
         typed = storage_error(error, out, doing="the export", hint="export again")
         if isinstance(error, OSError) and typed is not None:
             raise typed from None  # a full disk half-way: the partial folder is gone
@@ -304,12 +315,44 @@ def _write_files(
     )
     tally = _Counts()
     decoys = set() if options.include_decoys else decoy_label_ids(project)
+    # The tables' item columns read as Arrow beside the labels (`item_arrays`); the stream
+    # then reads only what the pass needs of each item. Inspect samples take the rows.
+    columnar = arrow is not None and samples is None and "items" in writers
+    if columnar:
+        # lazy: pyarrow is slow to load; only an export's tables read items this way
+        from annotator.exchange.export.item_arrays import ItemColumns
+
+        stored = ItemColumns(project, arrow.side if arrow is not None else None)
+    # Parquet: the labels' arrays are built in a thread, a chunk at a time (its writer's
+    # work holds no GIL); JSON lines and CSV encode in Python, which more threads slow.
+    beside = Background() if columnar and _writer_kind(options.format) == "parquet" else None
+
+    def write_labels(chunk: Chunk, figures: ChunkFigures) -> None:
+        writers["labels"].write(builder.labels(chunk, figures))
+
+    waiting: list[tuple[Chunk, Callable[[], list[Any]]]] = []  # a chunk awaiting its items
+
+    def write_items() -> None:
+        chunk, read = waiting.pop()
+        writers["items"].write(builder.items(chunk, read()))
+        tally.add(chunk, builder)
 
     def on_chunk(chunk: Chunk, figures: ChunkFigures) -> None:
         if decoys:  # decoy labels answered a wrong suggestion: out of rows and consensus
             chunk.in_scope &= ~np.isin(chunk.label_id, list(decoys))
             counted = np.bincount(chunk.item_index[chunk.in_scope], minlength=chunk.n_items)
             chunk.n_labels[:] = counted
+        if columnar:  # the items read and the labels built in threads, the items'
+            # consensus here a chunk behind, once the read is surely done
+            read = stored.start(chunk)
+            if beside is not None:
+                beside.run(write_labels, chunk, figures)
+            else:
+                write_labels(chunk, figures)
+            if waiting:
+                write_items()
+            waiting.append((chunk, read))
+            return
         item_columns = builder.items(chunk)
         tally.add(chunk, builder)
         if "items" in writers:
@@ -331,9 +374,13 @@ def _write_files(
             on_chunk=on_chunk,
             progress=progress,
             cancelled=cancelled,
-            item_columns="i.*",
+            item_columns="i.id, i.pairwise" if columnar else "i.*",
             arrow=arrow,
         )
+        if columnar and waiting:
+            write_items()
+        if beside is not None:
+            beside.wait()  # the last chunk's labels; raises what building them raised
         judges, judge_settings = _judges(project, options, report)
         if "sources" in writers:
             extra = judge_figures(judges)
@@ -341,6 +388,11 @@ def _write_files(
                 [source_row({**s, **extra.get(s["source"], {})}) for s in report.sources]
             )
     finally:
+        if columnar:
+            stored.close()
+        if beside is not None:
+            with suppress(Exception):  # raised above on success; a failure is on its way
+                beside.close()
         for writer in writers.values():
             writer.close()
         if samples is not None:
@@ -390,8 +442,9 @@ def _object_columns(project: Project, columns: list[Column]) -> list[Column]:
     out = []
     for c in columns:
         if c.type == "object":
-            pairs = project.rows(
-                f"SELECT DISTINCT j.key, j.type FROM items i, json_each(i.{c.name}) j"
+            pairs = project.rows(  # each distinct text parsed once (tags repeat)
+                f"SELECT DISTINCT j.key, j.type FROM (SELECT DISTINCT {c.name} AS t FROM items) "
+                "d, json_each(d.t) j"
             )
             c = replace(c, fields=object_fields([(row[0], row[1]) for row in pairs]))
         out.append(c)
@@ -466,15 +519,24 @@ class _Counts:
         self.sources.update(distinct_ids(chunk.source[chunk.in_scope]).tolist())
 
         self.versions.update(distinct_ids(chunk.raw[L_VERSION][chunk.in_scope]).tolist())
-        times = as_objects(pick(chunk.raw[L_SUBMITTED], chunk.in_scope)).tolist()
-        submitted = [s for s in times if s is not None]
-        latest = max(submitted, default="")
+        latest = _latest(pick(chunk.raw[L_SUBMITTED], chunk.in_scope))
         self.last_submitted = max(self.last_submitted, latest)
         self.adjudicated += sum(
             method == "adjudicated"
             for one in builder.last_consensus.values()
             for method in one.method
         )
+
+
+def _latest(times: Any) -> str:
+    """The latest of the texts (an Arrow column: in Arrow; UTF-8's byte order is Python's
+    order of text), "" for none."""
+    if isinstance(times, np.ndarray):
+        return max((t for t in as_objects(times).tolist() if t is not None), default="")
+    import pyarrow.compute as pc  # lazy: Arrow columns exist only once an export loaded it
+
+    found = pc.max(times).as_py()
+    return "" if found is None else found
 
 
 def _facts(
