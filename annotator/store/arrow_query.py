@@ -1,50 +1,157 @@
-"""A query's result as Arrow record batches, through the ADBC SQLite driver's low-level API.
+"""A query's result as Arrow, read by the ADBC SQLite driver in a child process.
 
-The driver manager's DB-API module imports pyarrow.dataset and pandas (about a second),
-so large reads (the report's labels, throughput's scan) use the low-level statement API
-here. A read that the driver cannot do (no driver, a locked or moved file, a type it
-cannot give) is None: the caller then reads through sqlite3.
+The driver carries its own copy of SQLite, which must never run in a process whose
+`sqlite3` connections have the same file open: the two copies drop each other's POSIX
+locks (see :mod:`annotator.store.arrow_server`). So the driver runs in a child
+(`ArrowReader`), and the batches come back as an Arrow IPC stream. A read that cannot
+be done that way (no driver, a locked or moved file, a type it cannot give, a child
+that dies) is None: the caller then reads through sqlite3.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
+
+from annotator.base.errors import AnnotatorError
+from annotator.store.arrow_server import FRAME
 
 T = TypeVar("T")
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+class ArrowReadError(AnnotatorError):
+    """The child could not answer (it refused the query, or it is gone)."""
+
+
+def sql_literal(value: Any) -> str:
+    """A parameter written into the SQL text (the child's API binds none): our own
+    queries' ints, floats and strings; SQLite strings escape only the quote."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"cannot write {type(value).__name__} into SQL")
+
+
+def with_parameters(sql: str, args: Sequence[Any]) -> str:
+    """`sql` with each `?` replaced by its argument, in order (no `?` inside literals)."""
+    parts = sql.split("?")
+    if len(parts) != len(args) + 1:
+        raise ValueError(f"{len(parts) - 1} placeholders for {len(args)} arguments")
+    out = [parts[0]]
+    for value, rest in zip(args, parts[1:], strict=True):
+        out.extend((sql_literal(value), rest))
+    return "".join(out)
+
+
+class ArrowReader:
+    """One child process with one read-only driver connection to the project file.
+
+    With `transaction`, every query reads the same snapshot, taken at the first one,
+    until `close` (the export pins that snapshot to its own, see labels.arrow_read).
+    Calls are serialised: one request at a time per child."""
+
+    def __init__(self, path: Path, transaction: bool = False) -> None:
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
+        args = [sys.executable, "-m", "annotator.store.arrow_server", uri]
+        self._child = subprocess.Popen(
+            [*args, "transaction"] if transaction else args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        self._lock = threading.Lock()
+
+    def _ask(self, request: dict[str, Any]) -> bytes:
+        child = self._child
+        stdin, stdout = child.stdin, child.stdout
+        assert stdin is not None and stdout is not None
+        with self._lock:
+            try:
+                stdin.write(json.dumps(request).encode() + b"\n")
+                stdin.flush()
+                status, size = FRAME.unpack(_read_exactly(stdout, FRAME.size))
+                payload = _read_exactly(stdout, size)
+            except (OSError, ValueError, EOFError) as error:
+                raise ArrowReadError(f"the Arrow reader stopped ({error})") from None
+        if status != b"T":
+            raise ArrowReadError(payload.decode(errors="replace"))
+        return payload
+
+    def batches(self, sql: str, args: Sequence[Any] = (), batch_rows: int = 1 << 30) -> Any:
+        """The query's result as a pyarrow.RecordBatchReader."""
+        import pyarrow as pa  # lazy: only big reads come here
+
+        text = with_parameters(sql, args) if args else sql
+        payload = self._ask({"op": "query", "sql": text, "batch_rows": batch_rows})
+        return pa.ipc.open_stream(pa.py_buffer(payload))
+
+    def table(self, sql: str, args: Sequence[Any] = (), batch_rows: int = 1 << 30) -> Any:
+        """The query's result as one pyarrow Table."""
+        return self.batches(sql, args, batch_rows).read_all()
+
+    def close(self) -> None:
+        """End the child (its transaction ends with its connection)."""
+        child = self._child
+        with suppress(OSError):
+            if child.stdin is not None:
+                child.stdin.close()
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+
+    def __enter__(self) -> ArrowReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    data = stream.read(size)
+    if data is None or len(data) != size:
+        raise EOFError("the child closed its output")
+    return data
 
 
 def read_arrow(path: Path, sql: str, batch_rows: int, use: Callable[[Any], T]) -> T | None:
     """`use(reader)` on the query's pyarrow.RecordBatchReader, batches of `batch_rows`
     (a huge number: one batch, so column types are inferred over every row); None when
-    ADBC is not installed or refuses the read. `sql` takes no parameters."""
+    the driver is not installed or refuses the read. `sql` takes no parameters."""
     try:
-        # lazy: pyarrow and the ADBC driver cost a third of a second; only big projects use them
-        import adbc_driver_manager
-        import adbc_driver_sqlite  # lazy: as above
+        # lazy: pyarrow costs a tenth of a second; only big projects read this way
+        import adbc_driver_sqlite  # noqa: F401 - only whether it is installed
         import pyarrow as pa  # lazy: as above
     except ImportError:
         return None
     try:
-        database = adbc_driver_sqlite.connect(str(path))
-        try:
-            conn = adbc_driver_manager.AdbcConnection(database)
-            try:
-                statement = adbc_driver_manager.AdbcStatement(conn)
-                try:
-                    statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
-                    statement.set_sql_query(sql)
-                    stream, _ = statement.execute_query()
-                    return use(pa.RecordBatchReader._import_from_c(stream.address))
-                finally:
-                    statement.close()
-            finally:
-                conn.close()
-        finally:
-            database.close()
-    except (adbc_driver_manager.Error, pa.ArrowException):
-        return None  # the file cannot be read that way (locked, moved): sqlite3 reads it
+        with ArrowReader(path) as reader:
+            batches = reader.batches(sql, batch_rows=batch_rows)
+        return use(batches)
+    except (ArrowReadError, pa.ArrowException, OSError):
+        # the file cannot be read that way (locked, moved), or a later batch holds another
+        # type than the first did (the driver infers each column's from the first batch):
+        # sqlite3 reads it
+        return None
 
 
-__all__ = ["read_arrow"]
+__all__ = ["ArrowReadError", "ArrowReader", "read_arrow", "sql_literal", "with_parameters"]
