@@ -1,5 +1,6 @@
-"""A NUL or another control character in an id, and a NUL in any text of an item or a
-label, is refused with file, line and field; the project keeps every row it had."""
+"""A NUL or another control character in an id, and a NUL or a lone surrogate in any
+text of an item or a label, is refused with file, line and field; the project keeps
+every row it had."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from annotator.exchange.label_import import import_labels
 from tests.support.foundation import assert_refused_unchanged, make_project
 
 NUL = "contains a NUL character (U+0000) at character"
+LONE = "holds a lone surrogate (e.g. \\ud800), which is not Unicode text"
 
 # name -> (file name, content, line, field, words the message must contain)
 ITEM_CASES: dict[str, tuple[str, bytes, int, str, str]] = {
@@ -67,6 +69,28 @@ ITEM_CASES: dict[str, tuple[str, bytes, int, str, str]] = {
         1,
         "input[0].content",
         f"{NUL} 3",
+    ),
+    "lone_surrogate_in_jsonl_id": (
+        "items.jsonl",
+        b'{"id": "n1", "input": "Q?", "output": "A."}\n{"id": "n\\ud8002", "input": "Q?", '
+        b'"output": "A."}\n',
+        2,
+        "id",
+        LONE,
+    ),
+    "lone_surrogate_in_jsonl_input": (
+        "items.jsonl",
+        b'{"id": "n1", "input": "Q\\udc00?", "output": "A."}\n',
+        1,
+        "input",
+        LONE,
+    ),
+    "lone_surrogate_in_a_tag": (
+        "items.jsonl",
+        b'{"id": "n1", "input": "Q?", "output": "A.", "tags": {"x": "y\\uDBFF"}}\n',
+        1,
+        "tags.x",
+        LONE,
     ),
     "nul_in_json_text_of_a_csv_cell": (
         "items.csv",
@@ -134,6 +158,20 @@ LABEL_CASES: dict[str, tuple[str, bytes, int, str, str]] = {
         "id",
         "contains a control character (U+0007) at character 2",
     ),
+    "lone_surrogate_in_annotator": (
+        "labels.jsonl",
+        b'{"item_id": "q1", "annotator": "a\\ud800", "values": {"quality": 2}}\n',
+        1,
+        "annotator",
+        LONE,
+    ),
+    "lone_surrogate_in_a_text_value": (
+        "labels.jsonl",
+        b'{"item_id": "q1", "annotator": "ann", "values": {"quality": 2, "comment": "\\udfff"}}\n',
+        1,
+        "values.comment",
+        LONE,
+    ),
     "control_character_in_item_id": (
         "labels.jsonl",
         json.dumps({"item_id": "q\x1b1", "annotator": "ann", "values": {"quality": 2}}).encode()
@@ -156,4 +194,15 @@ def test_bad_characters_in_labels_are_refused(tmp_path: Path, case: str) -> None
         return import_labels(project, bad, source="crowd", kind="crowd")
 
     assert_refused_unchanged(project, bad, load, line, field, words)
+    project.close()
+
+
+def test_a_surrogate_pair_is_text_and_imports(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    good = tmp_path / "items.jsonl"
+    good.write_bytes(b'{"id": "e\\ud83d\\ude00", "input": "Q \\ud83d\\ude00?", "output": "A."}\n')
+    assert import_items(project, good).added == 1
+    assert project.scalar("SELECT input FROM items WHERE id = ?", ("e\U0001f600",)) == (
+        "Q \U0001f600?"
+    )
     project.close()

@@ -255,6 +255,40 @@ def nul_path(value: Any, path: str = "") -> tuple[str, int] | None:
     return None
 
 
+NOT_UNICODE = "holds a lone surrogate (e.g. \\ud800), which is not Unicode text"
+
+
+def encodes(text: str) -> bool:
+    """Whether `text` can be stored as UTF-8: JSON can spell a lone surrogate
+    (`"\\ud800"`) that no file, database or screen can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def surrogate_path(value: Any, path: str = "") -> str | None:
+    """The field path of the first text (or key) holding a lone surrogate, or None;
+    "" for the value itself (paths as in `nul_path`)."""
+    if isinstance(value, str):
+        return None if encodes(value) else path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and not encodes(key):
+                return path
+            found = surrogate_path(item, here)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            found = surrogate_path(item, f"{path}[{position}]")
+            if found is not None:
+                return found
+    return None
+
+
 def id_problem(text: str) -> str | None:
     """Why `text` cannot be an id (it holds a NUL or another control character), or None.
 

@@ -214,7 +214,8 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, Record]]:
 def _json_record_problem(
     record: dict[str, Any], raw: bytes, text: str, bounds: Limits
 ) -> LimitError | None:
-    """A field over the size limit, or a NUL (JSON's \\u0000) in any text of the record.
+    """A field over the size limit, a NUL (JSON's \\u0000) or a lone surrogate in any
+    text of the record.
 
     Both are looked for only when the raw line says they may be there.
     """
@@ -226,6 +227,10 @@ def _json_record_problem(
         found = limits.nul_path(record)
         if found is not None:
             return LimitError(limits.nul_message(found[1]), found[0] or None)
+    if "\\ud" in text or "\\uD" in text:  # maybe a lone surrogate (a pair is fine)
+        where = limits.surrogate_path(record)
+        if where is not None:
+            return LimitError(limits.NOT_UNICODE, where or None)
     return None
 
 

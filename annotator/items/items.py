@@ -314,12 +314,17 @@ def parse_item(record: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
         problem = limits.id_problem(item_id)
         if problem is not None:
             raise ItemProblem("id", problem)
+        if not limits.encodes(item_id):
+            raise ItemProblem("id", limits.NOT_UNICODE)
     else:
         raise ItemProblem("id", f"must be text or a number, got {type(raw_id).__name__}")
     full = {**content, **provenance, "tags": tags, "metadata": metadata}
     try:
         digest = content_hash_of(full)
     except (TypeError, ValueError):
+        where = limits.surrogate_path(full)
+        if where:
+            raise ItemProblem(where, limits.NOT_UNICODE) from None
         raise ItemProblem("metadata", "holds values that are not JSON") from None
     return item_id, full, digest
 
