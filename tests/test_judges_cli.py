@@ -138,6 +138,10 @@ def test_api_key_never_leaves_the_environment(tmp_path: Path) -> None:
         assert key not in text
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_cleanly_and_the_next_run_carries_on(tmp_path: Path) -> None:
     path = _project_with_items(tmp_path, 57)  # with the 3 seed items: 60
     with FakeServer({"delay_s": 0.05}) as server:
@@ -150,6 +154,9 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_carries_on(tmp_path: Path) -> Non
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # as from a terminal: a shell that runs the tests in the background starts
+            # them with Ctrl+C ignored, and the run would inherit that
+            preexec_fn=_interruptible,
         )  # fmt: skip
         while server.script.total < 10:
             assert run.poll() is None, "the run ended before Ctrl+C"

@@ -203,8 +203,8 @@ def export_project(
             project.conn.execute("BEGIN")  # one consistent snapshot for the whole read
             began = True
             arrow = ArrowLabels.pinned(project)  # the labels as Arrow, in the same snapshot
-        # Started once the adbc connections are open and done before they close: adbc has
-        # its own SQLite, which resets the WAL index sqlite3 has mapped (`whole_check`).
+        # Started once the Arrow readers (child processes) have pinned their snapshot, so
+        # the check's reads never slow the moment writers wait on (`arrow_read`).
         check = start_beside(project) if beside else None
         watched = watching(project, check, cancelled)
         facts, files = _write_files(project, temp, options, progress, watched, arrow)
@@ -237,8 +237,7 @@ def export_project(
             shutil.rmtree(out)
         temp.rename(out)
     except BaseException as error:
-        # the pass failed first: damage, if the check beside it finds it (waited for
-        # before the adbc connections close)
+        # the pass failed first: damage, if the check beside it finds it
         problem = found_beside(project, check, error) if check is not None else None
         if arrow is not None:
             arrow.close()

@@ -43,12 +43,10 @@ def check_first(project: Project) -> bool:
 
 
 def start_beside(project: Project) -> BackgroundCheck:
-    """The check of the project file, started in a thread on its own connection.
-
-    Start it only once the pass's adbc connections are open, and have it done
-    (`verdict`, `found_beside`) before they close: adbc carries its own copy of SQLite,
-    which does not see this process's sqlite3 locks, so its first read rebuilds the WAL
-    index file that sqlite3 has mapped, and a check reading it then dies (SIGBUS)."""
+    """The check of the project file, started in a thread on its own connection; wait
+    for it with `verdict` (or `found_beside` when the pass failed). The Arrow readers
+    run in child processes (`store.arrow_server`), so no second copy of SQLite shares
+    this process's locks or its mapped WAL index."""
     return BackgroundCheck(project.path, timeout_s=min(project.busy_s, 5.0))
 
 
