@@ -174,6 +174,9 @@ def measure_export(path: str, fmt: str, out: str) -> dict[str, Any]:
     result = export_project(project, out, ExportOptions(format=fmt))
     seconds = time.perf_counter() - started
     project.close()
+    from annotator.store.arrow_query import close_readers
+
+    close_readers()
     import resource  # lazy: the Arrow readers are child processes; their peak is theirs
 
     readers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -15,6 +15,7 @@ import pytest
 from annotator.store.arrow_query import (
     ArrowReader,
     ArrowReadError,
+    close_readers,
     read_arrow,
     sql_literal,
     with_parameters,
@@ -94,3 +95,34 @@ def test_parameters_are_written_as_sqlite_literals(tmp_path: Path) -> None:
         found = reader.table("SELECT x FROM t WHERE s = ?", ["o'hara; DROP TABLE t; --"])
     assert found.column("x").to_pylist() == [7]
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (101,)
+
+
+def test_one_kept_reader_serves_later_reads_and_a_replaced_or_dead_one_is_renewed(
+    tmp_path: Path,
+) -> None:
+    import annotator.store.arrow_query as arrow_query
+
+    close_readers()
+    path, conn = _database(tmp_path)
+    count = "SELECT count(*) AS n FROM t"
+
+    def counted() -> int | None:
+        return read_arrow(path, count, 10, lambda r: r.read_all().column("n")[0].as_py())
+
+    assert counted() == 100
+    [first] = arrow_query._READERS._open.values()
+    conn.execute("INSERT INTO t VALUES (100, 'new')")
+    assert counted() == 101, "each read is a fresh snapshot"
+    assert list(arrow_query._READERS._open.values()) == [first], "the same child"
+    first._child.kill()
+    first._child.wait()
+    assert counted() is None  # this read falls back to sqlite3 ...
+    assert counted() == 101  # ... and the next one has a new child
+    conn.close()
+    path.unlink()
+    Path(f"{path}-wal").unlink(missing_ok=True)
+    Path(f"{path}-shm").unlink(missing_ok=True)
+    path, conn = _database(tmp_path)  # a new file at the same path
+    assert counted() == 100
+    close_readers()
+    assert arrow_query._READERS._open == {}

@@ -10,10 +10,12 @@ that dies) is None: the caller then reads through sqlite3.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -25,6 +27,8 @@ from annotator.store.arrow_server import FRAME
 
 T = TypeVar("T")
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+_SHARED_MEMORY = "/dev/shm" if os.path.isdir("/dev/shm") else None  # else the temp folder
+_KEPT = 2  # readers kept alive for later reads (the projects read most recently)
 
 
 class ArrowReadError(AnnotatorError):
@@ -94,16 +98,31 @@ class ArrowReader:
         return payload
 
     def batches(self, sql: str, args: Sequence[Any] = (), batch_rows: int = 1 << 30) -> Any:
-        """The query's result as a pyarrow.RecordBatchReader."""
+        """The query's result as a pyarrow.RecordBatchReader.
+
+        The child writes it to a file in shared memory (/dev/shm where there is one),
+        which this process maps and unlinks at once: the columns are never copied
+        through the pipe, and nothing is left behind."""
         import pyarrow as pa  # lazy: only big reads come here
 
         text = with_parameters(sql, args) if args else sql
-        payload = self._ask({"op": "query", "sql": text, "batch_rows": batch_rows})
-        return pa.ipc.open_stream(pa.py_buffer(payload))
+        handle, name = tempfile.mkstemp(prefix="annotator-arrow-", dir=_SHARED_MEMORY)
+        os.close(handle)
+        try:
+            request = {"op": "query", "sql": text, "batch_rows": batch_rows, "out": name}
+            self._ask(request)
+            mapped = pa.memory_map(name)
+        finally:
+            with suppress(OSError):
+                os.unlink(name)  # the mapping stays readable until its batches are gone
+        return pa.ipc.open_stream(mapped)
 
     def table(self, sql: str, args: Sequence[Any] = (), batch_rows: int = 1 << 30) -> Any:
         """The query's result as one pyarrow Table."""
         return self.batches(sql, args, batch_rows).read_all()
+
+    def alive(self) -> bool:
+        return self._child.poll() is None
 
     def close(self) -> None:
         """End the child (its transaction ends with its connection)."""
@@ -133,6 +152,53 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
     return data
 
 
+class _Readers:
+    """Long-lived readers for one-off queries, one per project file: a child costs a
+    third of a second of CPU to start (Python, pyarrow, the driver), and a report
+    reads four or five times. Keyed by the file's identity too, so a file replaced at
+    the same path gets a new reader; the oldest beyond `_KEPT` is closed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[tuple[str, int, int], ArrowReader] = {}
+
+    def get(self, path: Path) -> ArrowReader:
+        resolved = Path(path).resolve()
+        info = resolved.stat()
+        key = (str(resolved), info.st_dev, info.st_ino)
+        with self._lock:
+            reader = self._open.pop(key, None)
+            if reader is None:
+                reader = ArrowReader(resolved)
+            self._open[key] = reader  # most recent last
+            while len(self._open) > _KEPT:
+                oldest = next(iter(self._open))
+                self._open.pop(oldest).close()
+            return reader
+
+    def drop(self, reader: ArrowReader) -> None:
+        with self._lock:
+            for key, kept in list(self._open.items()):
+                if kept is reader:
+                    del self._open[key]
+        reader.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            readers, self._open = list(self._open.values()), {}
+        for reader in readers:
+            reader.close()
+
+
+_READERS = _Readers()
+atexit.register(_READERS.close_all)
+
+
+def close_readers() -> None:
+    """End the kept readers (a test, or a long-lived app that closes its projects)."""
+    _READERS.close_all()
+
+
 def read_arrow(path: Path, sql: str, batch_rows: int, use: Callable[[Any], T]) -> T | None:
     """`use(reader)` on the query's pyarrow.RecordBatchReader, batches of `batch_rows`
     (a huge number: one batch, so column types are inferred over every row); None when
@@ -144,8 +210,19 @@ def read_arrow(path: Path, sql: str, batch_rows: int, use: Callable[[Any], T]) -
     except ImportError:
         return None
     try:
-        with ArrowReader(path) as reader:
-            batches = reader.batches(sql, batch_rows=batch_rows)
+        reader = _READERS.get(path)
+    except OSError:  # the file is gone or cannot be looked at: sqlite3 says why
+        return None
+    try:
+        batches = reader.batches(sql, batch_rows=batch_rows)
+    except ArrowReadError:
+        if reader.alive():
+            return None  # it refused this query: sqlite3 reads it
+        _READERS.drop(reader)  # it died (killed, say): a new one for the next read
+        return None
+    except OSError:
+        return None
+    try:
         return use(batches)
     except (ArrowReadError, pa.ArrowException, OSError):
         # the file cannot be read that way (locked, moved), or a later batch holds another
@@ -154,4 +231,11 @@ def read_arrow(path: Path, sql: str, batch_rows: int, use: Callable[[Any], T]) -
         return None
 
 
-__all__ = ["ArrowReadError", "ArrowReader", "read_arrow", "sql_literal", "with_parameters"]
+__all__ = [
+    "ArrowReadError",
+    "ArrowReader",
+    "close_readers",
+    "read_arrow",
+    "sql_literal",
+    "with_parameters",
+]

@@ -9,9 +9,10 @@ first read can truncate the WAL index `sqlite3` has mapped (a SIGBUS). In a proc
 of its own the driver's locks are its own, and the project's connections keep theirs.
 
 Protocol (stdin/stdout, one request at a time): the parent writes one JSON line,
-`{"op": "query", "sql": ..., "batch_rows": N}` or `{"op": "rollback"}`; the child
-answers a frame: one status byte (`T`: an Arrow IPC stream follows, `E`: an error
-text), an 8-byte little-endian length, the payload. End of input ends the child.
+`{"op": "query", "sql": ..., "batch_rows": N, "out": FILE or null}` or
+`{"op": "rollback"}`; the child answers a frame: one status byte (`T`: the Arrow IPC
+stream follows, or is in FILE; `E`: an error text), an 8-byte little-endian length,
+the payload. End of input ends the child.
 
 Run as `python -m annotator.store.arrow_server URI [transaction]`; with
 `transaction` every query reads in one read transaction (one snapshot) until
@@ -35,7 +36,8 @@ def write_frame(out: BinaryIO, status: bytes, payload: bytes | memoryview) -> No
 
 
 def _query(conn: Any, request: dict[str, Any]) -> Any:
-    """The query's whole result as IPC stream bytes (a pyarrow Buffer)."""
+    """The query's whole result as IPC stream bytes (a pyarrow Buffer), or written to
+    the file `request["out"]` names (the parent maps it: no copy through the pipe)."""
     import adbc_driver_manager  # lazy: the child's own imports, after its start
     import pyarrow as pa  # lazy: as above
 
@@ -46,11 +48,16 @@ def _query(conn: Any, request: dict[str, Any]) -> Any:
         statement.set_sql_query(request["sql"])
         stream, _ = statement.execute_query()
         reader = pa.RecordBatchReader._import_from_c(stream.address)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, reader.schema) as writer:
-            for batch in reader:
-                writer.write_batch(batch)
-        return sink.getvalue()
+        out = request.get("out")
+        sink = pa.OSFile(out, "wb") if out else pa.BufferOutputStream()
+        try:
+            with pa.ipc.new_stream(sink, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+        finally:
+            if out:
+                sink.close()
+        return b"" if out else sink.getvalue()
     finally:
         statement.close()
 
