@@ -57,6 +57,10 @@ def test_jsonl_records_are_what_json_loads_gives(tmp_path: Path) -> None:
         if "nul" in want:
             assert isinstance(record, InputError) and record.field == "nul"
             continue
+        if "lone" in want:  # a lone surrogate cannot be stored: refused, naming the field
+            assert isinstance(record, InputError) and record.field == "lone"
+            assert "lone surrogate" in record.message
+            continue
         # repr: NaN != NaN, and 1 == 1.0 == True would hide a changed type
         assert repr(record) == repr(want), text
         assert [type(v) for v in record.values()] == [type(v) for v in want.values()]

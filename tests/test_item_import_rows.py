@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from annotator.base.errors import InputError
+from annotator.base.limits import surrogate_path
 from annotator.exchange.import_batches import ImportRaceError
 from annotator.exchange.item_import import import_items
 from annotator.exchange.item_rows import PLAIN_COLUMNS, PLAIN_FIXED, plain_row
@@ -123,7 +124,8 @@ def test_a_file_of_plain_and_general_rows_lands_as_the_general_path_writes_it(
         record = _random_record(rng)
         record["id"] = f"n{len(records)}"  # unique ids
         row = _general(record)
-        if row is not None:
+        # a lone surrogate anywhere: the file reader refuses the line before parse_item
+        if row is not None and surrogate_path(record) is None:
             records.append(record)
             expected.append(row)
     records.append({"id": "pair", "input": "q", "output_a": "a", "output_b": "b"})
