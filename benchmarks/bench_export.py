@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -176,9 +177,7 @@ def measure_export(path: str, fmt: str, out: str) -> dict[str, Any]:
     project.close()
     from annotator.store.arrow_query import close_readers
 
-    close_readers()
-    import resource  # lazy: the Arrow readers are child processes; their peak is theirs
-
+    close_readers()  # the Arrow readers are child processes: their peak is theirs
     readers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"labels": result.counts["labels"], "seconds": seconds, "readers_peak_mb": readers}
 

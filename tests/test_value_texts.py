@@ -27,6 +27,16 @@ TEXTS = [
 ]  # fmt: skip
 
 
+def assert_same_tables(by_sqlite, by_arrow):
+    """The label tables of both reads: the same criteria, values and columns."""
+    assert list(by_sqlite) == list(by_arrow)
+    for name, a in by_sqlite.items():
+        b = by_arrow[name]
+        assert a.values == b.values and a.off_scale == b.off_scale, name
+        for f in FIELDS:
+            assert np.array_equal(getattr(a, f), getattr(b, f)), (name, f)
+
+
 def typed(value):
     return (type(value).__name__, value)
 
@@ -98,12 +108,7 @@ def test_either_arrow_read_gives_the_sqlite3_tables(project, monkeypatch, share)
     project.cache.clear()
     by_arrow = load_all(project)
     assert queries == ([True] if share == 1.0 else [True, False])  # whole texts; SQLite's
-    assert list(by_sqlite) == list(by_arrow)
-    for name, a in by_sqlite.items():
-        b = by_arrow[name]
-        assert a.values == b.values and a.off_scale == b.off_scale, name
-        for f in FIELDS:
-            assert np.array_equal(getattr(a, f), getattr(b, f)), (name, f)
+    assert_same_tables(by_sqlite, by_arrow)
 
 
 def test_the_headline_count_is_the_views_count(project, monkeypatch):
@@ -184,12 +189,7 @@ def test_the_demo_with_pairwise_items_reads_the_same_both_ways(tmp_path, monkeyp
         assert 0 < base_sqlite.pairwise.sum() < len(base_sqlite.pairwise)
         for f in fetch.Base.__dataclass_fields__:
             assert np.array_equal(getattr(base_arrow, f), getattr(base_sqlite, f)), f
-        assert list(by_sqlite) == list(by_arrow)
-        for name, a in by_sqlite.items():
-            b = by_arrow[name]
-            assert a.values == b.values and a.off_scale == b.off_scale, name
-            for f in FIELDS:
-                assert np.array_equal(getattr(a, f), getattr(b, f)), (name, f)
+        assert_same_tables(by_sqlite, by_arrow)
 
 
 def test_a_label_of_an_item_that_is_gone_is_dropped_as_the_join_dropped_it(project, monkeypatch):

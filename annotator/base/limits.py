@@ -23,6 +23,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -229,29 +230,28 @@ def nul_message(index: int) -> str:
     return f"contains a NUL character (U+0000) at character {index + 1}; text may not hold NUL"
 
 
-def nul_path(value: Any, path: str = "") -> tuple[str, int] | None:
-    """(where, index) of the first NUL in a parsed value (keys too), or None.
-
-    `where` is the field path ("metadata.notes", "input[2].content"); "" for the
-    value itself.
-    """
+def texts(value: Any, path: str = "") -> Iterator[tuple[str, str, str]]:
+    """Every text of a parsed value, keys too, in order, as (where, owner, text):
+    `where` is its field path ("metadata.notes", "input[2].content"; "" for the value
+    itself), `owner` the path of the object a key belongs to (for a value, `where`)."""
     if isinstance(value, str):
-        index = value.find("\x00")
-        return (path, index) if index >= 0 else None
-    if isinstance(value, dict):
+        yield path, path, value
+    elif isinstance(value, dict):
         for key, item in value.items():
             here = f"{path}.{key}" if path else str(key)
-            index = str(key).find("\x00")
-            if index >= 0:
-                return here, index
-            found = nul_path(item, here)
-            if found is not None:
-                return found
+            yield here, path, str(key)
+            yield from texts(item, here)
     elif isinstance(value, list):
         for position, item in enumerate(value):
-            found = nul_path(item, f"{path}[{position}]")
-            if found is not None:
-                return found
+            yield from texts(item, f"{path}[{position}]")
+
+
+def nul_path(value: Any, path: str = "") -> tuple[str, int] | None:
+    """(where, index) of the first NUL in a parsed value (keys too), or None."""
+    for where, _owner, text in texts(value, path):
+        index = text.find("\x00")
+        if index >= 0:
+            return where, index
     return None
 
 
@@ -269,23 +269,11 @@ def encodes(text: str) -> bool:
 
 
 def surrogate_path(value: Any, path: str = "") -> str | None:
-    """The field path of the first text (or key) holding a lone surrogate, or None;
-    "" for the value itself (paths as in `nul_path`)."""
-    if isinstance(value, str):
-        return None if encodes(value) else path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            here = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and not encodes(key):
-                return path
-            found = surrogate_path(item, here)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for position, item in enumerate(value):
-            found = surrogate_path(item, f"{path}[{position}]")
-            if found is not None:
-                return found
+    """The field path of the first text holding a lone surrogate, or None; "" for the
+    value itself. A key names the object it is in: its own text cannot be printed."""
+    for _where, owner, text in texts(value, path):
+        if not encodes(text):
+            return owner
     return None
 
 
@@ -311,10 +299,12 @@ __all__ = [
     "DEFAULT_NESTING",
     "FIELD_MB_ENV",
     "NESTING_ENV",
+    "NOT_UNICODE",
     "LimitError",
     "Limits",
     "check_json_nesting",
     "current",
+    "encodes",
     "field_too_big",
     "id_problem",
     "loads",
@@ -322,7 +312,9 @@ __all__ = [
     "nul_path",
     "oversize_field",
     "record_too_big",
+    "surrogate_path",
     "text_bytes",
+    "texts",
     "too_deep",
     "value_bytes",
 ]

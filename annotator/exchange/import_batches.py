@@ -140,19 +140,17 @@ class ImportRun:
 
     def stage_table(self, name: str, like: str) -> str:
         """A TEMP table with `like`'s columns (no constraints), dropped when the run ends."""
-        table = f"temp.stage_{name}"
-        conn = self.project.conn
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
-        conn.execute(f"CREATE TEMP TABLE stage_{name} AS SELECT * FROM main.{like} WHERE 0")
-        self._staged_tables.append(table)
-        return table
+        return self._new_temp(name, f"AS SELECT * FROM main.{like} WHERE 0")
 
     def temp_table(self, name: str, columns: str) -> str:
         """A TEMP table of `columns` (SQL), dropped when the run ends."""
+        return self._new_temp(name, f"({columns})")
+
+    def _new_temp(self, name: str, body: str) -> str:
         table = f"temp.stage_{name}"
         conn = self.project.conn
         conn.execute(f"DROP TABLE IF EXISTS {table}")
-        conn.execute(f"CREATE TEMP TABLE stage_{name} ({columns})")
+        conn.execute(f"CREATE TEMP TABLE stage_{name} {body}")
         self._staged_tables.append(table)
         return table
 
